@@ -1,0 +1,92 @@
+# preflight — build, test, install. Dependencies come from Debian via pkg-config.
+PKGS     := libturbojpeg libjpeg libpng libexif stb
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700
+DEPFLAGS := -MMD -MP
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS := $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS     := $(PKG_LIBS) -lm -lpthread $(EXTRA_LDFLAGS)
+
+LIB_SRC  := $(filter-out src/main.c src/cli_%.c,$(wildcard src/*.c))
+CLI_SRC  := $(wildcard src/cli_*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/main.o
+TESTUTIL_OBJ := $(BUILD)/obj/tests/testutil.o
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+CORPUS   ?= ../shared/corpus
+
+.PHONY: all test test-asan test-corpus demo install uninstall clean
+all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/libpreflight.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/preflight: $(MAIN_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(MAIN_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a $(LDLIBS)
+
+# Convenience: ./preflight in the top folder after `make`.
+preflight: $(BUILD)/preflight
+	@if [ "$(BUILD)" = build ]; then ln -sf $(BUILD)/preflight preflight; fi
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a $(LDLIBS) -lcmocka
+
+# Every test binary runs even when one fails; the target fails if any did.
+test: $(TESTS) $(BUILD)/preflight
+	@fail=0; for t in $(TESTS); do \
+	  echo "== $$t"; PF_BIN=$(abspath $(BUILD)/preflight) PF_TESTDATA=$(abspath testdata) $$t || fail=1; \
+	done; exit $$fail
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+# Decodes the shared corpus (PngSuite, EXIF orientation samples) when present.
+test-corpus: $(BUILD)/tests/corpus_check
+	@if [ -d "$(CORPUS)" ]; then $(BUILD)/tests/corpus_check "$(CORPUS)"; \
+	else echo "no corpus at $(CORPUS); skipped"; fi
+
+$(BUILD)/tests/corpus_check: $(BUILD)/obj/tests/corpus_check.o $(BUILD)/libpreflight.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(BUILD)/libpreflight.a $(LDLIBS)
+
+# The main job on the bundled samples.
+demo: $(BUILD)/preflight
+	@rm -rf demo-out
+	-$(BUILD)/preflight fix -o demo-out testdata/samples
+
+install: $(BUILD)/preflight $(BUILD)/libpreflight.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/preflight $(DESTDIR)$(PREFIX)/bin/preflight
+	install -m 644 $(BUILD)/libpreflight.a $(DESTDIR)$(PREFIX)/lib/libpreflight.a
+	install -m 644 include/preflight.h $(DESTDIR)$(PREFIX)/include/preflight.h
+	install -m 644 man/preflight.1 $(DESTDIR)$(PREFIX)/share/man/man1/preflight.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/preflight $(DESTDIR)$(PREFIX)/lib/libpreflight.a \
+	  $(DESTDIR)$(PREFIX)/include/preflight.h $(DESTDIR)$(PREFIX)/share/man/man1/preflight.1
+
+clean:
+	rm -rf build build-asan demo-out preflight
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d)

@@ -1,0 +1,212 @@
+/* preflight: check and fix images for ICP filing (备案) portals.
+ *
+ * One opaque context per thread (pf_ctx) holds the rules, the fix options and
+ * the last error message. The library never prints, never exits and keeps no
+ * globals: several threads may work at once, each with its own context.
+ * Every call that can fail returns a pf_status; pf_strerror() names it.
+ */
+#ifndef PREFLIGHT_H
+#define PREFLIGHT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PF_VERSION "0.1.0"
+
+#define PF_MSG_LEN 320    /* room for a file name plus a sentence */
+#define PF_PATH_LEN 4096
+#define PF_MAX_CHECKS 8
+#define PF_MAX_ACTIONS 8
+#define PF_DEFAULT_MAX_PIXELS 100000000ULL /* 100 megapixels */
+#define PF_DEFAULT_MIN_QUALITY 30
+
+typedef enum {
+    PF_OK = 0,
+    PF_ERR_NOMEM,          /* out of memory */
+    PF_ERR_IO,             /* could not read or write a file */
+    PF_ERR_INVALID_ARG,    /* bad argument or option value */
+    PF_ERR_NOT_IMAGE,      /* bytes are no image format we know */
+    PF_ERR_FORMAT,         /* a known format the portals do not accept */
+    PF_ERR_CORRUPT,        /* decoder failed: truncated or damaged data */
+    PF_ERR_TOO_LARGE,      /* more pixels than the configured cap */
+    PF_ERR_BUDGET,         /* cannot fit the byte budget at the lowest quality */
+    PF_ERR_UNFIXABLE,      /* fails a rule fix cannot mend (grey-scale, ...) */
+    PF_ERR_UPSCALE,        /* would need upscaling, refused by --no-upscale */
+    PF_ERR_EXISTS,         /* output exists and overwriting was not allowed */
+    PF_ERR_SAME_FILE,      /* output path is the input path */
+    PF_ERR_INTERNAL        /* a library call failed unexpectedly */
+} pf_status;
+
+const char *pf_strerror(pf_status status);
+
+typedef enum {
+    PF_FORMAT_UNKNOWN = 0,
+    PF_FORMAT_JPEG,
+    PF_FORMAT_PNG,
+    PF_FORMAT_HEIF,
+    PF_FORMAT_AVIF,
+    PF_FORMAT_WEBP,
+    PF_FORMAT_GIF,
+    PF_FORMAT_BMP,
+    PF_FORMAT_TIFF,
+    PF_FORMAT_PDF,
+    PF_FORMAT_JPEG2000,
+    PF_FORMAT_JPEGXL,
+    PF_FORMAT_COUNT
+} pf_format;
+
+/* Format from the first bytes, never from a file name. */
+pf_format pf_sniff(const uint8_t *data, size_t len);
+/* Lower-case short name for JSON: "jpeg", "png", "heic", "webp", ... */
+const char *pf_format_name(pf_format format);
+/* Name for people: "JPEG", "HEIC", "PDF", ... */
+const char *pf_format_label(pf_format format);
+
+typedef enum {
+    PF_ORIENT_ANY = 0,
+    PF_ORIENT_LANDSCAPE,
+    PF_ORIENT_PORTRAIT
+} pf_orientation_rule;
+
+/* A profile: a named set of rules. Zero means "no limit" for each figure. */
+typedef struct {
+    char name[32];
+    uint64_t max_bytes;
+    uint64_t min_bytes;
+    uint32_t min_long;     /* long side at least this many pixels */
+    uint32_t min_short;    /* short side at least this many pixels */
+    pf_orientation_rule orientation;
+    int require_color;
+    unsigned accepted_formats; /* bit (1u << pf_format) for each accepted */
+} pf_rules;
+
+/* Fills rules from a built-in profile: "wechat", "alipay-license",
+ * "alipay-idcard". PF_ERR_INVALID_ARG for an unknown name. */
+pf_status pf_profile_rules(const char *name, pf_rules *rules);
+/* Names of the built-in profiles, NULL-terminated. */
+const char *const *pf_profile_names(void);
+
+/* Parses "200000", "200KB" (200,000), "200KiB" (204,800), "2MB", "2MiB",
+ * "200K" (= KB). Case-insensitive unit, optional "B". */
+pf_status pf_parse_size(const char *text, uint64_t *bytes);
+/* Parses "1500x1100" (also "1500X1100", "1500×1100"). */
+pf_status pf_parse_dims(const char *text, uint32_t *w, uint32_t *h);
+
+typedef struct {
+    int min_quality;       /* lowest JPEG quality fix may use (default 30) */
+    int max_quality;       /* highest it tries (default 95) */
+    int no_upscale;        /* refuse instead of upscaling small images */
+    int keep_metadata;     /* keep EXIF/XMP/comments when copying */
+    int force;             /* overwrite existing outputs */
+    uint64_t max_pixels;   /* decode cap (default 100 MP) */
+} pf_options;
+
+void pf_options_default(pf_options *options);
+
+typedef enum {
+    PF_CHECK_FORMAT = 0,
+    PF_CHECK_MAX_BYTES,
+    PF_CHECK_MIN_BYTES,
+    PF_CHECK_MIN_SIZE,
+    PF_CHECK_COLOR,
+    PF_CHECK_ORIENTATION,   /* EXIF tag reliance, or landscape/portrait rule */
+    PF_CHECK_TRANSPARENCY
+} pf_check_id;
+
+typedef enum { PF_PASS = 0, PF_WARN, PF_FAIL } pf_check_status;
+
+typedef struct {
+    pf_check_id id;
+    pf_check_status status;
+    int numeric;            /* value/limit are JSON numbers, else strings */
+    char value[48];
+    char limit[48];
+    char message[PF_MSG_LEN];  /* "size 1,482,113 B > 200,000 B" */
+} pf_check;
+
+typedef struct {
+    pf_format format;
+    uint64_t bytes;
+    uint32_t width, height;  /* upright, after EXIF orientation */
+    int exif_orientation;    /* 1..8; 0 when the file has no tag */
+    int has_alpha;           /* some pixel not opaque */
+    int source_grey;         /* file stores one channel */
+    int has_gps;             /* EXIF carries a GPS position */
+    double color_share;      /* % of pixels with clear colour */
+    double mean_chroma;      /* mean of max-min channel, 0..255 */
+} pf_image_info;
+
+typedef enum {
+    PF_FILE_PASS = 0,
+    PF_FILE_FIXED,
+    PF_FILE_FAIL,
+    PF_FILE_ERROR
+} pf_file_status;
+
+typedef struct {
+    pf_file_status status;
+    int warnings;            /* number of checks with PF_WARN */
+    pf_image_info input;     /* the file as given */
+    pf_image_info output;    /* what fix wrote (valid when has_output) */
+    int has_output;
+    int quality;             /* JPEG quality fix chose; -1 when copied */
+    int n_checks;
+    pf_check checks[PF_MAX_CHECKS]; /* for fix: of the output when written */
+    int n_actions;
+    char actions[PF_MAX_ACTIONS][PF_MSG_LEN];
+    pf_status error;         /* PF_OK unless status is PF_FILE_ERROR/FAIL */
+    char message[PF_MSG_LEN];/* what went wrong and what to do */
+    char output_path[PF_PATH_LEN]; /* file pf_fix_file wrote, or "" */
+} pf_report;
+
+const char *pf_check_name(pf_check_id id);          /* "max-bytes" ... */
+const char *pf_check_status_name(pf_check_status s); /* "pass" ... */
+const char *pf_file_status_name(pf_file_status s);  /* "pass" ... */
+
+typedef struct pf_ctx pf_ctx;
+
+pf_ctx *pf_ctx_new(void);             /* wechat rules, default options */
+void pf_ctx_free(pf_ctx *ctx);        /* accepts NULL */
+pf_status pf_ctx_set_rules(pf_ctx *ctx, const pf_rules *rules);
+pf_status pf_ctx_set_options(pf_ctx *ctx, const pf_options *options);
+const pf_rules *pf_ctx_rules(const pf_ctx *ctx);
+const pf_options *pf_ctx_options(const pf_ctx *ctx);
+/* Message of the last failed call on this context ("" when none). */
+const char *pf_ctx_error(const pf_ctx *ctx);
+
+/* Checks an image in memory. name is used in messages only. The status
+ * is PF_OK when the image was examined (whether it passed or not: see
+ * report->status); an error code when it could not be read. */
+pf_status pf_check_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
+                          const char *name, pf_report *report);
+pf_status pf_check_file(pf_ctx *ctx, const char *path, pf_report *report);
+
+/* Fixes an image in memory. On PF_OK with report->has_output, *out holds
+ * the compliant file (free with pf_free) and *out_format its format. */
+pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
+                        const char *name, uint8_t **out, size_t *out_len,
+                        pf_format *out_format, pf_report *report);
+/* Fixes in_path and writes out_stem + ".jpg" (or ".png" when a compliant
+ * PNG is copied as is) through a temporary file and rename; the path is put
+ * in report->output_path. Writes nothing when the image cannot be made
+ * compliant. */
+pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
+                      pf_report *report);
+
+/* Reads a whole file (capped at max_len bytes). Free with pf_free. */
+pf_status pf_read_file(const char *path, size_t max_len, uint8_t **data,
+                       size_t *len);
+/* Writes via temp file + fsync + rename; never overwrites unless force. */
+pf_status pf_write_file_atomic(const char *path, const uint8_t *data,
+                               size_t len, int force);
+
+void pf_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

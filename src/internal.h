@@ -1,0 +1,156 @@
+/* Interfaces between the library's modules. Not installed. */
+#ifndef PF_INTERNAL_H
+#define PF_INTERNAL_H
+
+#include "preflight.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PF_ERR_LEN 200 /* detail from a codec, without the file name */
+
+/* 8-bit RGB, rows packed (stride = width * 3). */
+typedef struct {
+    uint32_t width, height;
+    uint8_t *rgb;
+} pf_bitmap;
+
+void pf_bitmap_free(pf_bitmap *bmp); /* frees pixels, zeroes; accepts NULL */
+/* Allocates width*height*3 with overflow checks. */
+pf_status pf_bitmap_alloc(pf_bitmap *bmp, uint32_t width, uint32_t height);
+
+/* What a decoder found, pixels still as stored (not yet oriented). */
+typedef struct {
+    pf_bitmap bmp;         /* RGB, alpha already flattened onto white */
+    int source_grey;       /* one channel in the file (JPEG 1 comp, PNG grey) */
+    int has_alpha;         /* some pixel was not fully opaque */
+    int exif_orientation;  /* 1..8, 0 when no EXIF or no tag */
+    int has_gps;           /* EXIF has GPS position tags */
+} pf_decoded;
+
+void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
+
+/* ---- jpeg_codec.c (libjpeg / TurboJPEG; setjmp lives only there) ---- */
+
+/* Decodes any JPEG (baseline, progressive, grey, RGB, CMYK/YCCK incl. Adobe
+ * inverted) to RGB. Refuses images over max_pixels before allocating
+ * (PF_ERR_TOO_LARGE). Reads EXIF orientation/GPS from APP1.
+ * scale_denom (1, 2, 4 or 8) asks libjpeg to decode at 1/scale_denom size. */
+pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                         int scale_denom, pf_decoded *out,
+                         char err[PF_ERR_LEN]);
+
+/* Reads only the header: stored width/height and component count. */
+pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
+                         uint32_t *height, int *components,
+                         char err[PF_ERR_LEN]);
+
+/* Baseline-compatible JPEG of bmp at quality (1..100), 4:2:0, optimized
+ * Huffman, progressive; JFIF only, no metadata. *out freed with free(). */
+pf_status pf_jpeg_encode(const pf_bitmap *bmp, int quality, uint8_t **out,
+                         size_t *out_len, char err[PF_ERR_LEN]);
+
+/* Lossless rotation/flip that makes an image with EXIF orientation 2..8
+ * upright (TurboJPEG transform, perfect only). Drops all metadata markers
+ * unless keep_metadata; when kept, the EXIF orientation tag is set to 1.
+ * PF_ERR_UNFIXABLE when the transform cannot be perfect (partial MCUs):
+ * the caller then re-encodes. */
+pf_status pf_jpeg_transform_upright(const uint8_t *data, size_t len,
+                                    int orientation, int keep_metadata,
+                                    uint8_t **out, size_t *out_len,
+                                    char err[PF_ERR_LEN]);
+
+/* Copies the JPEG's compressed data unchanged, dropping metadata segments:
+ * APP1 (EXIF, XMP), APP13 (IPTC), COM, other APPn and JFXX thumbnails.
+ * Keeps JFIF APP0 (without its thumbnail), APP2 ICC profile and APP14
+ * Adobe (needed to decode colours right). */
+pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
+                                 uint8_t **out, size_t *out_len,
+                                 char err[PF_ERR_LEN]);
+
+/* ---- png_codec.c (libpng; setjmp lives only there) ---- */
+
+/* Decodes every PNG colour type and bit depth, palette with tRNS,
+ * interlaced, 16-bit, alpha (flattened onto white) to 8-bit RGB.
+ * Reads eXIf for orientation. Refuses over max_pixels before allocating. */
+pf_status pf_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                        pf_decoded *out, char err[PF_ERR_LEN]);
+
+/* Copies a PNG dropping ancillary metadata chunks (tEXt, zTXt, iTXt, eXIf,
+ * tIME); keeps everything that affects pixels or colour. */
+pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
+                                uint8_t **out, size_t *out_len,
+                                char err[PF_ERR_LEN]);
+
+/* ---- exif.c (libexif, hardened) ---- */
+
+typedef struct {
+    int orientation;  /* 1..8, 0 when absent or invalid */
+    int has_gps;
+} pf_exif_info;
+
+/* data: an EXIF block, either starting with "Exif\0\0" (JPEG APP1 payload)
+ * or a bare TIFF header "II*\0"/"MM\0*" (PNG eXIf). Never fails: bad data
+ * gives an empty info. */
+void pf_exif_read(const uint8_t *data, size_t len, pf_exif_info *info);
+
+/* Rewrites the orientation tag to 1 in place inside an EXIF block of either
+ * form. Returns 1 when a tag was changed, 0 when none was found. */
+int pf_exif_clear_orientation(uint8_t *data, size_t len);
+
+/* ---- orient.c ---- */
+
+/* Makes bmp upright for EXIF orientation 1..8 (0 and 1: nothing to do). */
+pf_status pf_orient_apply(pf_bitmap *bmp, int orientation);
+
+/* ---- resize.c (stb_image_resize) ---- */
+
+/* Smallest width x height with the same aspect ratio such that the long
+ * side >= min_long and the short side >= min_short (never below by
+ * rounding). Returns 1 when (w,h) is already the target. */
+void pf_fit_dims(uint32_t w, uint32_t h, uint32_t min_long, uint32_t min_short,
+                 uint32_t *out_w, uint32_t *out_h);
+pf_status pf_resize(const pf_bitmap *in, uint32_t width, uint32_t height,
+                    pf_bitmap *out);
+
+/* ---- color.c ---- */
+
+typedef struct {
+    double color_share;  /* % of pixels with chroma >= PF_CHROMA_COLOR */
+    double mean_chroma;  /* mean (max - min) over RGB, 0..255 */
+} pf_color_stats;
+
+#define PF_CHROMA_COLOR 24       /* a pixel with max-min >= this is coloured */
+#define PF_MIN_COLOR_SHARE 0.5   /* % of coloured pixels for a colour image */
+
+void pf_measure_color(const pf_bitmap *bmp, pf_color_stats *stats);
+
+/* ---- budget.c ---- */
+
+/* Encodes bmp as JPEG at the highest quality in [min_quality, max_quality]
+ * whose size is <= max_bytes (0: no limit, use max_quality) and >=
+ * min_bytes. PF_ERR_BUDGET when none fits; *out is then NULL. Free with
+ * free(). */
+pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
+                                uint64_t min_bytes, int min_quality,
+                                int max_quality, uint8_t **out,
+                                size_t *out_len, int *quality,
+                                char err[PF_ERR_LEN]);
+
+/* ---- rules.c ---- */
+
+/* Appends the checks for one image to report (report->checks). */
+void pf_rules_evaluate(const pf_rules *rules, const pf_image_info *info,
+                       pf_report *report);
+
+/* ---- util.c ---- */
+
+/* "1,482,113" */
+void pf_format_thousands(uint64_t n, char *buf, size_t len);
+/* snprintf that truncates safely on UTF-8 boundaries. */
+void pf_set_message(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Overflow-checked a*b*c; returns 0 on overflow. */
+int pf_mul3(uint64_t a, uint64_t b, uint64_t c, uint64_t *out);
+
+#endif

@@ -1,0 +1,574 @@
+/* The check and fix pipelines: sniff, decode upright, measure, judge, and
+ * for fix, copy or re-encode into a file that passes. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PF_MAX_INPUT_BYTES (512u * 1024 * 1024)
+
+struct pf_ctx {
+    pf_rules rules;
+    pf_options options;
+    char error[PF_MSG_LEN];
+};
+
+void pf_options_default(pf_options *options)
+{
+    memset(options, 0, sizeof *options);
+    options->min_quality = PF_DEFAULT_MIN_QUALITY;
+    options->max_quality = 95;
+    options->max_pixels = PF_DEFAULT_MAX_PIXELS;
+}
+
+pf_ctx *pf_ctx_new(void)
+{
+    pf_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    pf_profile_rules("wechat", &ctx->rules);
+    pf_options_default(&ctx->options);
+    return ctx;
+}
+
+void pf_ctx_free(pf_ctx *ctx)
+{
+    free(ctx);
+}
+
+pf_status pf_ctx_set_rules(pf_ctx *ctx, const pf_rules *rules)
+{
+    if (!ctx || !rules || rules->orientation > PF_ORIENT_PORTRAIT ||
+        (rules->max_bytes && rules->min_bytes > rules->max_bytes))
+        return PF_ERR_INVALID_ARG;
+    ctx->rules = *rules;
+    return PF_OK;
+}
+
+pf_status pf_ctx_set_options(pf_ctx *ctx, const pf_options *o)
+{
+    if (!ctx || !o || o->min_quality < 1 || o->max_quality > 100 ||
+        o->min_quality > o->max_quality || o->max_pixels == 0)
+        return PF_ERR_INVALID_ARG;
+    ctx->options = *o;
+    return PF_OK;
+}
+
+const pf_rules *pf_ctx_rules(const pf_ctx *ctx) { return &ctx->rules; }
+const pf_options *pf_ctx_options(const pf_ctx *ctx) { return &ctx->options; }
+const char *pf_ctx_error(const pf_ctx *ctx) { return ctx->error; }
+
+static const char *shown(const char *name)
+{
+    return name && *name ? name : "(input)";
+}
+
+/* Records a failure to read the file at all: status error. */
+static pf_status set_error(pf_ctx *ctx, pf_report *report, pf_status st,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static pf_status set_error(pf_ctx *ctx, pf_report *report, pf_status st,
+                           const char *fmt, ...)
+{
+    char text[PF_MSG_LEN * 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    pf_set_message(report->message, sizeof report->message, "%s", text);
+    report->status = PF_FILE_ERROR;
+    report->error = st;
+    snprintf(ctx->error, sizeof ctx->error, "%s", report->message);
+    return st;
+}
+
+static const char *export_hint(pf_format format)
+{
+    switch (format) {
+    case PF_FORMAT_PDF: return "export the page as JPEG";
+    case PF_FORMAT_HEIF:
+        return "export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)";
+    default: return "export it as JPEG";
+    }
+}
+
+static pf_status decode_upright(const pf_ctx *ctx, const uint8_t *data,
+                                size_t len, pf_format format, pf_decoded *dec,
+                                char err[PF_ERR_LEN])
+{
+    pf_status st;
+    memset(dec, 0, sizeof *dec);
+    if (format == PF_FORMAT_JPEG)
+        st = pf_jpeg_decode(data, len, ctx->options.max_pixels, 1, dec, err);
+    else
+        st = pf_png_decode(data, len, ctx->options.max_pixels, dec, err);
+    if (st == PF_OK)
+        st = pf_orient_apply(&dec->bmp, dec->exif_orientation);
+    if (st != PF_OK)
+        pf_decoded_free(dec);
+    return st;
+}
+
+static void fill_info(pf_image_info *info, const pf_decoded *dec)
+{
+    pf_color_stats color;
+    pf_measure_color(&dec->bmp, &color);
+    info->width = dec->bmp.width;
+    info->height = dec->bmp.height;
+    info->exif_orientation = dec->exif_orientation;
+    info->has_alpha = dec->has_alpha;
+    info->source_grey = dec->source_grey;
+    info->has_gps = dec->has_gps;
+    info->color_share = color.color_share;
+    info->mean_chroma = color.mean_chroma;
+}
+
+static pf_status decode_error(pf_ctx *ctx, pf_report *report, pf_status st,
+                              const char *name, pf_format format,
+                              const char *err)
+{
+    const char *label = pf_format_label(format);
+    if (st == PF_ERR_TOO_LARGE)
+        return set_error(ctx, report, st, "%s: %s; reduce the image or raise "
+                         "--max-pixels", shown(name), err);
+    if (st == PF_ERR_NOMEM)
+        return set_error(ctx, report, st, "%s: out of memory decoding the %s",
+                         shown(name), label);
+    return set_error(ctx, report, st == PF_OK ? PF_ERR_CORRUPT : st,
+                     "%s: damaged %s (%s); export or scan it again",
+                     shown(name), label, err && *err ? err : "cannot decode");
+}
+
+/* Judges the image. On success with keep != NULL, the upright decoded image
+ * stays in *keep for the caller (fix). */
+static pf_status examine(pf_ctx *ctx, const uint8_t *data, size_t len,
+                         const char *name, pf_report *report, pf_decoded *keep)
+{
+    char err[PF_ERR_LEN] = "";
+    pf_decoded dec;
+    pf_image_info *info = &report->input;
+    memset(report, 0, sizeof *report);
+    report->quality = -1;
+    info->format = pf_sniff(data, len);
+    info->bytes = len;
+    if (info->format == PF_FORMAT_UNKNOWN)
+        return set_error(ctx, report, PF_ERR_NOT_IMAGE, "%s: not an image "
+                         "(JPEG or PNG expected)", shown(name));
+    if (info->format != PF_FORMAT_JPEG && info->format != PF_FORMAT_PNG) {
+        pf_rules_evaluate(&ctx->rules, info, report);
+        set_error(ctx, report, PF_ERR_FORMAT, "%s: %s is not accepted by the "
+                  "filing portals; %s", shown(name),
+                  pf_format_label(info->format), export_hint(info->format));
+        report->status = PF_FILE_FAIL;
+        return PF_ERR_FORMAT;
+    }
+    pf_status st = decode_upright(ctx, data, len, info->format, &dec, err);
+    if (st != PF_OK)
+        return decode_error(ctx, report, st, name, info->format, err);
+    fill_info(info, &dec);
+    pf_rules_evaluate(&ctx->rules, info, report);
+    report->status = PF_FILE_PASS;
+    for (int i = 0; i < report->n_checks; i++)
+        if (report->checks[i].status == PF_FAIL)
+            report->status = PF_FILE_FAIL;
+    if (keep)
+        *keep = dec;
+    else
+        pf_decoded_free(&dec);
+    return PF_OK;
+}
+
+/* What to tell a person whose file fails, when check alone ran. */
+static void advise(pf_report *report, const char *name)
+{
+    const pf_check *c = NULL;
+    for (int i = 0; i < report->n_checks && !c; i++)
+        if (report->checks[i].status == PF_FAIL)
+            c = &report->checks[i];
+    if (!c)
+        return;
+    if (c->id == PF_CHECK_COLOR)
+        pf_set_message(report->message, sizeof report->message,
+                       "%s: grey-scale copy; rescan the original in colour", shown(name));
+    else if (c->id == PF_CHECK_ORIENTATION)
+        pf_set_message(report->message, sizeof report->message,
+                       "%s: wrong orientation; rescan or photograph it the "
+                       "required way round", shown(name));
+    else
+        pf_set_message(report->message, sizeof report->message,
+                       "%s: run 'preflight fix' to make a compliant copy", shown(name));
+}
+
+pf_status pf_check_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
+                          const char *name, pf_report *report)
+{
+    if (!ctx || (!data && len) || !report)
+        return PF_ERR_INVALID_ARG;
+    ctx->error[0] = '\0';
+    pf_status st = examine(ctx, data, len, name, report, NULL);
+    if (st == PF_OK && report->status == PF_FILE_FAIL)
+        advise(report, name);
+    return st;
+}
+
+static pf_status read_input(pf_ctx *ctx, const char *path, pf_report *report,
+                            uint8_t **data, size_t *len)
+{
+    pf_status st = pf_read_file(path, PF_MAX_INPUT_BYTES, data, len);
+    if (st == PF_OK)
+        return st;
+    memset(report, 0, sizeof *report);
+    report->quality = -1;
+    if (st == PF_ERR_TOO_LARGE)
+        return set_error(ctx, report, st, "%s: file over %u MiB; not an ID "
+                         "scan", path, PF_MAX_INPUT_BYTES >> 20);
+    return set_error(ctx, report, st, "%s: cannot read the file (missing, "
+                     "unreadable or not a regular file)", path);
+}
+
+pf_status pf_check_file(pf_ctx *ctx, const char *path, pf_report *report)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (!ctx || !path || !report)
+        return PF_ERR_INVALID_ARG;
+    pf_status st = read_input(ctx, path, report, &data, &len);
+    if (st == PF_OK)
+        st = pf_check_buffer(ctx, data, len, path, report);
+    free(data);
+    return st;
+}
+
+/* ---- fix ---- */
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    pf_format format;
+    int quality;     /* -1 when the compressed data was copied */
+    int upscaled;
+} fix_output;
+
+static void add_action(pf_report *report, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_action(pf_report *report, const char *fmt, ...)
+{
+    char text[PF_MSG_LEN * 2];
+    if (report->n_actions >= PF_MAX_ACTIONS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    pf_set_message(report->actions[report->n_actions++], PF_MSG_LEN, "%s", text);
+}
+
+static pf_status fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
+                                const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static pf_status fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
+                                const char *fmt, ...)
+{
+    char text[PF_MSG_LEN * 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    pf_set_message(report->message, sizeof report->message, "%s", text);
+    snprintf(ctx->error, sizeof ctx->error, "%s", report->message);
+    report->status = PF_FILE_FAIL;
+    report->error = st;
+    return st;
+}
+
+/* The first failed rule that no resize or re-encode can mend. */
+static const pf_check *unfixable_check(const pf_report *report)
+{
+    for (int i = 0; i < report->n_checks; i++) {
+        const pf_check *c = &report->checks[i];
+        if (c->status == PF_FAIL && (c->id == PF_CHECK_COLOR ||
+                                     c->id == PF_CHECK_ORIENTATION ||
+                                     c->id == PF_CHECK_FORMAT))
+            return c;
+    }
+    return NULL;
+}
+
+static int is_cmyk_jpeg(const uint8_t *data, size_t len)
+{
+    uint32_t w, h;
+    int comps = 0;
+    char err[PF_ERR_LEN];
+    return pf_jpeg_header(data, len, &w, &h, &comps, err) == PF_OK && comps == 4;
+}
+
+static uint8_t *memdup(const uint8_t *data, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy && len)
+        memcpy(copy, data, len);
+    return copy;
+}
+
+/* Keeps the compressed data (no generation loss): metadata dropped, EXIF
+ * rotation done losslessly. PF_ERR_UNFIXABLE: must re-encode instead. */
+static pf_status copy_compressed(const pf_ctx *ctx, const uint8_t *data,
+                                 size_t len, const pf_image_info *in,
+                                 pf_report *report, fix_output *out)
+{
+    char err[PF_ERR_LEN] = "";
+    int keep = ctx->options.keep_metadata;
+    int rotate = in->exif_orientation >= 2;
+    pf_status st = PF_OK;
+    out->format = in->format;
+    out->quality = -1;
+    if (in->format == PF_FORMAT_PNG && (rotate || in->has_alpha))
+        return PF_ERR_UNFIXABLE;
+    if (in->format == PF_FORMAT_JPEG && is_cmyk_jpeg(data, len))
+        return PF_ERR_UNFIXABLE; /* portals expect RGB */
+    if (rotate)
+        st = pf_jpeg_transform_upright(data, len, in->exif_orientation, keep,
+                                       &out->data, &out->len, err);
+    else if (keep)
+        out->data = memdup(data, len), out->len = len, st = out->data ? PF_OK : PF_ERR_NOMEM;
+    else if (in->format == PF_FORMAT_JPEG)
+        st = pf_jpeg_strip_metadata(data, len, &out->data, &out->len, err);
+    else
+        st = pf_png_strip_metadata(data, len, &out->data, &out->len, err);
+    if (st != PF_OK)
+        return st == PF_ERR_NOMEM ? st : PF_ERR_UNFIXABLE;
+    if (rotate)
+        add_action(report, "rotated upright losslessly (EXIF orientation %d)",
+                   in->exif_orientation);
+    add_action(report, keep ? "compressed data copied as is"
+                            : "compressed data copied as is, metadata removed");
+    return PF_OK;
+}
+
+static void describe_conversions(const pf_image_info *in, pf_report *report)
+{
+    if (in->exif_orientation >= 2)
+        add_action(report, "rotated upright (EXIF orientation %d)",
+                   in->exif_orientation);
+    if (in->has_alpha)
+        add_action(report, "flattened transparency onto white");
+    if (in->format == PF_FORMAT_PNG)
+        add_action(report, "converted PNG to JPEG");
+}
+
+/* Scales to the smallest size meeting the minimum resolution, upscaling
+ * (with a warning) only when allowed. *scaled stays empty when unchanged. */
+static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
+                                 const char *name, pf_report *report,
+                                 pf_bitmap *scaled, int *upscaled)
+{
+    const pf_rules *r = &ctx->rules;
+    uint32_t tw = src->width, th = src->height;
+    memset(scaled, 0, sizeof *scaled);
+    *upscaled = 0;
+    if (r->min_long || r->min_short)
+        pf_fit_dims(src->width, src->height, r->min_long, r->min_short, &tw, &th);
+    if (tw == src->width && th == src->height)
+        return PF_OK;
+    *upscaled = tw > src->width;
+    if (*upscaled && ctx->options.no_upscale)
+        return fail_unfixable(ctx, report, PF_ERR_UPSCALE,
+                              "%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "
+                              "higher resolution (upscaling refused)", shown(name),
+                              src->width, src->height, r->min_long, r->min_short);
+    pf_status st = pf_resize(src, tw, th, scaled);
+    if (st != PF_OK)
+        return st;
+    if (*upscaled)
+        add_action(report, "upscaled from %u\xC3\x97%u to %u\xC3\x97%u; rescan at a "
+                   "higher resolution if the portal rejects it as unclear",
+                   src->width, src->height, tw, th);
+    else
+        add_action(report, "resized %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u",
+                   src->width, src->height, tw, th);
+    return PF_OK;
+}
+
+static pf_status reencode(pf_ctx *ctx, const pf_decoded *dec,
+                          const pf_image_info *in, const char *name,
+                          pf_report *report, fix_output *out)
+{
+    char err[PF_ERR_LEN] = "";
+    pf_bitmap scaled;
+    const pf_options *o = &ctx->options;
+    const pf_rules *r = &ctx->rules;
+    describe_conversions(in, report);
+    pf_status st = scale_for_rules(ctx, &dec->bmp, name, report, &scaled,
+                                   &out->upscaled);
+    if (st != PF_OK)
+        goto cleanup;
+    const pf_bitmap *bmp = scaled.rgb ? &scaled : &dec->bmp;
+    /* A minimum size may need more than the usual top quality. */
+    int top = r->min_bytes ? 100 : o->max_quality;
+    st = pf_fit_jpeg_to_budget(bmp, r->max_bytes, r->min_bytes, o->min_quality,
+                               top, &out->data, &out->len, &out->quality, err);
+    if (st == PF_ERR_BUDGET) {
+        st = fail_unfixable(ctx, report, st, "%s: cannot meet the size limits "
+                            "at %u\xC3\x97%u (%s); crop to the document or "
+                            "lower --min-quality", shown(name), bmp->width,
+                            bmp->height, err);
+        goto cleanup;
+    }
+    if (st != PF_OK) {
+        st = decode_error(ctx, report, st, name, PF_FORMAT_JPEG, err);
+        goto cleanup;
+    }
+    out->format = PF_FORMAT_JPEG;
+    char size[32];
+    pf_format_thousands(out->len, size, sizeof size);
+    add_action(report, "JPEG quality %d, %s B", out->quality, size);
+cleanup:
+    pf_bitmap_free(&scaled);
+    return st;
+}
+
+/* Re-reads what fix made and reports on it: fix never hands out a file it
+ * has not checked itself. PF_ERR_UNFIXABLE when the output fails a rule. */
+static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
+                               const char *name, pf_report *report)
+{
+    pf_report *check = malloc(sizeof *check);
+    if (!check)
+        return PF_ERR_NOMEM;
+    pf_status st = examine(ctx, out->data, out->len, name, check, NULL);
+    if (st == PF_OK && check->status != PF_FILE_PASS)
+        st = PF_ERR_UNFIXABLE;
+    if (st == PF_OK) {
+        report->output = check->input;
+        memcpy(report->checks, check->checks, sizeof report->checks);
+        report->n_checks = check->n_checks;
+        report->warnings = check->warnings + out->upscaled;
+    }
+    free(check);
+    return st;
+}
+
+/* Tries the lossless copy for a file that already passes. Returns 1 when
+ * it produced a verified output. */
+static int try_copy(pf_ctx *ctx, const uint8_t *data, size_t len,
+                    const char *name, pf_report *report, fix_output *out)
+{
+    int n_actions = report->n_actions;
+    pf_image_info in = report->input;
+    if (copy_compressed(ctx, data, len, &in, report, out) == PF_OK &&
+        verify_output(ctx, out, name, report) == PF_OK)
+        return 1;
+    free(out->data);
+    out->data = NULL;
+    report->n_actions = n_actions;
+    return 0;
+}
+
+pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
+                        const char *name, uint8_t **out, size_t *out_len,
+                        pf_format *out_format, pf_report *report)
+{
+    pf_decoded dec;
+    fix_output fo = {NULL, 0, PF_FORMAT_UNKNOWN, -1, 0};
+    if (!ctx || (!data && len) || !out || !out_len || !report)
+        return PF_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+    ctx->error[0] = '\0';
+    memset(&dec, 0, sizeof dec);
+    pf_status st = examine(ctx, data, len, name, report, &dec);
+    if (st != PF_OK)
+        return st;
+    if (unfixable_check(report)) {
+        advise(report, name);
+        report->error = st = PF_ERR_UNFIXABLE;
+        goto cleanup;
+    }
+    int copied = report->status == PF_FILE_PASS &&
+                 try_copy(ctx, data, len, name, report, &fo);
+    if (!copied) {
+        pf_image_info in = report->input;
+        st = reencode(ctx, &dec, &in, name, report, &fo);
+        if (st == PF_OK && verify_output(ctx, &fo, name, report) != PF_OK)
+            st = fail_unfixable(ctx, report, PF_ERR_INTERNAL, "%s: the re-encoded "
+                                "copy fails its own check; not written", shown(name));
+        if (st != PF_OK)
+            goto cleanup;
+    }
+    report->status = copied && report->input.exif_orientation < 2 ? PF_FILE_PASS
+                                                                  : PF_FILE_FIXED;
+    report->has_output = 1;
+    report->quality = fo.quality;
+    *out = fo.data;
+    *out_len = fo.len;
+    if (out_format)
+        *out_format = fo.format;
+    fo.data = NULL;
+cleanup:
+    free(fo.data);
+    pf_decoded_free(&dec);
+    return st;
+}
+
+/* Refuses to write over the input itself, however the paths are spelt. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static pf_status write_output(pf_ctx *ctx, const char *in_path,
+                              const uint8_t *data, size_t len, pf_report *report)
+{
+    const char *path = report->output_path;
+    pf_status st = PF_ERR_SAME_FILE;
+    if (!same_file(in_path, path))
+        st = pf_write_file_atomic(path, data, len, ctx->options.force);
+    if (st == PF_OK)
+        return st;
+    report->has_output = 0;
+    if (st == PF_ERR_EXISTS)
+        set_error(ctx, report, st, "%s: %s already exists; use --force to "
+                  "overwrite it", in_path, path);
+    else if (st == PF_ERR_SAME_FILE)
+        set_error(ctx, report, st, "%s: the output would overwrite the input; "
+                  "choose another output folder", in_path);
+    else
+        set_error(ctx, report, st, "%s: cannot write %s (folder missing, "
+                  "read-only or disk full)", in_path, path);
+    report->output_path[0] = '\0';
+    return st;
+}
+
+pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
+                      pf_report *report)
+{
+    uint8_t *data = NULL, *fixed = NULL;
+    size_t len = 0, fixed_len = 0;
+    pf_format format = PF_FORMAT_UNKNOWN;
+    if (!ctx || !in_path || !out_stem || !report)
+        return PF_ERR_INVALID_ARG;
+    pf_status st = read_input(ctx, in_path, report, &data, &len);
+    if (st != PF_OK)
+        goto cleanup;
+    st = pf_fix_buffer(ctx, data, len, in_path, &fixed, &fixed_len, &format, report);
+    if (st != PF_OK || !report->has_output)
+        goto cleanup;
+    int n = snprintf(report->output_path, sizeof report->output_path, "%s.%s",
+                     out_stem, format == PF_FORMAT_PNG ? "png" : "jpg");
+    if (n < 0 || (size_t)n >= sizeof report->output_path) {
+        st = set_error(ctx, report, PF_ERR_INVALID_ARG, "%s: output path too long",
+                       in_path);
+        report->has_output = 0;
+        report->output_path[0] = '\0';
+        goto cleanup;
+    }
+    st = write_output(ctx, in_path, fixed, fixed_len, report);
+cleanup:
+    free(data);
+    free(fixed);
+    return st;
+}

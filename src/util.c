@@ -1,0 +1,117 @@
+/* Small helpers shared by the modules: messages, numbers, bitmaps. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pf_format_thousands(uint64_t n, char *buf, size_t len)
+{
+    char digits[32];
+    char out[48];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    int o = 0;
+    for (int i = 0; i < nd; i++) {
+        if (i > 0 && (nd - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    snprintf(buf, len, "%s", out);
+}
+
+/* Cuts a string that snprintf truncated back to a whole UTF-8 character, so
+ * JSON and terminals never see half a Chinese file name. */
+static void trim_partial_utf8(char *s, size_t used)
+{
+    size_t i = used;
+    size_t back = 0;
+    while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        back++;
+    }
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    if (lead >= 0xC0 && back < need)
+        s[i - 1] = '\0';
+}
+
+void pf_set_message(char *dst, size_t cap, const char *fmt, ...)
+{
+    if (!dst || cap == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n >= cap)
+        trim_partial_utf8(dst, cap - 1);
+}
+
+int pf_mul3(uint64_t a, uint64_t b, uint64_t c, uint64_t *out)
+{
+    uint64_t ab;
+    if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, out))
+        return 0;
+    return 1;
+}
+
+pf_status pf_bitmap_alloc(pf_bitmap *bmp, uint32_t width, uint32_t height)
+{
+    uint64_t bytes;
+    memset(bmp, 0, sizeof *bmp);
+    if (width == 0 || height == 0 || !pf_mul3(width, height, 3, &bytes) ||
+        bytes > SIZE_MAX)
+        return PF_ERR_TOO_LARGE;
+    bmp->rgb = malloc((size_t)bytes);
+    if (!bmp->rgb)
+        return PF_ERR_NOMEM;
+    bmp->width = width;
+    bmp->height = height;
+    return PF_OK;
+}
+
+void pf_bitmap_free(pf_bitmap *bmp)
+{
+    if (!bmp)
+        return;
+    free(bmp->rgb);
+    memset(bmp, 0, sizeof *bmp);
+}
+
+void pf_decoded_free(pf_decoded *dec)
+{
+    if (!dec)
+        return;
+    pf_bitmap_free(&dec->bmp);
+    memset(dec, 0, sizeof *dec);
+}
+
+void pf_free(void *p)
+{
+    free(p);
+}
+
+const char *pf_strerror(pf_status status)
+{
+    switch (status) {
+    case PF_OK: return "success";
+    case PF_ERR_NOMEM: return "out of memory";
+    case PF_ERR_IO: return "input/output error";
+    case PF_ERR_INVALID_ARG: return "invalid argument";
+    case PF_ERR_NOT_IMAGE: return "not an image";
+    case PF_ERR_FORMAT: return "format not accepted by the filing portals";
+    case PF_ERR_CORRUPT: return "corrupt or truncated image data";
+    case PF_ERR_TOO_LARGE: return "image has more pixels than the limit";
+    case PF_ERR_BUDGET: return "cannot fit the byte budget at the lowest quality";
+    case PF_ERR_UNFIXABLE: return "fails a rule that fix cannot mend";
+    case PF_ERR_UPSCALE: return "image too small and upscaling was refused";
+    case PF_ERR_EXISTS: return "output exists";
+    case PF_ERR_SAME_FILE: return "output path is the input path";
+    case PF_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}

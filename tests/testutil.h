@@ -1,0 +1,48 @@
+/* Image generators and file helpers shared by the tests. Built with libjpeg
+ * and libpng directly, so tests do not depend on the code under test. */
+#ifndef PF_TESTUTIL_H
+#define PF_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tu_pattern {
+    TU_PATTERN_COLOR,   /* smooth colour gradients + mild noise, photo-like */
+    TU_PATTERN_GREY,    /* same structure, R = G = B */
+    TU_PATTERN_FLAT     /* one colour (200, 60, 40) */
+};
+
+/* w*h*3 RGB pixels; free(). Deterministic for a given seed. */
+uint8_t *tu_make_rgb(uint32_t w, uint32_t h, enum tu_pattern pattern,
+                     unsigned seed);
+
+/* JPEG via libjpeg. components: 1 (grey: takes the R channel), 3 (YCbCr),
+ * 4 (Adobe CMYK, inverted as Photoshop writes it). exif: an APP1 payload
+ * ("Exif\0\0"...) or NULL. progressive: 0/1. Returns 0 on success; free(). */
+int tu_jpeg(const uint8_t *rgb, uint32_t w, uint32_t h, int components,
+            int quality, int progressive, const uint8_t *exif, size_t exif_len,
+            uint8_t **out, size_t *out_len);
+
+/* PNG via libpng from RGB, converted to color_type (0 grey, 2 RGB, 3 palette,
+ * 4 grey+alpha, 6 RGBA) and bit_depth; alpha: if non-NULL, w*h 8-bit alpha.
+ * exif: bare TIFF block for an eXIf chunk, or NULL. Returns 0; free(). */
+int tu_png(const uint8_t *rgb, const uint8_t *alpha, uint32_t w, uint32_t h,
+           int color_type, int bit_depth, int interlace, const uint8_t *exif,
+           size_t exif_len, uint8_t **out, size_t *out_len);
+
+/* An EXIF block holding only an Orientation tag (and a GPS IFD if gps).
+ * with_header: prefix "Exif\0\0" (JPEG APP1) or bare TIFF (PNG eXIf).
+ * big_endian selects "MM". Returns the length written into buf (cap >= 128). */
+size_t tu_exif_orientation(int orientation, int gps, int with_header,
+                           int big_endian, uint8_t *buf, size_t cap);
+
+/* Files. */
+int tu_write(const char *path, const uint8_t *data, size_t len);
+uint8_t *tu_read(const char *path, size_t *len);   /* NULL on failure */
+char *tu_mkdtemp(void);                            /* free(); under /tmp */
+void tu_rm_rf(const char *dir);
+/* Runs a shell command, captures stdout (and stderr if capture_stderr) into
+ * *out (free()); returns the exit status, -1 on failure to run. */
+int tu_run(const char *cmd, char **out);
+
+#endif
