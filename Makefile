@@ -47,7 +47,7 @@ preflight: $(BUILD)/preflight
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a $(LDLIBS) -lcmocka -lz
 
 # Every test binary runs even when one fails; the target fails if any did.
 test: $(TESTS) $(BUILD)/preflight

@@ -180,10 +180,23 @@ static pf_status examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     return PF_OK;
 }
 
+/* The first failed rule that no resize or re-encode can mend. */
+static const pf_check *unfixable_check(const pf_report *report)
+{
+    for (int i = 0; i < report->n_checks; i++) {
+        const pf_check *c = &report->checks[i];
+        if (c->status == PF_FAIL && (c->id == PF_CHECK_COLOR ||
+                                     c->id == PF_CHECK_ORIENTATION ||
+                                     c->id == PF_CHECK_FORMAT))
+            return c;
+    }
+    return NULL;
+}
+
 /* What to tell a person whose file fails, when check alone ran. */
 static void advise(pf_report *report, const char *name)
 {
-    const pf_check *c = NULL;
+    const pf_check *c = unfixable_check(report);
     for (int i = 0; i < report->n_checks && !c; i++)
         if (report->checks[i].status == PF_FAIL)
             c = &report->checks[i];
@@ -281,19 +294,6 @@ static pf_status fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
     report->status = PF_FILE_FAIL;
     report->error = st;
     return st;
-}
-
-/* The first failed rule that no resize or re-encode can mend. */
-static const pf_check *unfixable_check(const pf_report *report)
-{
-    for (int i = 0; i < report->n_checks; i++) {
-        const pf_check *c = &report->checks[i];
-        if (c->status == PF_FAIL && (c->id == PF_CHECK_COLOR ||
-                                     c->id == PF_CHECK_ORIENTATION ||
-                                     c->id == PF_CHECK_FORMAT))
-            return c;
-    }
-    return NULL;
 }
 
 static int is_cmyk_jpeg(const uint8_t *data, size_t len)
