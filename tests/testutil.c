@@ -179,6 +179,52 @@ static void sink_flush(png_structp png)
     (void)png;
 }
 
+struct png_layout {
+    uint32_t w, h;
+    int color_type, bit_depth, interlace;
+    const png_color *pal;
+    const uint8_t *trns;
+    int npal;
+    const uint8_t *exif;
+    size_t exif_len;
+};
+
+/* The one setjmp of the PNG writer, apart from the pixel packing above so
+ * that no local changes after it. */
+static int encode_png_rows(const struct png_layout *L, uint8_t *rows,
+                           size_t rowbytes, struct mem_sink *sink)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info || setjmp(png_jmpbuf(png))) {
+        if (png)
+            png_destroy_write_struct(&png, &info);
+        return -1;
+    }
+    png_set_write_fn(png, sink, sink_write, sink_flush);
+    png_set_IHDR(png, info, L->w, L->h, L->bit_depth, L->color_type,
+                 L->interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (L->color_type == 3) {
+        png_set_PLTE(png, info, L->pal, L->npal);
+        int has_trns = 0;
+        for (int k = 0; k < L->npal; k++)
+            has_trns |= L->trns[k] != 255;
+        if (has_trns)
+            png_set_tRNS(png, info, L->trns, L->npal, NULL);
+    }
+    if (L->exif && L->exif_len)
+        png_set_eXIf_1(png, info, (png_uint_32)L->exif_len, (png_bytep)L->exif);
+    png_write_info(png, info);
+    int passes = png_set_interlace_handling(png);
+    for (int pass = 0; pass < passes; pass++)
+        for (uint32_t y = 0; y < L->h; y++)
+            png_write_row(png, rows + y * rowbytes);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    return 0;
+}
+
 int tu_png(const uint8_t *rgb, const uint8_t *alpha, uint32_t w, uint32_t h,
            int color_type, int bit_depth, int interlace, const uint8_t *exif,
            size_t exif_len, uint8_t **out, size_t *out_len)
@@ -193,8 +239,6 @@ int tu_png(const uint8_t *rgb, const uint8_t *alpha, uint32_t w, uint32_t h,
     uint8_t trns[256];
     int npal = 0;
     struct mem_sink sink = {0};
-    png_structp png = NULL;
-    png_infop info = NULL;
     if (!rows || !index)
         goto fail;
     if (color_type == 3) {
@@ -224,39 +268,16 @@ int tu_png(const uint8_t *rgb, const uint8_t *alpha, uint32_t w, uint32_t h,
             }
         }
     }
-    png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    info = png ? png_create_info_struct(png) : NULL;
-    if (!info || setjmp(png_jmpbuf(png)))
+    struct png_layout layout = {w, h, color_type, bit_depth, interlace, pal, trns,
+                                npal, exif, exif_len};
+    if (encode_png_rows(&layout, rows, rowbytes, &sink) != 0)
         goto fail;
-    png_set_write_fn(png, &sink, sink_write, sink_flush);
-    png_set_IHDR(png, info, w, h, bit_depth, color_type,
-                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (color_type == 3) {
-        png_set_PLTE(png, info, pal, npal);
-        int has_trns = 0;
-        for (int k = 0; k < npal; k++)
-            has_trns |= trns[k] != 255;
-        if (has_trns)
-            png_set_tRNS(png, info, trns, npal, NULL);
-    }
-    if (exif && exif_len)
-        png_set_eXIf_1(png, info, (png_uint_32)exif_len, (png_bytep)exif);
-    png_write_info(png, info);
-    int passes = png_set_interlace_handling(png);
-    for (int pass = 0; pass < passes; pass++)
-        for (uint32_t y = 0; y < h; y++)
-            png_write_row(png, rows + y * rowbytes);
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
     free(rows);
     free(index);
     *out = sink.data;
     *out_len = sink.len;
     return 0;
 fail:
-    if (png)
-        png_destroy_write_struct(&png, info ? &info : NULL);
     free(rows);
     free(index);
     free(sink.data);

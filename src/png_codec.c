@@ -1,0 +1,433 @@
+/* PNG decoding (libpng, classic API) and metadata stripping.
+ *
+ * libpng reports errors by longjmp. The only setjmp lives in decode_run()
+ * below; every libpng call that can fail runs beneath it, so a longjmp never
+ * leaves this file. State that must survive the jump is kept in a struct
+ * owned by the caller of decode_run(), never in locals of that function.
+ *
+ * No gamma or colour-management transform is applied: the portals look at
+ * the sRGB samples as stored, and so do we. */
+#include "internal.h"
+
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PNG_MAX_DIM 1000000u                /* per side, before any alloc */
+#define PNG_CHUNK_MALLOC_MAX (8u << 20)     /* one ancillary chunk */
+#define PNG_CHUNK_CACHE_MAX 1000u           /* number of ancillary chunks */
+
+struct png_job {
+    const uint8_t *data;
+    size_t len, pos;
+    uint64_t max_pixels;
+    char *err;
+    pf_status status;      /* returned when libpng jumps back */
+    int limit_hit;         /* libpng warned about the user dimension limits */
+    int pixels_done;       /* errors after this point are ignored */
+    int end_done;          /* png_read_end finished: end info is valid */
+    png_structp png;
+    png_infop info, end;
+    png_bytep *rows;
+    uint8_t *rgba;         /* interlaced RGBA needs the whole image */
+    pf_decoded *out;
+};
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+    struct png_job *job = png_get_error_ptr(png);
+    if (job->limit_hit)
+        job->status = PF_ERR_TOO_LARGE;
+    if (!job->pixels_done)
+        pf_set_message(job->err, PF_ERR_LEN, "PNG: %s", msg);
+    png_longjmp(png, 1);
+}
+
+/* Warnings are not failures; only note the one that explains a later
+ * "Invalid IHDR data" error, so it maps to PF_ERR_TOO_LARGE. */
+static void on_warning(png_structp png, png_const_charp msg)
+{
+    struct png_job *job = png_get_error_ptr(png);
+    if (strstr(msg, "exceeds user limit"))
+        job->limit_hit = 1;
+}
+
+static void read_mem(png_structp png, png_bytep buf, png_size_t n)
+{
+    struct png_job *job = png_get_io_ptr(png);
+    if (n > job->len - job->pos)
+        png_error(png, "file is truncated");
+    memcpy(buf, job->data + job->pos, n);
+    job->pos += n;
+}
+
+/* A palette whose entries are all grey stores no colour either. */
+static int palette_is_grey(png_structp png, png_infop info)
+{
+    png_colorp pal = NULL;
+    int n = 0;
+    if (!png_get_PLTE(png, info, &pal, &n) || n <= 0)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (pal[i].red != pal[i].green || pal[i].green != pal[i].blue)
+            return 0;
+    return 1;
+}
+
+/* Everything becomes 8-bit RGB, plus alpha when the file has any. */
+static void set_transforms(struct png_job *job)
+{
+    png_structp png = job->png;
+    int type = png_get_color_type(png, job->info);
+    int depth = png_get_bit_depth(png, job->info);
+    if (type == PNG_COLOR_TYPE_PALETTE) {
+        png_set_palette_to_rgb(png);
+        job->out->source_grey = palette_is_grey(png, job->info);
+    }
+    if (type == PNG_COLOR_TYPE_GRAY && depth < 8)
+        png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, job->info, PNG_INFO_tRNS))
+        png_set_tRNS_to_alpha(png);
+    if (depth == 16)
+        png_set_scale_16(png); /* rounds v * 255 / 65535 */
+    if (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA) {
+        png_set_gray_to_rgb(png);
+        job->out->source_grey = 1;
+    }
+}
+
+/* Runs before any pixel memory exists. A max_pixels of 0 means no cap. */
+static pf_status check_pixels(struct png_job *job, uint32_t w, uint32_t h)
+{
+    uint64_t pixels = (uint64_t)w * h;
+    if (job->max_pixels == 0 || pixels <= job->max_pixels)
+        return PF_OK;
+    pf_set_message(job->err, PF_ERR_LEN,
+                   "image is %u\u00d7%u = %.1f MP, over the %g MP limit",
+                   (unsigned)w, (unsigned)h, (double)pixels / 1e6,
+                   (double)job->max_pixels / 1e6);
+    return PF_ERR_TOO_LARGE;
+}
+
+/* Composites onto white in 8-bit sRGB, as a browser shows it on a white
+ * page. Returns 1 when some pixel was not opaque. */
+static int flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w)
+{
+    int translucent = 0;
+    for (uint32_t x = 0; x < w; x++, rgba += 4, rgb += 3) {
+        unsigned a = rgba[3];
+        translucent |= a < 255;
+        for (int c = 0; c < 3; c++)
+            rgb[c] = (uint8_t)((rgba[c] * a + 255u * (255u - a) + 127u) / 255u);
+    }
+    return translucent;
+}
+
+static uint8_t *bmp_row(pf_bitmap *bmp, uint32_t y)
+{
+    return bmp->rgb + (size_t)y * bmp->width * 3;
+}
+
+/* RGB output: libpng writes straight into the bitmap. */
+static void read_rgb(struct png_job *job)
+{
+    pf_bitmap *bmp = &job->out->bmp;
+    for (uint32_t y = 0; y < bmp->height; y++)
+        job->rows[y] = bmp_row(bmp, y);
+    png_read_image(job->png, job->rows);
+}
+
+/* RGBA output: row by row when not interlaced, else the whole image. */
+static pf_status read_rgba(struct png_job *job, int passes)
+{
+    pf_bitmap *bmp = &job->out->bmp;
+    size_t stride = (size_t)bmp->width * 4;
+    size_t nrows = passes > 1 ? bmp->height : 1;
+    uint64_t bytes;
+    if (!pf_mul3(stride, nrows, 1, &bytes) || bytes > SIZE_MAX)
+        return PF_ERR_TOO_LARGE;
+    job->rgba = malloc((size_t)bytes);
+    if (!job->rgba)
+        return PF_ERR_NOMEM;
+    for (uint32_t y = 0; y < bmp->height; y++) {
+        uint8_t *row = job->rgba + (passes > 1 ? (size_t)y * stride : 0);
+        job->rows[y] = row;
+        if (passes == 1) {
+            png_read_row(job->png, row, NULL);
+            job->out->has_alpha |=
+                flatten_row(row, bmp_row(bmp, y), bmp->width);
+        }
+    }
+    if (passes > 1) {
+        png_read_image(job->png, job->rows);
+        for (uint32_t y = 0; y < bmp->height; y++)
+            job->out->has_alpha |=
+                flatten_row(job->rows[y], bmp_row(bmp, y), bmp->width);
+    }
+    return PF_OK;
+}
+
+static pf_status alloc_output(struct png_job *job, uint32_t w, uint32_t h)
+{
+    pf_status status = pf_bitmap_alloc(&job->out->bmp, w, h);
+    if (status != PF_OK)
+        return status;
+    job->rows = calloc(h, sizeof *job->rows);
+    return job->rows ? PF_OK : PF_ERR_NOMEM;
+}
+
+/* The decoding proper; runs beneath decode_run's setjmp. */
+static pf_status decode_steps(struct png_job *job)
+{
+    png_structp png = job->png;
+    png_set_read_fn(png, job, read_mem);
+    png_set_user_limits(png, PNG_MAX_DIM, PNG_MAX_DIM);
+    png_set_chunk_malloc_max(png, PNG_CHUNK_MALLOC_MAX);
+    png_set_chunk_cache_max(png, PNG_CHUNK_CACHE_MAX);
+    png_read_info(png, job->info);
+    uint32_t w = png_get_image_width(png, job->info);
+    uint32_t h = png_get_image_height(png, job->info);
+    pf_status status = check_pixels(job, w, h);
+    if (status != PF_OK)
+        return status;
+    set_transforms(job);
+    int passes = png_set_interlace_handling(png);
+    png_read_update_info(png, job->info);
+    int channels = png_get_channels(png, job->info);
+    if (png_get_bit_depth(png, job->info) != 8 ||
+        (channels != 3 && channels != 4) ||
+        png_get_rowbytes(png, job->info) != (size_t)w * (size_t)channels) {
+        pf_set_message(job->err, PF_ERR_LEN,
+                       "PNG: unexpected layout after transforms");
+        return PF_ERR_INTERNAL;
+    }
+    status = alloc_output(job, w, h);
+    if (status != PF_OK)
+        return status;
+    if (channels == 3)
+        read_rgb(job);
+    else if ((status = read_rgba(job, passes)) != PF_OK)
+        return status;
+    job->pixels_done = 1; /* a damaged tail no longer matters */
+    png_read_end(png, job->end);
+    job->end_done = 1;
+    return PF_OK;
+}
+
+static pf_status decode_run(struct png_job *job)
+{
+    if (setjmp(png_jmpbuf(job->png)))
+        return job->pixels_done ? PF_OK : job->status;
+    return decode_steps(job);
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* ImageMagick's "Raw profile type exif": "\nexif\n   <len>\n<hex...>". */
+static void read_raw_profile(const char *text, size_t len, pf_exif_info *info)
+{
+    size_t i = 0, n = 0, got = 0;
+    uint8_t *bytes = NULL;
+    while (i < len && text[i] == '\n')
+        i++;
+    while (i < len && text[i] != '\n')
+        i++; /* profile name */
+    while (i < len && (text[i] == '\n' || text[i] == ' '))
+        i++;
+    while (i < len && text[i] >= '0' && text[i] <= '9' && n <= len)
+        n = n * 10 + (size_t)(text[i++] - '0');
+    if (n == 0 || n > (len - i) / 2)
+        goto cleanup; /* the hex digits cannot hold what it claims */
+    bytes = malloc(n);
+    if (!bytes)
+        goto cleanup;
+    for (int hi = -1; i < len && got < n; i++) {
+        int v = hex_value((unsigned char)text[i]);
+        if (v < 0)
+            continue; /* line breaks between hex runs */
+        if (hi < 0) {
+            hi = v;
+        } else {
+            bytes[got++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    if (got == n)
+        pf_exif_read(bytes, n, info);
+cleanup:
+    free(bytes);
+}
+
+static int find_raw_profile(png_structp png, png_infop info, pf_exif_info *ex)
+{
+    png_textp text = NULL;
+    int n = info ? png_get_text(png, info, &text, NULL) : 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(text[i].key, "Raw profile type exif") != 0 &&
+            strcmp(text[i].key, "Raw profile type APP1") != 0)
+            continue;
+        /* libpng NUL-terminates every text; hex holds no NUL. */
+        read_raw_profile(text[i].text, strlen(text[i].text), ex);
+        return 1;
+    }
+    return 0;
+}
+
+/* eXIf chunk first (bare TIFF), else a legacy ImageMagick text profile. */
+static void read_exif(struct png_job *job)
+{
+    pf_exif_info ex = {0, 0};
+    png_uint_32 n = 0;
+    png_bytep exif = NULL;
+    if (png_get_eXIf_1(job->png, job->info, &n, &exif) && exif && n > 0)
+        pf_exif_read(exif, n, &ex);
+    else if (job->end_done && png_get_eXIf_1(job->png, job->end, &n, &exif) &&
+             exif && n > 0)
+        pf_exif_read(exif, n, &ex);
+    else if (!find_raw_profile(job->png, job->info, &ex) && job->end_done)
+        find_raw_profile(job->png, job->end, &ex);
+    job->out->exif_orientation = ex.orientation;
+    job->out->has_gps = ex.has_gps;
+}
+
+pf_status pf_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                        pf_decoded *out, char err[PF_ERR_LEN])
+{
+    struct png_job job = {.data = data, .len = len, .max_pixels = max_pixels,
+                          .err = err, .status = PF_ERR_CORRUPT, .out = out};
+    pf_status status = PF_ERR_INVALID_ARG;
+    if (err)
+        err[0] = '\0';
+    if (!out)
+        goto cleanup;
+    memset(out, 0, sizeof *out);
+    if (!data || len < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        pf_set_message(err, PF_ERR_LEN, "not a PNG file (bad signature)");
+        status = PF_ERR_NOT_IMAGE;
+        goto cleanup;
+    }
+    status = PF_ERR_NOMEM;
+    job.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &job, on_error,
+                                     on_warning);
+    job.info = job.png ? png_create_info_struct(job.png) : NULL;
+    job.end = job.info ? png_create_info_struct(job.png) : NULL;
+    if (!job.end)
+        goto cleanup;
+    status = decode_run(&job);
+    if (status == PF_OK)
+        read_exif(&job);
+cleanup:
+    if (job.png)
+        png_destroy_read_struct(&job.png, &job.info, &job.end);
+    free(job.rows);
+    free(job.rgba);
+    if (status != PF_OK)
+        pf_decoded_free(out);
+    return status;
+}
+
+/* ---- metadata stripping: a plain chunk walk, no libpng needed ---- */
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
+}
+
+/* Critical chunks (upper-case first letter) always stay; of the ancillary
+ * ones only those that change how pixels or colours look. cICP joins the
+ * list because it names the colour space like sRGB/iCCP do. */
+static int keep_chunk(const uint8_t *type)
+{
+    static const char keep[][5] = {"tRNS", "gAMA", "cHRM", "sRGB", "iCCP",
+                                   "sBIT", "bKGD", "pHYs", "cICP"};
+    if (!(type[0] & 0x20))
+        return 1;
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (memcmp(type, keep[i], 4) == 0)
+            return 1;
+    return 0;
+}
+
+/* Validates the chunk at pos; *size gets its whole length (12 + data). */
+static pf_status next_chunk(const uint8_t *data, size_t len, size_t pos,
+                            size_t *size, char *err)
+{
+    if (len - pos < 12) {
+        pf_set_message(err, PF_ERR_LEN, "PNG: file ends before IEND");
+        return PF_ERR_CORRUPT;
+    }
+    uint32_t n = be32(data + pos);
+    if (n > 0x7fffffffu || n > len - pos - 12) {
+        pf_set_message(err, PF_ERR_LEN,
+                       "PNG: chunk length %lu runs past the end",
+                       (unsigned long)n);
+        return PF_ERR_CORRUPT;
+    }
+    for (int i = 4; i < 8; i++) {
+        uint8_t c = data[pos + i] | 0x20;
+        if (c < 'a' || c > 'z') {
+            pf_set_message(err, PF_ERR_LEN, "PNG: invalid chunk name");
+            return PF_ERR_CORRUPT;
+        }
+    }
+    *size = (size_t)n + 12;
+    return PF_OK;
+}
+
+pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
+                                uint8_t **out, size_t *out_len,
+                                char err[PF_ERR_LEN])
+{
+    pf_status status = PF_ERR_INVALID_ARG;
+    uint8_t *buf = NULL;
+    size_t pos = 8, used = 8, size = 0;
+    int seen_end = 0;
+    if (err)
+        err[0] = '\0';
+    if (!out || !out_len)
+        goto cleanup;
+    *out = NULL;
+    *out_len = 0;
+    status = PF_ERR_NOT_IMAGE;
+    if (!data || len < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        pf_set_message(err, PF_ERR_LEN, "not a PNG file (bad signature)");
+        goto cleanup;
+    }
+    status = PF_ERR_NOMEM;
+    if (!(buf = malloc(len))) /* the copy is never longer than the input */
+        goto cleanup;
+    memcpy(buf, data, 8);
+    while (!seen_end) {
+        if ((status = next_chunk(data, len, pos, &size, err)) != PF_OK)
+            goto cleanup;
+        const uint8_t *chunk = data + pos;
+        status = PF_ERR_CORRUPT;
+        if (pos == 8 && memcmp(chunk + 4, "IHDR", 4) != 0) {
+            pf_set_message(err, PF_ERR_LEN, "PNG: first chunk is not IHDR");
+            goto cleanup;
+        }
+        if (keep_chunk(chunk + 4)) {
+            memcpy(buf + used, chunk, size);
+            used += size;
+        }
+        seen_end = memcmp(chunk + 4, "IEND", 4) == 0;
+        pos += size; /* anything after IEND is dropped */
+    }
+    *out = buf;
+    *out_len = used;
+    buf = NULL;
+    status = PF_OK;
+cleanup:
+    free(buf);
+    return status;
+}
