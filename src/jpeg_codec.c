@@ -1,0 +1,704 @@
+/* JPEG decoding, encoding, lossless rotation and metadata stripping.
+ *
+ * libjpeg reports fatal errors by calling error_exit, which must not return.
+ * Ours longjmps back into the one static "guarded" function of each codec
+ * call; the public function that called it owns all state (in a *_job struct
+ * in its own frame, so nothing it reads after the jump is an indeterminate
+ * local of the frame holding setjmp) and frees it at its single cleanup
+ * label. No jump ever leaves this file. */
+#include "internal.h"
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdio.h> /* jpeglib.h needs FILE */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jerror.h>
+#include <jpeglib.h>
+#include <turbojpeg.h>
+
+/* libjpeg-turbo's advice against progressive files built to burn CPU:
+ * real encoders never write more than a few dozen scans. */
+#define MAX_SCANS 500
+#define SINK_FIRST_CHUNK 65536
+
+typedef struct {
+    struct jpeg_error_mgr pub; /* first: libjpeg hands us a pointer to it */
+    jmp_buf jump;
+    pf_status status;          /* what a jump means for our caller */
+    int warnings;
+    char message[JMSG_LENGTH_MAX];
+    char first_warning[JMSG_LENGTH_MAX];
+} codec_error;
+
+static void on_error_exit(j_common_ptr cinfo)
+{
+    codec_error *e = (codec_error *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, e->message);
+    e->status = cinfo->err->msg_code == JERR_OUT_OF_MEMORY ? PF_ERR_NOMEM
+                                                           : PF_ERR_CORRUPT;
+    longjmp(e->jump, 1);
+}
+
+/* Warnings (corrupt data, premature end) are counted, never printed: libjpeg
+ * recovers from them and the partial image is still worth checking. */
+static void on_emit_message(j_common_ptr cinfo, int msg_level)
+{
+    codec_error *e = (codec_error *)cinfo->err;
+    if (msg_level >= 0)
+        return; /* trace messages */
+    if (e->warnings == 0)
+        (*cinfo->err->format_message)(cinfo, e->first_warning);
+    e->warnings++;
+    cinfo->err->num_warnings++;
+}
+
+static void on_output_message(j_common_ptr cinfo)
+{
+    (void)cinfo; /* the library never prints */
+}
+
+static void error_init(codec_error *e)
+{
+    jpeg_std_error(&e->pub);
+    e->pub.error_exit = on_error_exit;
+    e->pub.emit_message = on_emit_message;
+    e->pub.output_message = on_output_message;
+    e->status = PF_ERR_CORRUPT;
+}
+
+/* Progress monitor: aborts pathological progressive files. */
+static void limit_scans(j_common_ptr cinfo)
+{
+    if (!cinfo->is_decompressor ||
+        ((j_decompress_ptr)cinfo)->input_scan_number <= MAX_SCANS)
+        return;
+    codec_error *e = (codec_error *)cinfo->err;
+    snprintf(e->message, sizeof e->message,
+             "progressive JPEG has more than %d scans", MAX_SCANS);
+    e->status = PF_ERR_CORRUPT;
+    longjmp(e->jump, 1);
+}
+
+static void clear_err(char *err)
+{
+    if (err)
+        err[0] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding                                                            */
+
+typedef struct {
+    struct jpeg_decompress_struct cinfo;
+    codec_error err;
+    struct jpeg_progress_mgr progress;
+    const uint8_t *data;
+    size_t len;
+    uint64_t max_pixels;
+    int scale_denom;
+    pf_decoded *out;
+    char *msg;           /* caller's err buffer, for our own messages */
+    JSAMPARRAY row;      /* grey/CMYK scratch row; lives in the JPOOL_IMAGE */
+} decode_job;
+
+/* Payload of the first APP1 that is EXIF; other APP1s are XMP etc. */
+static void read_saved_exif(decode_job *job)
+{
+    jpeg_saved_marker_ptr m;
+    for (m = job->cinfo.marker_list; m; m = m->next) {
+        if (m->marker != JPEG_APP0 + 1 || m->data_length < 6 ||
+            memcmp(m->data, "Exif\0\0", 6) != 0)
+            continue;
+        pf_exif_info info;
+        pf_exif_read(m->data, m->data_length, &info);
+        job->out->exif_orientation = info.orientation;
+        job->out->has_gps = info.has_gps;
+        return;
+    }
+}
+
+/* Refuses before libjpeg allocates anything sized by the header. The cap
+ * applies to the stored size, even when scale_denom shrinks the output:
+ * progressive files still buffer coefficients for the whole stored image. */
+static pf_status check_pixel_cap(decode_job *job)
+{
+    uint64_t w = job->cinfo.image_width, h = job->cinfo.image_height, px;
+    if (!pf_mul3(w, h, 1, &px))
+        return PF_ERR_TOO_LARGE;
+    if (job->max_pixels == 0 || px <= job->max_pixels)
+        return PF_OK;
+    pf_set_message(job->msg, PF_ERR_LEN,
+                   "image is %llu×%llu = %.1f MP, over the %g MP limit",
+                   (unsigned long long)w, (unsigned long long)h, px / 1e6,
+                   job->max_pixels / 1e6);
+    return PF_ERR_TOO_LARGE;
+}
+
+/* Picks what libjpeg outputs; grey and CMYK are widened to RGB by us. */
+static pf_status choose_output_space(decode_job *job)
+{
+    j_decompress_ptr c = &job->cinfo;
+    switch (c->jpeg_color_space) {
+    case JCS_GRAYSCALE:
+        c->out_color_space = JCS_GRAYSCALE;
+        job->out->source_grey = 1;
+        return PF_OK;
+    case JCS_YCbCr:
+    case JCS_RGB:
+        c->out_color_space = JCS_RGB;
+        return PF_OK;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        c->out_color_space = JCS_CMYK;
+        return PF_OK;
+    default:
+        pf_set_message(job->msg, PF_ERR_LEN,
+                       "JPEG with %d colour components is not supported",
+                       c->num_components);
+        return PF_ERR_FORMAT;
+    }
+}
+
+static uint8_t mul255(unsigned a, unsigned b)
+{
+    return (uint8_t)((a * b + 127) / 255);
+}
+
+/* Adobe (Photoshop, most scanners) stores CMYK inverted: 255 means no ink.
+ * Without the APP14 marker we assume plain CMYK, where 255 is full ink. */
+static void cmyk_to_rgb(const JSAMPLE *src, uint8_t *dst, JDIMENSION w,
+                        int inverted)
+{
+    for (JDIMENSION x = 0; x < w; x++, src += 4, dst += 3) {
+        unsigned c = src[0], m = src[1], y = src[2], k = src[3];
+        if (!inverted) {
+            c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+        }
+        dst[0] = mul255(c, k);
+        dst[1] = mul255(m, k);
+        dst[2] = mul255(y, k);
+    }
+}
+
+static void grey_to_rgb(const JSAMPLE *src, uint8_t *dst, JDIMENSION w)
+{
+    for (JDIMENSION x = 0; x < w; x++, dst += 3)
+        dst[0] = dst[1] = dst[2] = src[x];
+}
+
+static void read_rows(decode_job *job)
+{
+    j_decompress_ptr c = &job->cinfo;
+    pf_bitmap *bmp = &job->out->bmp;
+    int direct = c->out_color_space == JCS_RGB;
+    int inverted = c->saw_Adobe_marker;
+    while (c->output_scanline < c->output_height) {
+        uint8_t *dst = bmp->rgb + (size_t)c->output_scanline * bmp->width * 3;
+        JSAMPROW target = direct ? dst : job->row[0];
+        if (jpeg_read_scanlines(c, &target, 1) != 1)
+            ERREXIT(c, JERR_INPUT_EOF); /* cannot happen with a memory source */
+        if (c->out_color_space == JCS_GRAYSCALE)
+            grey_to_rgb(job->row[0], dst, c->output_width);
+        else if (!direct)
+            cmyk_to_rgb(job->row[0], dst, c->output_width, inverted);
+    }
+}
+
+/* Header, cap, colour set-up; then pixels. Returns with the job's state for
+ * the caller to free. */
+static pf_status decode_guarded(decode_job *job)
+{
+    j_decompress_ptr c = &job->cinfo;
+    pf_status st;
+    if (setjmp(job->err.jump))
+        return job->err.status;
+    jpeg_create_decompress(c);
+    job->progress.progress_monitor = limit_scans;
+    c->progress = &job->progress;
+    jpeg_mem_src(c, job->data, (unsigned long)job->len);
+    jpeg_save_markers(c, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(c, TRUE);
+    if ((st = check_pixel_cap(job)) != PF_OK ||
+        (st = choose_output_space(job)) != PF_OK)
+        return st;
+    read_saved_exif(job);
+    c->scale_num = 1;
+    c->scale_denom = (unsigned)job->scale_denom;
+    jpeg_start_decompress(c);
+    if ((st = pf_bitmap_alloc(&job->out->bmp, c->output_width,
+                              c->output_height)) != PF_OK)
+        return st;
+    if (c->out_color_space != JCS_RGB)
+        job->row = (*c->mem->alloc_sarray)((j_common_ptr)c, JPOOL_IMAGE,
+                                           c->output_width *
+                                               (JDIMENSION)c->output_components,
+                                           1);
+    read_rows(job);
+    jpeg_finish_decompress(c);
+    return PF_OK;
+}
+
+static int looks_like_jpeg(const uint8_t *data, size_t len)
+{
+    return data && len >= 4 && data[0] == 0xFF && data[1] == 0xD8 &&
+           data[2] == 0xFF;
+}
+
+pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                         int scale_denom, pf_decoded *out,
+                         char err[PF_ERR_LEN])
+{
+    decode_job job;
+    pf_status st;
+    clear_err(err);
+    memset(&job, 0, sizeof job);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!out || (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 &&
+                 scale_denom != 8)) {
+        st = PF_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    if (!looks_like_jpeg(data, len) || len > ULONG_MAX) {
+        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        st = PF_ERR_NOT_IMAGE;
+        goto cleanup;
+    }
+    error_init(&job.err);
+    job.cinfo.err = &job.err.pub;
+    job.data = data, job.len = len, job.max_pixels = max_pixels;
+    job.scale_denom = scale_denom, job.out = out, job.msg = err;
+    st = decode_guarded(&job);
+    if (st == PF_ERR_CORRUPT || st == PF_ERR_NOMEM)
+        pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
+    else if (st == PF_OK && job.err.warnings > 0)
+        /* Success with a note: callers may show it, nothing requires it. */
+        pf_set_message(err, PF_ERR_LEN, "%d warning(s): %s", job.err.warnings,
+                       job.err.first_warning);
+cleanup:
+    jpeg_destroy_decompress(&job.cinfo); /* safe on a zeroed struct */
+    if (st != PF_OK)
+        pf_decoded_free(out);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Header only                                                         */
+
+typedef struct {
+    struct jpeg_decompress_struct cinfo;
+    codec_error err;
+    const uint8_t *data;
+    size_t len;
+} header_job;
+
+static pf_status header_guarded(header_job *job)
+{
+    if (setjmp(job->err.jump))
+        return job->err.status;
+    jpeg_create_decompress(&job->cinfo);
+    jpeg_mem_src(&job->cinfo, job->data, (unsigned long)job->len);
+    jpeg_read_header(&job->cinfo, TRUE);
+    return PF_OK;
+}
+
+pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
+                         uint32_t *height, int *components,
+                         char err[PF_ERR_LEN])
+{
+    header_job job;
+    pf_status st;
+    clear_err(err);
+    memset(&job, 0, sizeof job);
+    if (!width || !height || !components) {
+        st = PF_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    if (!looks_like_jpeg(data, len) || len > ULONG_MAX) {
+        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        st = PF_ERR_NOT_IMAGE;
+        goto cleanup;
+    }
+    error_init(&job.err);
+    job.cinfo.err = &job.err.pub;
+    job.data = data, job.len = len;
+    st = header_guarded(&job);
+    if (st != PF_OK) {
+        pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
+        goto cleanup;
+    }
+    *width = job.cinfo.image_width;
+    *height = job.cinfo.image_height;
+    *components = job.cinfo.num_components;
+cleanup:
+    jpeg_destroy_decompress(&job.cinfo);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding                                                            */
+
+/* Our own growable memory destination. jpeg_mem_dest would do, but after an
+ * error its live buffer is private to libjpeg and leaks (and the pointer it
+ * gave us may already be freed); here the job owns the buffer throughout. */
+typedef struct {
+    struct jpeg_destination_mgr pub; /* first: libjpeg sees only this */
+    uint8_t *buf;
+    size_t cap;
+} mem_sink;
+
+static void sink_init(j_compress_ptr cinfo)
+{
+    mem_sink *s = (mem_sink *)cinfo->dest;
+    s->buf = malloc(SINK_FIRST_CHUNK);
+    if (!s->buf)
+        ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 1);
+    s->cap = SINK_FIRST_CHUNK;
+    s->pub.next_output_byte = s->buf;
+    s->pub.free_in_buffer = s->cap;
+}
+
+/* Called when the buffer is full (libjpeg ignores free_in_buffer then). */
+static boolean sink_grow(j_compress_ptr cinfo)
+{
+    mem_sink *s = (mem_sink *)cinfo->dest;
+    size_t old = s->cap;
+    if (old > SIZE_MAX / 2)
+        ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 2);
+    uint8_t *bigger = realloc(s->buf, old * 2);
+    if (!bigger)
+        ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 3);
+    s->buf = bigger;
+    s->cap = old * 2;
+    s->pub.next_output_byte = s->buf + old;
+    s->pub.free_in_buffer = s->cap - old;
+    return TRUE;
+}
+
+static void sink_term(j_compress_ptr cinfo)
+{
+    (void)cinfo; /* the length is cap - free_in_buffer */
+}
+
+typedef struct {
+    struct jpeg_compress_struct cinfo;
+    codec_error err;
+    mem_sink sink;
+    const pf_bitmap *bmp;
+    int quality;
+} encode_job;
+
+static void encode_settings(j_compress_ptr c, const pf_bitmap *bmp,
+                            int quality)
+{
+    c->image_width = bmp->width;
+    c->image_height = bmp->height;
+    c->input_components = 3;
+    c->in_color_space = JCS_RGB;
+    jpeg_set_defaults(c);
+    jpeg_set_quality(c, quality, TRUE);
+    /* 4:2:0 explicitly: defaults have differed between libjpeg versions. */
+    c->comp_info[0].h_samp_factor = 2, c->comp_info[0].v_samp_factor = 2;
+    c->comp_info[1].h_samp_factor = 1, c->comp_info[1].v_samp_factor = 1;
+    c->comp_info[2].h_samp_factor = 1, c->comp_info[2].v_samp_factor = 1;
+    c->dct_method = JDCT_ISLOW; /* same bytes on every CPU */
+    c->optimize_coding = TRUE;
+    jpeg_simple_progression(c);
+    c->write_JFIF_header = TRUE;
+    c->write_Adobe_marker = FALSE;
+}
+
+static pf_status encode_guarded(encode_job *job)
+{
+    j_compress_ptr c = &job->cinfo;
+    if (setjmp(job->err.jump))
+        return job->err.status == PF_ERR_NOMEM ? PF_ERR_NOMEM : PF_ERR_INTERNAL;
+    jpeg_create_compress(c);
+    job->sink.pub.init_destination = sink_init;
+    job->sink.pub.empty_output_buffer = sink_grow;
+    job->sink.pub.term_destination = sink_term;
+    c->dest = &job->sink.pub;
+    encode_settings(c, job->bmp, job->quality);
+    jpeg_start_compress(c, TRUE);
+    size_t stride = (size_t)job->bmp->width * 3;
+    while (c->next_scanline < c->image_height) {
+        /* libjpeg never writes through its input rows. */
+        JSAMPROW row = (JSAMPROW)(job->bmp->rgb + c->next_scanline * stride);
+        jpeg_write_scanlines(c, &row, 1);
+    }
+    jpeg_finish_compress(c);
+    return PF_OK;
+}
+
+pf_status pf_jpeg_encode(const pf_bitmap *bmp, int quality, uint8_t **out,
+                         size_t *out_len, char err[PF_ERR_LEN])
+{
+    encode_job job;
+    pf_status st;
+    clear_err(err);
+    memset(&job, 0, sizeof job);
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (!bmp || !bmp->rgb || !out || !out_len || quality < 1 || quality > 100 ||
+        bmp->width == 0 || bmp->height == 0 ||
+        bmp->width > JPEG_MAX_DIMENSION || bmp->height > JPEG_MAX_DIMENSION) {
+        st = PF_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    error_init(&job.err);
+    job.cinfo.err = &job.err.pub;
+    job.bmp = bmp, job.quality = quality;
+    st = encode_guarded(&job);
+    if (st != PF_OK) {
+        pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
+        goto cleanup;
+    }
+    *out_len = job.sink.cap - job.sink.pub.free_in_buffer;
+    *out = job.sink.buf;
+    job.sink.buf = NULL; /* now the caller's */
+cleanup:
+    jpeg_destroy_compress(&job.cinfo);
+    free(job.sink.buf);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Marker walking (no libjpeg: plain bounds-checked byte parsing)      */
+
+typedef struct {
+    size_t start;   /* offset of the segment's 0xFF */
+    size_t payload; /* offset after the length field */
+    size_t end;     /* offset after the segment */
+    int marker;     /* second marker byte, e.g. 0xE1 for APP1 */
+} jpeg_segment;
+
+enum { SEG_OK, SEG_SOS, SEG_BAD };
+
+/* Reads the segment at pos (fill 0xFF bytes allowed). Lengths are checked
+ * against the buffer, never trusted. At SOS only start/marker are set. */
+static int next_segment(const uint8_t *d, size_t len, size_t pos,
+                        jpeg_segment *seg)
+{
+    if (pos >= len || d[pos] != 0xFF)
+        return SEG_BAD;
+    seg->start = pos;
+    while (pos < len && d[pos] == 0xFF)
+        pos++;
+    if (pos >= len)
+        return SEG_BAD;
+    seg->marker = d[pos++];
+    if (seg->marker == 0xDA)
+        return SEG_SOS;
+    /* Stand-alone markers (TEM, RSTn, SOI, EOI) cannot occur before SOS. */
+    if (seg->marker == 0x00 || seg->marker == 0x01 ||
+        (seg->marker >= 0xD0 && seg->marker <= 0xD9))
+        return SEG_BAD;
+    if (len - pos < 2)
+        return SEG_BAD;
+    size_t seglen = (size_t)d[pos] << 8 | d[pos + 1];
+    if (seglen < 2 || seglen > len - pos)
+        return SEG_BAD;
+    seg->payload = pos + 2;
+    seg->end = pos + seglen;
+    return SEG_OK;
+}
+
+static int payload_starts(const uint8_t *d, const jpeg_segment *s,
+                          const char *magic, size_t n)
+{
+    return s->end - s->payload >= n && memcmp(d + s->payload, magic, n) == 0;
+}
+
+/* Sets EXIF orientation to 1 in the first Exif APP1 before SOS, if any. */
+static void clear_orientation_in_jpeg(uint8_t *d, size_t len)
+{
+    jpeg_segment s;
+    size_t pos = 2;
+    while (next_segment(d, len, pos, &s) == SEG_OK) {
+        if (s.marker == 0xE1 && payload_starts(d, &s, "Exif\0\0", 6)) {
+            pf_exif_clear_orientation(d + s.payload, s.end - s.payload);
+            return;
+        }
+        pos = s.end;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Metadata stripping                                                  */
+
+enum { SEG_DROP, SEG_KEEP, SEG_JFIF };
+
+static int segment_fate(const uint8_t *d, const jpeg_segment *s)
+{
+    switch (s->marker) {
+    case 0xE0: /* JFIF keeps (thumbnail cut); JFXX and others go */
+        return payload_starts(d, s, "JFIF\0", 5) && s->end - s->payload >= 14
+                   ? SEG_JFIF : SEG_DROP;
+    case 0xE2:
+        return payload_starts(d, s, "ICC_PROFILE\0", 12) ? SEG_KEEP : SEG_DROP;
+    case 0xEE:
+        return payload_starts(d, s, "Adobe", 5) ? SEG_KEEP : SEG_DROP;
+    case 0xFE: /* COM */
+        return SEG_DROP;
+    default: /* APP1, APP3..APP13, APP15 go; tables and frames stay */
+        return s->marker >= 0xE0 && s->marker <= 0xEF ? SEG_DROP : SEG_KEEP;
+    }
+}
+
+/* JFIF APP0 without its thumbnail: the 14-byte header, Xthumb = Ythumb = 0. */
+static size_t write_jfif(const uint8_t *d, const jpeg_segment *s, uint8_t *o)
+{
+    o[0] = 0xFF, o[1] = 0xE0, o[2] = 0, o[3] = 16;
+    memcpy(o + 4, d + s->payload, 12); /* "JFIF\0", version, units, density */
+    o[16] = 0, o[17] = 0;
+    return 18;
+}
+
+pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
+                                 uint8_t **out, size_t *out_len,
+                                 char err[PF_ERR_LEN])
+{
+    pf_status st = PF_OK;
+    uint8_t *o = NULL;
+    size_t n = 2, pos = 2;
+    jpeg_segment s;
+    int r;
+    clear_err(err);
+    if (!out || !out_len) {
+        st = PF_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    *out = NULL, *out_len = 0;
+    if (!looks_like_jpeg(data, len)) {
+        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        st = PF_ERR_NOT_IMAGE;
+        goto cleanup;
+    }
+    /* Output never grows: segments are dropped or shrunk, never added. */
+    if (!(o = malloc(len))) {
+        st = PF_ERR_NOMEM;
+        goto cleanup;
+    }
+    o[0] = 0xFF, o[1] = 0xD8;
+    while ((r = next_segment(data, len, pos, &s)) == SEG_OK) {
+        int fate = segment_fate(data, &s);
+        if (fate == SEG_JFIF)
+            n += write_jfif(data, &s, o + n);
+        else if (fate == SEG_KEEP) {
+            memcpy(o + n, data + s.start, s.end - s.start);
+            n += s.end - s.start;
+        }
+        pos = s.end;
+    }
+    if (r != SEG_SOS) {
+        pf_set_message(err, PF_ERR_LEN, "bad JPEG marker structure at byte %zu",
+                       pos);
+        st = PF_ERR_CORRUPT;
+        goto cleanup;
+    }
+    memcpy(o + n, data + s.start, len - s.start); /* scans, EOI, any trailer */
+    n += len - s.start;
+    *out = o, *out_len = n;
+    o = NULL;
+cleanup:
+    free(o);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lossless upright transform (TurboJPEG)                              */
+
+static int tj_op_for(int orientation)
+{
+    static const int ops[9] = {
+        TJXOP_NONE, TJXOP_NONE, TJXOP_HFLIP, TJXOP_ROT180, TJXOP_VFLIP,
+        TJXOP_TRANSPOSE, TJXOP_ROT90, TJXOP_TRANSVERSE, TJXOP_ROT270,
+    };
+    return ops[orientation];
+}
+
+static pf_status copy_bytes(const uint8_t *data, size_t len, uint8_t **out,
+                            size_t *out_len)
+{
+    *out = malloc(len ? len : 1);
+    if (!*out)
+        return PF_ERR_NOMEM;
+    memcpy(*out, data, len);
+    *out_len = len;
+    return PF_OK;
+}
+
+/* Runs tjTransform; a warning (corrupt but readable data) still counts as
+ * success when TurboJPEG produced output. */
+static pf_status run_transform(tjhandle tj, const uint8_t *data, size_t len,
+                               int orientation, unsigned char **dst,
+                               unsigned long *dst_len, char *err)
+{
+    tjtransform xf;
+    memset(&xf, 0, sizeof xf);
+    xf.op = tj_op_for(orientation);
+    /* Copy every marker, then strip ourselves: TJXOPT_COPYNONE would also
+     * drop the ICC profile, which changes colours. */
+    xf.options = TJXOPT_PERFECT;
+    if (tjTransform(tj, data, (unsigned long)len, 1, dst, dst_len, &xf,
+                    TJFLAG_LIMITSCANS) == 0)
+        return PF_OK;
+    if (tjGetErrorCode(tj) == TJERR_WARNING && *dst && *dst_len > 0)
+        return PF_OK;
+    const char *why = tjGetErrorStr2(tj);
+    if (!why)
+        why = "TurboJPEG transform failed";
+    pf_set_message(err, PF_ERR_LEN, "%s", why);
+    /* TurboJPEG has no code for this case, only the message. */
+    return strstr(why, "not perfect") ? PF_ERR_UNFIXABLE : PF_ERR_CORRUPT;
+}
+
+pf_status pf_jpeg_transform_upright(const uint8_t *data, size_t len,
+                                    int orientation, int keep_metadata,
+                                    uint8_t **out, size_t *out_len,
+                                    char err[PF_ERR_LEN])
+{
+    pf_status st;
+    tjhandle tj = NULL;
+    unsigned char *dst = NULL;
+    unsigned long dst_len = 0;
+    clear_err(err);
+    if (!out || !out_len || orientation < 0 || orientation > 8) {
+        st = PF_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    *out = NULL, *out_len = 0;
+    if (!looks_like_jpeg(data, len) || len > ULONG_MAX) {
+        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        st = PF_ERR_NOT_IMAGE;
+        goto cleanup;
+    }
+    if (orientation <= 1) {
+        st = keep_metadata ? copy_bytes(data, len, out, out_len)
+                           : pf_jpeg_strip_metadata(data, len, out, out_len, err);
+        goto cleanup;
+    }
+    if (!(tj = tjInitTransform())) {
+        pf_set_message(err, PF_ERR_LEN, "%s", tjGetErrorStr2(NULL));
+        st = PF_ERR_INTERNAL;
+        goto cleanup;
+    }
+    st = run_transform(tj, data, len, orientation, &dst, &dst_len, err);
+    if (st != PF_OK)
+        goto cleanup;
+    if (keep_metadata) {
+        clear_orientation_in_jpeg(dst, dst_len);
+        st = copy_bytes(dst, dst_len, out, out_len);
+    } else {
+        st = pf_jpeg_strip_metadata(dst, dst_len, out, out_len, err);
+    }
+cleanup:
+    tjFree(dst);
+    if (tj)
+        tjDestroy(tj);
+    return st;
+}
