@@ -4,6 +4,7 @@
 
 #include "preflight.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -150,6 +151,8 @@ void pf_format_thousands(uint64_t n, char *buf, size_t len);
 /* snprintf that truncates safely on UTF-8 boundaries. */
 void pf_set_message(char *dst, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void pf_vset_message(char *dst, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* Overflow-checked a*b*c; returns 0 on overflow. */
 int pf_mul3(uint64_t a, uint64_t b, uint64_t c, uint64_t *out);
 

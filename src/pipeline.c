@@ -66,21 +66,47 @@ static const char *shown(const char *name)
     return name && *name ? name : "(input)";
 }
 
-/* Records a failure to read the file at all: status error. */
+/* Records the outcome of a file that did not pass: its status, code and a
+ * message saying which file and what to do (also kept in the context). */
+static pf_status record_outcome(pf_ctx *ctx, pf_report *report,
+                                pf_file_status status, pf_status st,
+                                const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+static pf_status record_outcome(pf_ctx *ctx, pf_report *report,
+                                pf_file_status status, pf_status st,
+                                const char *fmt, va_list ap)
+{
+    pf_vset_message(report->message, sizeof report->message, fmt, ap);
+    snprintf(ctx->error, sizeof ctx->error, "%s", report->message);
+    report->status = status;
+    report->error = st;
+    return st;
+}
+
+/* The file could not be read at all: status error. */
 static pf_status set_error(pf_ctx *ctx, pf_report *report, pf_status st,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static pf_status set_error(pf_ctx *ctx, pf_report *report, pf_status st,
                            const char *fmt, ...)
 {
-    char text[PF_MSG_LEN * 2];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    record_outcome(ctx, report, PF_FILE_ERROR, st, fmt, ap);
     va_end(ap);
-    pf_set_message(report->message, sizeof report->message, "%s", text);
-    report->status = PF_FILE_ERROR;
-    report->error = st;
-    snprintf(ctx->error, sizeof ctx->error, "%s", report->message);
+    return st;
+}
+
+/* The file was read but nothing compliant can be made of it: status fail. */
+static pf_status fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
+                                const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static pf_status fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
+                                const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record_outcome(ctx, report, PF_FILE_FAIL, st, fmt, ap);
+    va_end(ap);
     return st;
 }
 
@@ -268,32 +294,12 @@ static void add_action(pf_report *report, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void add_action(pf_report *report, const char *fmt, ...)
 {
-    char text[PF_MSG_LEN * 2];
     if (report->n_actions >= PF_MAX_ACTIONS)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    pf_vset_message(report->actions[report->n_actions++], PF_MSG_LEN, fmt, ap);
     va_end(ap);
-    pf_set_message(report->actions[report->n_actions++], PF_MSG_LEN, "%s", text);
-}
-
-static pf_status fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
-                                const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static pf_status fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
-                                const char *fmt, ...)
-{
-    char text[PF_MSG_LEN * 2];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    pf_set_message(report->message, sizeof report->message, "%s", text);
-    snprintf(ctx->error, sizeof ctx->error, "%s", report->message);
-    report->status = PF_FILE_FAIL;
-    report->error = st;
-    return st;
 }
 
 static int is_cmyk_jpeg(const uint8_t *data, size_t len)

@@ -39,16 +39,21 @@ static void trim_partial_utf8(char *s, size_t used)
         s[i - 1] = '\0';
 }
 
-void pf_set_message(char *dst, size_t cap, const char *fmt, ...)
+void pf_vset_message(char *dst, size_t cap, const char *fmt, va_list ap)
 {
     if (!dst || cap == 0)
         return;
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(dst, cap, fmt, ap);
-    va_end(ap);
     if (n >= 0 && (size_t)n >= cap)
         trim_partial_utf8(dst, cap - 1);
+}
+
+void pf_set_message(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pf_vset_message(dst, cap, fmt, ap);
+    va_end(ap);
 }
 
 int pf_mul3(uint64_t a, uint64_t b, uint64_t c, uint64_t *out)
