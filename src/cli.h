@@ -1,0 +1,113 @@
+/* Internal interfaces of the preflight command line program. Not installed:
+ * the library (preflight.h) never prints; everything printed lives here. */
+#ifndef PF_CLI_H
+#define PF_CLI_H
+
+#include "preflight.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses (see man/preflight.1, EXIT STATUS). */
+#define CLI_EXIT_OK 0       /* every file passed or was fixed */
+#define CLI_EXIT_FAIL 1     /* some file failed or could not be read */
+#define CLI_EXIT_USAGE 2    /* bad command line */
+
+/* ---- cli_options.c ---- */
+
+typedef enum { CLI_CMD_CHECK, CLI_CMD_FIX } cli_command;
+typedef enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
+
+typedef struct {
+    cli_command command;
+    pf_rules rules;          /* profile with the command-line overrides */
+    pf_options fix_options;  /* quality range, upscaling, metadata, force */
+    const char *output_dir;  /* fix only */
+    int recursive;
+    int json;
+    int quiet;               /* text: hide lines of clean passes */
+    cli_color color;
+    char **paths;            /* points into argv */
+    int n_paths;
+} cli_options;
+
+/* What cli_parse_options decided. */
+typedef enum {
+    CLI_PARSE_RUN,        /* options filled: run the command */
+    CLI_PARSE_DONE,       /* --help or --version printed: exit 0 */
+    CLI_PARSE_USAGE_ERROR /* message printed on stderr: exit 2 */
+} cli_parse_result;
+
+cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts);
+void cli_print_usage(FILE *out);
+
+/* ---- cli_walk.c ---- */
+
+/* One file to process. */
+typedef struct {
+    char *path;      /* as given, or joined under the directory given */
+    char *out_stem;  /* fix: output path without extension; NULL for check */
+    int walk_errno;  /* nonzero: directory could not be read (path is it) */
+} cli_job;
+
+typedef struct {
+    cli_job *jobs;
+    size_t n_jobs, cap;
+} cli_job_list;
+
+/* Expands the PATH arguments into files: directories are walked (sorted,
+ * dot-entries skipped, symlinked directories not followed when recursing).
+ * out_dir non-NULL assigns output stems mirroring the input layout.
+ * Returns 0, or -1 when out of memory (message printed). */
+int cli_walk_paths(char *const *paths, int n_paths, int recursive,
+                   const char *out_dir, cli_job_list *list);
+void cli_job_list_free(cli_job_list *list);
+
+/* mkdir -p for the folder that will hold out_stem. 0 or -1 with errno. */
+int cli_make_parent_dirs(const char *out_stem);
+
+/* ---- cli_json.c ---- */
+
+/* Writes s as a JSON string literal (with the quotes). Any bytes give valid
+ * JSON: control characters are escaped, invalid UTF-8 becomes \ufffd. */
+void cli_json_string(FILE *out, const char *s);
+/* Like cli_json_string but with an explicit length (may hold NUL bytes). */
+void cli_json_string_n(FILE *out, const char *s, size_t len);
+/* 1 when text is a number by the JSON grammar (so it may be written raw). */
+int cli_json_is_number(const char *text);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+size_t cli_utf8_sequence_length(const unsigned char *s, size_t avail);
+
+/* ---- cli_report.c ---- */
+
+/* 1482113 -> "1,482,113" */
+void cli_format_thousands(uint64_t n, char *buf, size_t len);
+
+typedef struct {
+    int pass, fixed, fail, error;
+} cli_summary;
+
+typedef struct {
+    FILE *out;
+    int json;
+    int quiet;
+    int color;              /* ANSI colours on */
+    const char *command;    /* "check" or "fix" */
+    const pf_rules *rules;
+    size_t n_files;
+    cli_summary summary;
+} cli_reporter;
+
+void cli_report_begin(cli_reporter *reporter);
+void cli_report_file(cli_reporter *reporter, const char *path,
+                     const pf_report *report);
+void cli_report_end(cli_reporter *reporter);
+/* Exit status for what was reported so far. */
+int cli_report_exit_status(const cli_reporter *reporter);
+
+/* ---- cli_run.c ---- */
+
+/* Runs check or fix over the expanded paths; returns the exit status. */
+int cli_run(const cli_options *opts);
+
+#endif

@@ -1,0 +1,375 @@
+/* Command line parsing: `preflight COMMAND [OPTIONS] PATH...` into cli_options.
+ * Every usage error prints one line and a hint on stderr; the caller exits 2. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_MAX_BYTES = 256,
+    OPT_MIN_BYTES,
+    OPT_MIN_SIZE,
+    OPT_ORIENTATION,
+    OPT_MAX_PIXELS,
+    OPT_MIN_QUALITY,
+    OPT_NO_UPSCALE,
+    OPT_KEEP_METADATA,
+    OPT_FORCE,
+    OPT_JSON,
+    OPT_COLOR
+};
+
+static const struct option long_options[] = {
+    {"profile", required_argument, NULL, 'p'},
+    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"min-bytes", required_argument, NULL, OPT_MIN_BYTES},
+    {"min-size", required_argument, NULL, OPT_MIN_SIZE},
+    {"orientation", required_argument, NULL, OPT_ORIENTATION},
+    {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"min-quality", required_argument, NULL, OPT_MIN_QUALITY},
+    {"no-upscale", no_argument, NULL, OPT_NO_UPSCALE},
+    {"keep-metadata", no_argument, NULL, OPT_KEEP_METADATA},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"recursive", no_argument, NULL, 'r'},
+    {"output", required_argument, NULL, 'o'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}
+};
+
+/* Leading ':' makes getopt report a missing argument as ':' (not '?'). */
+static const char short_options[] = ":p:o:rqhV";
+
+/* Overrides are applied on top of the profile after parsing, so that the
+ * order of --profile and --max-bytes on the command line does not matter. */
+typedef struct {
+    const char *profile;
+    int has_max_bytes, has_min_bytes, has_min_size, has_orientation;
+    uint64_t max_bytes, min_bytes;
+    uint32_t min_long, min_short;
+    pf_orientation_rule orientation;
+} rule_overrides;
+
+static cli_parse_result usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static cli_parse_result usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("preflight: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'preflight --help' for more information.\n", stderr);
+    return CLI_PARSE_USAGE_ERROR;
+}
+
+static void print_profiles(FILE *out)
+{
+    const char *const *names = pf_profile_names();
+    for (size_t i = 0; names[i]; i++) {
+        pf_rules r;
+        char min[32], max[32];
+        if (pf_profile_rules(names[i], &r) != PF_OK)
+            continue;
+        cli_format_thousands(r.min_bytes, min, sizeof min);
+        cli_format_thousands(r.max_bytes, max, sizeof max);
+        fprintf(out, "  %-15s JPEG/PNG, %s%s%s B, at least %ux%u either way "
+                "round%s\n", names[i], r.min_bytes ? min : "at most ",
+                r.min_bytes ? ".." : "", max, r.min_long, r.min_short,
+                r.require_color ? ", colour" : "");
+    }
+}
+
+void cli_print_usage(FILE *out)
+{
+    fputs("Usage: preflight check [OPTIONS] PATH...\n"
+          "       preflight fix [OPTIONS] -o DIR PATH...\n"
+          "Check ID-card, licence and face images against an ICP filing portal's\n"
+          "rules; fix writes compliant copies into DIR (inputs are never changed).\n"
+          "PATH is a file or a directory (its files; all levels with -r).\n"
+          "\n"
+          "Rules:\n"
+          "  -p, --profile NAME     rule set (default wechat), see below\n"
+          "      --max-bytes SIZE   largest file size; 0 disables\n"
+          "      --min-bytes SIZE   smallest file size; 0 disables\n"
+          "      --min-size WxH     smallest dimensions, either orientation\n"
+          "      --orientation any|landscape|portrait\n"
+          "Fix:\n"
+          "  -o, --output DIR       where fix writes (created if missing)\n"
+          "      --min-quality Q    lowest JPEG quality to use, 1..100 (default 30)\n"
+          "      --no-upscale       fail instead of enlarging small images\n"
+          "      --keep-metadata    keep EXIF/XMP/comments (default: removed)\n"
+          "      --force            overwrite existing output files\n"
+          "General:\n"
+          "  -r, --recursive        walk directories at every depth\n"
+          "      --max-pixels MP    refuse images over MP megapixels (default 100)\n"
+          "      --json             one JSON document on stdout\n"
+          "  -q, --quiet            list only files that fail or warn\n"
+          "      --color WHEN       auto (default), always or never\n"
+          "  -h, --help             show this help\n"
+          "  -V, --version          show the version\n"
+          "\n"
+          "SIZE: 200000, 200KB = 200,000 bytes, 200KiB = 204,800, 2MB, 2MiB.\n"
+          "Profiles:\n", out);
+    print_profiles(out);
+    fputs("Exit status: 0 all passed or fixed, 1 some file failed, 2 usage error.\n"
+          "See preflight(1).\n", out);
+}
+
+static void print_version(void)
+{
+    printf("preflight %s\n", PF_VERSION);
+}
+
+/* Megapixels, e.g. "100" or "0.5"; stored as a pixel count. */
+static int parse_megapixels(const char *text, uint64_t *pixels)
+{
+    char *end = NULL;
+    errno = 0;
+    double mp = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !isfinite(mp) || mp <= 0 ||
+        mp > 1e6)
+        return -1;
+    *pixels = (uint64_t)(mp * 1e6 + 0.5);
+    return *pixels > 0 ? 0 : -1;
+}
+
+static int parse_quality(const char *text, int *quality)
+{
+    char *end = NULL;
+    errno = 0;
+    long q = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || q < 1 || q > 100)
+        return -1;
+    *quality = (int)q;
+    return 0;
+}
+
+static int parse_orientation(const char *text, pf_orientation_rule *rule)
+{
+    static const char *const names[] = {"any", "landscape", "portrait"};
+    static const pf_orientation_rule rules[] = {
+        PF_ORIENT_ANY, PF_ORIENT_LANDSCAPE, PF_ORIENT_PORTRAIT
+    };
+    for (size_t i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *rule = rules[i];
+            return 0;
+        }
+    return -1;
+}
+
+static int parse_color(const char *text, cli_color *color)
+{
+    if (strcmp(text, "auto") == 0)
+        *color = CLI_COLOR_AUTO;
+    else if (strcmp(text, "always") == 0)
+        *color = CLI_COLOR_ALWAYS;
+    else if (strcmp(text, "never") == 0)
+        *color = CLI_COLOR_NEVER;
+    else
+        return -1;
+    return 0;
+}
+
+/* Options that change the rules; 1 when opt was one of them. */
+static int rule_option(int opt, const char *arg, rule_overrides *ov,
+                       cli_parse_result *result)
+{
+    switch (opt) {
+    case 'p':
+        ov->profile = arg;
+        break;
+    case OPT_MAX_BYTES:
+    case OPT_MIN_BYTES: {
+        uint64_t bytes;
+        if (pf_parse_size(arg, &bytes) != PF_OK) {
+            *result = usage_error("invalid size '%s' (e.g. 200000, 200KB, "
+                                  "200KiB, 2MB)", arg);
+            break;
+        }
+        if (opt == OPT_MAX_BYTES)
+            ov->max_bytes = bytes, ov->has_max_bytes = 1;
+        else
+            ov->min_bytes = bytes, ov->has_min_bytes = 1;
+        break;
+    }
+    case OPT_MIN_SIZE: {
+        uint32_t w, h;
+        if (pf_parse_dims(arg, &w, &h) != PF_OK) {
+            *result = usage_error("invalid dimensions '%s' (e.g. 1500x1100)", arg);
+            break;
+        }
+        ov->min_long = w > h ? w : h;
+        ov->min_short = w > h ? h : w;
+        ov->has_min_size = 1;
+        break;
+    }
+    case OPT_ORIENTATION:
+        if (parse_orientation(arg, &ov->orientation) != 0)
+            *result = usage_error("invalid orientation '%s' (any, landscape "
+                                  "or portrait)", arg);
+        ov->has_orientation = 1;
+        break;
+    default:
+        return 0;
+    }
+    return 1;
+}
+
+/* Fix options and output settings; 1 when opt was one of them. */
+static int other_option(int opt, const char *arg, cli_options *opts,
+                        cli_parse_result *result)
+{
+    pf_options *fo = &opts->fix_options;
+    switch (opt) {
+    case OPT_MAX_PIXELS:
+        if (parse_megapixels(arg, &fo->max_pixels) != 0)
+            *result = usage_error("invalid --max-pixels '%s' (megapixels, "
+                                  "e.g. 100)", arg);
+        break;
+    case OPT_MIN_QUALITY:
+        if (parse_quality(arg, &fo->min_quality) != 0)
+            *result = usage_error("invalid --min-quality '%s' (1..100)", arg);
+        break;
+    case OPT_NO_UPSCALE: fo->no_upscale = 1; break;
+    case OPT_KEEP_METADATA: fo->keep_metadata = 1; break;
+    case OPT_FORCE: fo->force = 1; break;
+    case 'r': opts->recursive = 1; break;
+    case 'o': opts->output_dir = arg; break;
+    case OPT_JSON: opts->json = 1; break;
+    case 'q': opts->quiet = 1; break;
+    case OPT_COLOR:
+        if (parse_color(arg, &opts->color) != 0)
+            *result = usage_error("invalid --color '%s' (auto, always or "
+                                  "never)", arg);
+        break;
+    default:
+        return 0;
+    }
+    return 1;
+}
+
+/* getopt's '?' or ':' into a message naming the option as typed. A short
+ * option may sit inside a cluster (-rx), so it is named by optopt. */
+static cli_parse_result bad_option(int opt, char **argv)
+{
+    const char *typed = argv[optind - 1];
+    int is_long = strncmp(typed, "--", 2) == 0;
+    if (opt == ':')
+        return is_long ? usage_error("option '%s' needs a value", typed)
+                       : usage_error("option '-%c' needs a value", optopt);
+    return is_long ? usage_error("unknown option '%s'", typed)
+                   : usage_error("unknown option '-%c'", optopt);
+}
+
+static cli_parse_result apply_overrides(const rule_overrides *ov,
+                                        pf_rules *rules)
+{
+    if (pf_profile_rules(ov->profile, rules) != PF_OK) {
+        fprintf(stderr, "preflight: unknown profile '%s'; profiles:\n",
+                ov->profile);
+        print_profiles(stderr);
+        return CLI_PARSE_USAGE_ERROR;
+    }
+    if (ov->has_max_bytes)
+        rules->max_bytes = ov->max_bytes;
+    if (ov->has_min_bytes)
+        rules->min_bytes = ov->min_bytes;
+    if (ov->has_min_size)
+        rules->min_long = ov->min_long, rules->min_short = ov->min_short;
+    if (ov->has_orientation)
+        rules->orientation = ov->orientation;
+    if (rules->max_bytes && rules->min_bytes > rules->max_bytes)
+        return usage_error("--min-bytes %llu is over --max-bytes %llu",
+                           (unsigned long long)rules->min_bytes,
+                           (unsigned long long)rules->max_bytes);
+    return CLI_PARSE_RUN;
+}
+
+/* Checks that need the whole command line. */
+static cli_parse_result check_combination(cli_options *opts)
+{
+    if (opts->n_paths == 0)
+        return usage_error("no PATH given");
+    if (opts->command == CLI_CMD_FIX && !opts->output_dir)
+        return usage_error("fix needs an output folder: -o DIR");
+    if (opts->command == CLI_CMD_CHECK && opts->output_dir)
+        return usage_error("check writes nothing; -o is for fix");
+    if (opts->output_dir && !*opts->output_dir)
+        return usage_error("empty output folder name");
+    /* A lower bound above the default ceiling lifts the ceiling with it. */
+    if (opts->fix_options.max_quality < opts->fix_options.min_quality)
+        opts->fix_options.max_quality = opts->fix_options.min_quality;
+    return CLI_PARSE_RUN;
+}
+
+/* The word before the options: a command, or --help / --version. */
+static cli_parse_result parse_command(const char *word, cli_options *opts)
+{
+    if (!strcmp(word, "-h") || !strcmp(word, "--help") || !strcmp(word, "help")) {
+        cli_print_usage(stdout);
+        return CLI_PARSE_DONE;
+    }
+    if (!strcmp(word, "-V") || !strcmp(word, "--version")) {
+        print_version();
+        return CLI_PARSE_DONE;
+    }
+    if (!strcmp(word, "check"))
+        opts->command = CLI_CMD_CHECK;
+    else if (!strcmp(word, "fix"))
+        opts->command = CLI_CMD_FIX;
+    else if (word[0] == '-')
+        return usage_error("a command comes first: check or fix");
+    else
+        return usage_error("unknown command '%s' (check or fix)", word);
+    return CLI_PARSE_RUN;
+}
+
+cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts)
+{
+    rule_overrides ov = {.profile = "wechat"};
+    cli_parse_result result;
+    memset(opts, 0, sizeof *opts);
+    pf_options_default(&opts->fix_options);
+    if (argc < 2)
+        return usage_error("missing command: check or fix");
+    result = parse_command(argv[1], opts);
+    if (result != CLI_PARSE_RUN)
+        return result;
+    /* getopt sees the command as its argv[0]. */
+    int sub_argc = argc - 1;
+    char **sub_argv = argv + 1;
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while (result == CLI_PARSE_RUN &&
+           (opt = getopt_long(sub_argc, sub_argv, short_options, long_options,
+                              NULL)) != -1) {
+        if (opt == 'h') {
+            cli_print_usage(stdout);
+            return CLI_PARSE_DONE;
+        }
+        if (opt == 'V') {
+            print_version();
+            return CLI_PARSE_DONE;
+        }
+        if (!rule_option(opt, optarg, &ov, &result) &&
+            !other_option(opt, optarg, opts, &result))
+            result = bad_option(opt, sub_argv);
+    }
+    if (result != CLI_PARSE_RUN)
+        return result;
+    opts->paths = sub_argv + optind;
+    opts->n_paths = sub_argc - optind;
+    result = apply_overrides(&ov, &opts->rules);
+    return result == CLI_PARSE_RUN ? check_combination(opts) : result;
+}

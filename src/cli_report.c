@@ -1,0 +1,354 @@
+/* Reports on stdout: one text line per file (plus the checks that failed or
+ * warned), or one JSON document streamed file by file. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ANSI_GREEN "\033[32m"
+#define ANSI_YELLOW "\033[33m"
+#define ANSI_RED "\033[31m"
+#define ANSI_RESET "\033[0m"
+
+void cli_format_thousands(uint64_t n, char *buf, size_t len)
+{
+    char digits[24];
+    char grouped[32];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    size_t o = 0;
+    for (int i = 0; i < nd; i++) {
+        if (i > 0 && (nd - i) % 3 == 0)
+            grouped[o++] = ',';
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    snprintf(buf, len, "%s", grouped);
+}
+
+/* ---- text ---- */
+
+/* File names may hold newlines or escape sequences: show them, harmlessly. */
+static void print_safe(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20 || *p == 0x7F)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
+static void print_colored(const cli_reporter *r, const char *color,
+                          const char *text)
+{
+    if (r->color)
+        fprintf(r->out, "%s%s%s", color, text, ANSI_RESET);
+    else
+        fputs(text, r->out);
+}
+
+/* "JPEG 1600×1200, 153,210 B"; a format never decoded has no size. */
+static void print_image_summary(FILE *out, const pf_image_info *info)
+{
+    char size[32];
+    cli_format_thousands(info->bytes, size, sizeof size);
+    fputs(pf_format_label(info->format), out);
+    if (info->width && info->height)
+        fprintf(out, " %u\xC3\x97%u", info->width, info->height);
+    fprintf(out, ", %s B", size);
+}
+
+/* The library starts messages with the file name, which the text line
+ * already shows: drop a leading "path: ". */
+static const char *without_path(const char *message, const char *path)
+{
+    size_t n = strlen(path);
+    if (n && strncmp(message, path, n) == 0 && message[n] == ':' &&
+        message[n + 1] == ' ')
+        return message + n + 2;
+    return message;
+}
+
+/* What follows the status word: the error, else the actions, else what
+ * the image is; then where the output went. */
+static void print_detail(FILE *out, const char *path, const pf_report *report)
+{
+    if (report->status == PF_FILE_ERROR) {
+        fputs(": ", out);
+        print_safe(out, report->message[0]
+                            ? without_path(report->message, path)
+                            : pf_strerror(report->error));
+    } else if (report->n_actions > 0) {
+        for (int i = 0; i < report->n_actions; i++) {
+            fputs(i ? "; " : ": ", out);
+            print_safe(out, report->actions[i]);
+        }
+    } else if (report->input.format != PF_FORMAT_UNKNOWN) {
+        fputs(": ", out);
+        print_image_summary(out, &report->input);
+    }
+    if (report->has_output && report->output_path[0]) {
+        fputs(" \xE2\x86\x92 ", out);
+        print_safe(out, report->output_path);
+    }
+}
+
+/* Indented lines: each failed or warned check, then what to do. */
+static void print_findings(const cli_reporter *r, const char *path,
+                           const pf_report *report)
+{
+    for (int i = 0; i < report->n_checks; i++) {
+        const pf_check *c = &report->checks[i];
+        if (c->status == PF_PASS)
+            continue;
+        fputs("    ", r->out);
+        print_colored(r, c->status == PF_FAIL ? ANSI_RED : ANSI_YELLOW,
+                      pf_check_status_name(c->status));
+        fprintf(r->out, " %s: ", pf_check_name(c->id));
+        print_safe(r->out, c->message);
+        fputc('\n', r->out);
+    }
+    if (report->status == PF_FILE_FAIL && report->message[0]) {
+        fputs("    \xE2\x86\x92 ", r->out);
+        print_safe(r->out, without_path(report->message, path));
+        fputc('\n', r->out);
+    }
+}
+
+static void print_text_file(const cli_reporter *r, const char *path,
+                            const pf_report *report)
+{
+    int bad = report->status == PF_FILE_FAIL || report->status == PF_FILE_ERROR;
+    if (r->quiet && !bad && report->warnings == 0)
+        return;
+    const char *color = bad ? ANSI_RED : report->warnings ? ANSI_YELLOW : ANSI_GREEN;
+    print_colored(r, color, bad ? "\xE2\x9C\x97" : report->warnings
+                                     ? "\xE2\x9A\xA0" : "\xE2\x9C\x93");
+    fputc(' ', r->out);
+    print_safe(r->out, path);
+    fputs("  ", r->out);
+    print_colored(r, color, pf_file_status_name(report->status));
+    print_detail(r->out, path, report);
+    fputc('\n', r->out);
+    print_findings(r, path, report);
+}
+
+static void print_text_summary(const cli_reporter *r)
+{
+    const cli_summary *s = &r->summary;
+    fprintf(r->out, "%zu file%s: %d passed, %d fixed, %d failed, %d error%s\n",
+            r->n_files, r->n_files == 1 ? "" : "s", s->pass, s->fixed,
+            s->fail, s->error, s->error == 1 ? "" : "s");
+}
+
+/* ---- JSON ---- */
+
+/* A check's value or limit: a number verbatim when the library says so (and
+ * it really is one), else a string; empty is null. */
+static void json_value(FILE *out, const char *text, int numeric)
+{
+    if (!text[0])
+        fputs("null", out);
+    else if (numeric && cli_json_is_number(text))
+        fputs(text, out);
+    else
+        cli_json_string(out, text);
+}
+
+static void json_key(FILE *out, const char *key, int first)
+{
+    if (!first)
+        fputc(',', out);
+    fprintf(out, "\"%s\":", key);
+}
+
+static void json_uint_or_null(FILE *out, const char *key, uint64_t n, int known)
+{
+    json_key(out, key, 0);
+    if (known)
+        fprintf(out, "%llu", (unsigned long long)n);
+    else
+        fputs("null", out);
+}
+
+static void json_format(FILE *out, pf_format format)
+{
+    if (format == PF_FORMAT_UNKNOWN)
+        fputs("null", out);
+    else
+        cli_json_string(out, pf_format_name(format));
+}
+
+static void json_checks(FILE *out, const pf_report *report)
+{
+    json_key(out, "checks", 0);
+    fputc('[', out);
+    for (int i = 0; i < report->n_checks; i++) {
+        const pf_check *c = &report->checks[i];
+        fprintf(out, "%s{\"name\":", i ? "," : "");
+        cli_json_string(out, pf_check_name(c->id));
+        json_key(out, "status", 0);
+        cli_json_string(out, pf_check_status_name(c->status));
+        json_key(out, "value", 0);
+        json_value(out, c->value, c->numeric);
+        json_key(out, "limit", 0);
+        json_value(out, c->limit, c->numeric);
+        json_key(out, "message", 0);
+        cli_json_string(out, c->message);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
+static void json_actions(FILE *out, const pf_report *report)
+{
+    json_key(out, "actions", 0);
+    fputc('[', out);
+    for (int i = 0; i < report->n_actions; i++) {
+        if (i)
+            fputc(',', out);
+        cli_json_string(out, report->actions[i]);
+    }
+    fputc(']', out);
+}
+
+/* format, bytes, width, height of one image; unknown parts are null. */
+static void json_image_fields(FILE *out, const pf_image_info *info, int first)
+{
+    int decoded = info->width > 0 && info->height > 0;
+    json_key(out, "format", first);
+    json_format(out, info->format);
+    json_uint_or_null(out, "bytes", info->bytes,
+                      info->bytes > 0 || info->format != PF_FORMAT_UNKNOWN);
+    json_uint_or_null(out, "width", info->width, decoded);
+    json_uint_or_null(out, "height", info->height, decoded);
+}
+
+static void json_input(FILE *out, const pf_image_info *info)
+{
+    json_key(out, "input", 0);
+    fputc('{', out);
+    json_image_fields(out, info, 1);
+    json_uint_or_null(out, "exif_orientation", (uint64_t)info->exif_orientation,
+                      info->exif_orientation > 0);
+    fprintf(out, ",\"has_alpha\":%s,\"has_gps\":%s}",
+            info->has_alpha ? "true" : "false", info->has_gps ? "true" : "false");
+}
+
+static void print_json_file(const cli_reporter *r, const char *path,
+                            const pf_report *report)
+{
+    FILE *out = r->out;
+    int written = report->has_output && report->output_path[0];
+    int has_error = report->message[0] && (report->status == PF_FILE_ERROR ||
+                                           report->status == PF_FILE_FAIL);
+    fputs(r->n_files > 1 ? ",\n{" : "\n{", out);
+    json_key(out, "path", 1);
+    cli_json_string(out, path);
+    json_key(out, "status", 0);
+    cli_json_string(out, pf_file_status_name(report->status));
+    /* After fix, the top-level figures describe the file written. */
+    json_image_fields(out, written ? &report->output : &report->input, 0);
+    json_key(out, "output", 0);
+    if (written)
+        cli_json_string(out, report->output_path);
+    else
+        fputs("null", out);
+    json_uint_or_null(out, "quality", (uint64_t)report->quality,
+                      written && report->quality >= 0);
+    json_checks(out, report);
+    json_actions(out, report);
+    json_key(out, "error", 0);
+    if (has_error)
+        cli_json_string(out, report->message);
+    else
+        fputs("null", out);
+    json_input(out, &report->input);
+    fputc('}', out);
+}
+
+static void json_rules(FILE *out, const pf_rules *rules)
+{
+    static const char *const orientations[] = {"any", "landscape", "portrait"};
+    json_key(out, "rules", 0);
+    fprintf(out, "{\"max_bytes\":%llu,\"min_bytes\":%llu,\"min_long\":%u,"
+            "\"min_short\":%u,\"orientation\":\"%s\",\"require_color\":%s,"
+            "\"formats\":[", (unsigned long long)rules->max_bytes,
+            (unsigned long long)rules->min_bytes, rules->min_long,
+            rules->min_short, (unsigned)rules->orientation < 3
+                ? orientations[rules->orientation] : "any",
+            rules->require_color ? "true" : "false");
+    int first = 1;
+    for (int f = 1; f < PF_FORMAT_COUNT; f++) {
+        if (!(rules->accepted_formats & (1u << f)))
+            continue;
+        if (!first)
+            fputc(',', out);
+        cli_json_string(out, pf_format_name((pf_format)f));
+        first = 0;
+    }
+    fputs("]}", out);
+}
+
+/* ---- the reporter ---- */
+
+void cli_report_begin(cli_reporter *r)
+{
+    r->n_files = 0;
+    memset(&r->summary, 0, sizeof r->summary);
+    if (!r->json)
+        return;
+    fputs("{\"tool\":\"preflight\",\"version\":", r->out);
+    cli_json_string(r->out, PF_VERSION);
+    json_key(r->out, "profile", 0);
+    cli_json_string(r->out, r->rules->name);
+    json_key(r->out, "command", 0);
+    cli_json_string(r->out, r->command);
+    json_rules(r->out, r->rules);
+    json_key(r->out, "files", 0);
+    fputc('[', r->out);
+}
+
+static void count(cli_summary *s, pf_file_status status)
+{
+    switch (status) {
+    case PF_FILE_PASS: s->pass++; break;
+    case PF_FILE_FIXED: s->fixed++; break;
+    case PF_FILE_FAIL: s->fail++; break;
+    case PF_FILE_ERROR: s->error++; break;
+    }
+}
+
+void cli_report_file(cli_reporter *r, const char *path, const pf_report *report)
+{
+    r->n_files++;
+    count(&r->summary, report->status);
+    if (r->json)
+        print_json_file(r, path, report);
+    else
+        print_text_file(r, path, report);
+    fflush(r->out); /* progress shows as it happens, even through a pipe */
+}
+
+void cli_report_end(cli_reporter *r)
+{
+    const cli_summary *s = &r->summary;
+    if (!r->json) {
+        print_text_summary(r);
+        return;
+    }
+    fprintf(r->out, "%s],\"summary\":{\"files\":%zu,\"pass\":%d,\"fixed\":%d,"
+            "\"fail\":%d,\"error\":%d}}\n", r->n_files ? "\n" : "", r->n_files,
+            s->pass, s->fixed, s->fail, s->error);
+}
+
+int cli_report_exit_status(const cli_reporter *r)
+{
+    if (r->summary.fail || r->summary.error || r->n_files == 0)
+        return CLI_EXIT_FAIL;
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,121 @@
+/* Runs check or fix over every file and reports each as it is done. A bad
+ * file becomes a "fail" or "error" entry; the batch always goes on. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int want_color(cli_color mode)
+{
+    if (mode != CLI_COLOR_AUTO)
+        return mode == CLI_COLOR_ALWAYS;
+    const char *term = getenv("TERM");
+    const char *no_color = getenv("NO_COLOR"); /* no-color.org */
+    return isatty(STDOUT_FILENO) && !(no_color && *no_color) &&
+           !(term && strcmp(term, "dumb") == 0);
+}
+
+/* A file the library never saw (unreadable folder, no output folder). */
+static void set_cli_error(pf_report *report, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_cli_error(pf_report *report, const char *fmt, ...)
+{
+    va_list ap;
+    report->status = PF_FILE_ERROR;
+    report->error = PF_ERR_IO;
+    va_start(ap, fmt);
+    vsnprintf(report->message, sizeof report->message, fmt, ap);
+    va_end(ap);
+}
+
+/* The library fills the report on every outcome; this only guards the
+ * promise, so a failed call can never be counted as a pass. */
+static void settle_status(pf_ctx *ctx, pf_status st, pf_report *report)
+{
+    if (st == PF_OK || report->status == PF_FILE_FAIL ||
+        report->status == PF_FILE_ERROR)
+        return;
+    report->status = PF_FILE_ERROR;
+    report->error = st;
+    report->has_output = 0;
+    if (!report->message[0])
+        snprintf(report->message, sizeof report->message, "%s",
+                 pf_ctx_error(ctx)[0] ? pf_ctx_error(ctx) : pf_strerror(st));
+}
+
+static void process_job(pf_ctx *ctx, const cli_options *opts,
+                        const cli_job *job, pf_report *report)
+{
+    pf_status st;
+    memset(report, 0, sizeof *report);
+    report->quality = -1;
+    if (job->walk_errno) {
+        set_cli_error(report, "%s: cannot read the folder: %s", job->path,
+                      strerror(job->walk_errno));
+        return;
+    }
+    if (opts->command == CLI_CMD_CHECK) {
+        st = pf_check_file(ctx, job->path, report);
+    } else {
+        if (cli_make_parent_dirs(job->out_stem) != 0) {
+            set_cli_error(report, "%s: cannot create the folder for %s: %s",
+                          job->path, job->out_stem, strerror(errno));
+            return;
+        }
+        st = pf_fix_file(ctx, job->path, job->out_stem, report);
+    }
+    settle_status(ctx, st, report);
+}
+
+static int configure(pf_ctx *ctx, const cli_options *opts)
+{
+    if (pf_ctx_set_rules(ctx, &opts->rules) != PF_OK ||
+        pf_ctx_set_options(ctx, &opts->fix_options) != PF_OK) {
+        fprintf(stderr, "preflight: invalid settings%s%s\n",
+                pf_ctx_error(ctx)[0] ? ": " : "", pf_ctx_error(ctx));
+        return -1;
+    }
+    return 0;
+}
+
+int cli_run(const cli_options *opts)
+{
+    int status = CLI_EXIT_FAIL;
+    cli_job_list jobs = {0};
+    cli_reporter reporter = {
+        .out = stdout, .json = opts->json, .quiet = opts->quiet,
+        .color = !opts->json && want_color(opts->color),
+        .command = opts->command == CLI_CMD_FIX ? "fix" : "check",
+        .rules = &opts->rules,
+    };
+    pf_report *report = malloc(sizeof *report); /* ~10 KB: not on the stack */
+    pf_ctx *ctx = pf_ctx_new();
+    if (!ctx || !report) {
+        fputs("preflight: out of memory\n", stderr);
+        goto cleanup;
+    }
+    if (configure(ctx, opts) != 0) {
+        status = CLI_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (cli_walk_paths(opts->paths, opts->n_paths, opts->recursive,
+                       opts->command == CLI_CMD_FIX ? opts->output_dir : NULL,
+                       &jobs) != 0)
+        goto cleanup;
+    cli_report_begin(&reporter);
+    for (size_t i = 0; i < jobs.n_jobs; i++) {
+        process_job(ctx, opts, &jobs.jobs[i], report);
+        cli_report_file(&reporter, jobs.jobs[i].path, report);
+    }
+    cli_report_end(&reporter);
+    status = cli_report_exit_status(&reporter);
+cleanup:
+    cli_job_list_free(&jobs);
+    pf_ctx_free(ctx);
+    free(report);
+    return status;
+}

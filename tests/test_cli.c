@@ -1,0 +1,682 @@
+/* End-to-end tests of the preflight program (env PF_BIN): exit statuses,
+ * JSON fields, files written by fix, inputs left alone. Inputs are made
+ * with the testutil generators; outputs are decoded with libjpeg directly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h> /* before jpeglib.h, which needs FILE */
+#include <jpeglib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+#define WECHAT_MAX_BYTES 200000
+
+static const char *bin;      /* the preflight program */
+static char *data_dir;       /* inputs shared by every test */
+static int have_python;
+
+/* ---- helpers ---- */
+
+/* Runs "PF_BIN <args>" (args are a printf format; paths here never need
+ * quoting except where the test quotes them). Returns the exit status. */
+static int run_pf(char **out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int run_pf(char **out, const char *fmt, ...)
+{
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s", bin, args);
+    char *captured = NULL;
+    int status = tu_run(cmd, &captured);
+    assert_non_null(captured);
+    if (out)
+        *out = captured;
+    else
+        free(captured);
+    return status;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(len);
+    assert_non_null(path);
+    snprintf(path, len, "%s/%s", dir, name);
+    return path;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A colour 1600x1200 JPEG at the highest quality that stays under limit. */
+static void write_jpeg_under(const char *path, enum tu_pattern pattern,
+                             int components, size_t limit)
+{
+    uint8_t *rgb = tu_make_rgb(1600, 1200, pattern, 7);
+    assert_non_null(rgb);
+    for (int q = 90; q >= 20; q -= 5) {
+        uint8_t *jpg = NULL;
+        size_t len = 0;
+        assert_int_equal(tu_jpeg(rgb, 1600, 1200, components, q, 0, NULL, 0,
+                                 &jpg, &len), 0);
+        if (len <= limit) {
+            assert_int_equal(tu_write(path, jpg, len), 0);
+            free(jpg);
+            free(rgb);
+            return;
+        }
+        free(jpg);
+    }
+    fail_msg("no quality fits %zu bytes", limit);
+}
+
+/* A colour JPEG of w x h at quality 98: well over 200,000 bytes. */
+static void write_big_jpeg(const char *path, uint32_t w, uint32_t h)
+{
+    uint8_t *rgb = tu_make_rgb(w, h, TU_PATTERN_COLOR, 3);
+    uint8_t *jpg = NULL;
+    size_t len = 0;
+    assert_non_null(rgb);
+    assert_int_equal(tu_jpeg(rgb, w, h, 3, 98, 0, NULL, 0, &jpg, &len), 0);
+    assert_true(len > WECHAT_MAX_BYTES);
+    assert_int_equal(tu_write(path, jpg, len), 0);
+    free(jpg);
+    free(rgb);
+}
+
+/* A file's content as a C string (tu_read does not terminate it). */
+static char *read_text(const char *path)
+{
+    size_t len = 0;
+    uint8_t *data = tu_read(path, &len);
+    assert_non_null(data);
+    char *text = realloc(data, len + 1);
+    assert_non_null(text);
+    text[len] = '\0';
+    return text;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    assert_int_equal(tu_write(path, (const uint8_t *)text, strlen(text)), 0);
+}
+
+struct jpeg_error_jump {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jump;
+};
+
+static void on_jpeg_error(j_common_ptr cinfo)
+{
+    longjmp(((struct jpeg_error_jump *)cinfo->err)->jump, 1);
+}
+
+/* Decodes every scanline of a JPEG file; 0 on success with its size. */
+static int decode_jpeg(const char *path, unsigned *w, unsigned *h, int *comps)
+{
+    size_t len = 0;
+    uint8_t *data = tu_read(path, &len);
+    if (!data)
+        return -1;
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_error_jump err;
+    JSAMPLE *row = NULL;
+    cinfo.err = jpeg_std_error(&err.mgr);
+    err.mgr.error_exit = on_jpeg_error;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        free(row);
+        free(data);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    jpeg_start_decompress(&cinfo);
+    row = malloc((size_t)cinfo.output_width * cinfo.output_components);
+    while (row && cinfo.output_scanline < cinfo.output_height)
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    *w = cinfo.output_width;
+    *h = cinfo.output_height;
+    *comps = cinfo.num_components;
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    free(row);
+    free(data);
+    return 0;
+}
+
+/* Asserts path is a JPEG a WeChat portal takes: size, dimensions, colour. */
+static void assert_wechat_jpeg(const char *path)
+{
+    struct stat st;
+    unsigned w = 0, h = 0;
+    int comps = 0;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 0 && st.st_size <= WECHAT_MAX_BYTES);
+    assert_int_equal(decode_jpeg(path, &w, &h, &comps), 0);
+    unsigned long_side = w > h ? w : h, short_side = w > h ? h : w;
+    assert_true(long_side >= 1500 && short_side >= 1100);
+    assert_int_equal(comps, 3);
+}
+
+/* 1 when the file at path holds exactly these bytes. */
+static int file_equals(const char *path, const uint8_t *data, size_t len)
+{
+    size_t got_len = 0;
+    uint8_t *got = tu_read(path, &got_len);
+    int same = got && got_len == len && memcmp(got, data, len) == 0;
+    free(got);
+    return same;
+}
+
+/* Validates a JSON document with Python's parser. */
+static void assert_json_valid(const char *json_path)
+{
+    if (!have_python) {
+        fprintf(stderr, "python3 missing: JSON not validated\n");
+        return;
+    }
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "python3 -c 'import json,sys; "
+             "json.load(open(sys.argv[1], encoding=\"utf-8\"))' '%s'", json_path);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+}
+
+/* A fresh folder for one test's outputs; free() and tu_rm_rf() after. */
+static char *scratch_dir(void)
+{
+    char *dir = tu_mkdtemp();
+    assert_non_null(dir);
+    return dir;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t len = 0;
+    uint8_t *data = tu_read(from, &len);
+    assert_non_null(data);
+    assert_int_equal(tu_write(to, data, len), 0);
+    free(data);
+}
+
+/* ---- fixtures: one folder of inputs for every test ---- */
+
+static int setup_inputs(void **state)
+{
+    (void)state;
+    bin = getenv("PF_BIN");
+    if (!bin || !*bin)
+        bin = "build/preflight";
+    have_python = tu_run("command -v python3 >/dev/null 2>&1", NULL) == 0;
+    data_dir = tu_mkdtemp();
+    if (!data_dir)
+        return -1;
+    char *p = path_in(data_dir, "ok.jpg");
+    write_jpeg_under(p, TU_PATTERN_COLOR, 3, 190000);
+    free(p);
+    p = path_in(data_dir, "big.jpg");
+    write_big_jpeg(p, 2400, 1800);
+    free(p);
+    p = path_in(data_dir, "grey.jpg");
+    write_jpeg_under(p, TU_PATTERN_GREY, 3, 190000);
+    free(p);
+    p = path_in(data_dir, "x.jpg"); /* a PDF whatever its name says */
+    write_text(p, "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\n"
+               "endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    free(p);
+    p = path_in(data_dir, "notes.txt");
+    write_text(p, "hello, this is not an image\n");
+    free(p);
+    return 0;
+}
+
+static int teardown_inputs(void **state)
+{
+    (void)state;
+    if (data_dir)
+        tu_rm_rf(data_dir);
+    free(data_dir);
+    return 0;
+}
+
+/* ---- usage ---- */
+
+static void test_help_exits_0_with_usage_on_stdout(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "--help 2>/dev/null"), 0);
+    assert_non_null(strstr(out, "Usage: preflight check"));
+    assert_non_null(strstr(out, "wechat"));
+    free(out);
+    assert_int_equal(run_pf(&out, "check -h 2>/dev/null"), 0);
+    assert_non_null(strstr(out, "Usage:"));
+    free(out);
+    assert_int_equal(run_pf(&out, "--version"), 0);
+    assert_non_null(strstr(out, "preflight 0.1.0"));
+    free(out);
+}
+
+static void test_unknown_option_exits_2(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(run_pf(&out, "check --frobnicate %s/ok.jpg 2>/dev/null",
+                            data_dir), 2);
+    assert_string_equal(out, ""); /* diagnostics never on stdout */
+    free(out);
+    assert_int_equal(run_pf(&err, "check --frobnicate %s/ok.jpg 2>&1 >/dev/null",
+                            data_dir), 2);
+    assert_non_null(strstr(err, "--frobnicate"));
+    free(err);
+}
+
+static void test_fix_without_output_exits_2(void **state)
+{
+    (void)state;
+    char *err;
+    assert_int_equal(run_pf(&err, "fix %s/ok.jpg 2>&1 >/dev/null", data_dir), 2);
+    assert_non_null(strstr(err, "-o"));
+    free(err);
+}
+
+static void test_other_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "", "check", "frob x.jpg", "check --max-bytes 12XB x.jpg",
+        "check --min-size 1500 x.jpg", "check --orientation sideways x.jpg",
+        "fix -o out --min-quality 0 x.jpg", "check -p nosuch x.jpg",
+        "check -o out x.jpg", "check --color=sometimes x.jpg",
+        "check --max-pixels -1 x.jpg", "check --min-bytes 3MB x.jpg",
+        "check --profile",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int status = run_pf(NULL, "%s 2>/dev/null", bad[i]);
+        if (status != 2)
+            fail_msg("'preflight %s' exited %d, not 2", bad[i], status);
+    }
+}
+
+/* ---- check ---- */
+
+static void test_check_compliant_jpeg_passes(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check --json %s/ok.jpg", data_dir), 0);
+    assert_non_null(strstr(out, "\"status\":\"pass\""));
+    assert_non_null(strstr(out, "\"name\":\"max-bytes\",\"status\":\"pass\""));
+    assert_non_null(strstr(out, "\"format\":\"jpeg\""));
+    assert_non_null(strstr(out, "\"width\":1600,\"height\":1200"));
+    assert_non_null(strstr(out, "\"summary\":{\"files\":1,\"pass\":1,"));
+    assert_null(strstr(out, "\"status\":\"fail\""));
+    free(out);
+}
+
+static void test_check_oversize_fails_max_bytes(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check --json %s/big.jpg", data_dir), 1);
+    assert_non_null(strstr(out, "\"name\":\"max-bytes\",\"status\":\"fail\""));
+    assert_non_null(strstr(out, "\"limit\":200000,")); /* a number, not "200000" */
+    free(out);
+}
+
+static void test_check_grey_fails_color(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check --json %s/grey.jpg", data_dir), 1);
+    assert_non_null(strstr(out, "\"name\":\"color\",\"status\":\"fail\""));
+    free(out);
+}
+
+static void test_check_pdf_named_jpg_fails_format(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check --json %s/x.jpg", data_dir), 1);
+    assert_non_null(strstr(out, "\"status\":\"fail\",\"format\":\"pdf\""));
+    assert_non_null(strstr(out, "\"name\":\"format\",\"status\":\"fail\""));
+    const char *error = strstr(out, "\"error\":\"");
+    assert_non_null(error);
+    assert_non_null(strstr(error, "PDF"));
+    free(out);
+}
+
+static void test_check_text_file_is_error(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check --json %s/notes.txt", data_dir), 1);
+    assert_non_null(strstr(out, "\"status\":\"error\""));
+    assert_non_null(strstr(out, "not an image"));
+    assert_non_null(strstr(out, "\"format\":null"));
+    free(out);
+}
+
+static void test_batch_goes_on_past_bad_files(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check --json %s/missing.jpg %s/notes.txt "
+                            "%s/ok.jpg", data_dir, data_dir, data_dir), 1);
+    assert_non_null(strstr(out, "missing.jpg\",\"status\":\"error\""));
+    assert_non_null(strstr(out, "ok.jpg\",\"status\":\"pass\""));
+    assert_non_null(strstr(out, "\"pass\":1,\"fixed\":0,\"fail\":0,\"error\":2"));
+    free(out);
+}
+
+static void test_check_folder_text_report(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check %s", data_dir), 1);
+    /* Sorted by name: big, grey, notes, ok, x. */
+    const char *big = strstr(out, "big.jpg  fail");
+    const char *ok = strstr(out, "\xE2\x9C\x93 "); /* ✓ */
+    assert_non_null(big);
+    assert_non_null(ok);
+    assert_true(big < strstr(out, "grey.jpg") && strstr(out, "notes.txt") < ok);
+    assert_non_null(strstr(out, "    fail max-bytes: size "));
+    assert_non_null(strstr(out, "5 files: 1 passed, 0 fixed, 3 failed, 1 error\n"));
+    assert_null(strchr(out, '\033')); /* no colour into a pipe */
+    free(out);
+}
+
+static void test_color_and_quiet(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(&out, "check --color=always %s/big.jpg", data_dir), 1);
+    assert_non_null(strstr(out, "\033[31m"));
+    free(out);
+    assert_int_equal(run_pf(&out, "check -q %s/ok.jpg %s/big.jpg", data_dir,
+                            data_dir), 1);
+    assert_null(strstr(out, "ok.jpg"));
+    assert_non_null(strstr(out, "big.jpg"));
+    assert_non_null(strstr(out, "2 files: 1 passed"));
+    free(out);
+}
+
+static void test_rule_overrides(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run_pf(NULL, "check --max-bytes 0 %s/big.jpg", data_dir), 0);
+    assert_int_equal(run_pf(NULL, "check --max-bytes 1KB %s/ok.jpg", data_dir), 1);
+    assert_int_equal(run_pf(NULL, "check --min-size 1200x1600 %s/ok.jpg",
+                            data_dir), 0);
+    assert_int_equal(run_pf(&out, "check --json --min-size 2000x1600 %s/ok.jpg",
+                            data_dir), 1);
+    assert_non_null(strstr(out, "\"name\":\"min-size\",\"status\":\"fail\""));
+    free(out);
+    assert_int_equal(run_pf(NULL, "check --orientation portrait %s/ok.jpg",
+                            data_dir), 1);
+    assert_int_equal(run_pf(NULL, "check --orientation landscape %s/ok.jpg",
+                            data_dir), 0);
+}
+
+static void test_empty_folder_is_not_success(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir();
+    char *out;
+    assert_int_equal(run_pf(&out, "check %s 2>/dev/null", dir), 1);
+    assert_non_null(strstr(out, "0 files"));
+    free(out);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+static void test_check_writes_nothing(void **state)
+{
+    (void)state;
+    char *before, *after;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "ls -la --time-style=full-iso '%s' | md5sum", data_dir);
+    assert_int_equal(tu_run(cmd, &before), 0);
+    run_pf(NULL, "check -r %s >/dev/null", data_dir);
+    assert_int_equal(tu_run(cmd, &after), 0);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* ---- fix ---- */
+
+static void test_fix_writes_compliant_jpeg(void **state)
+{
+    (void)state;
+    char *out_dir = scratch_dir();
+    char *in = path_in(data_dir, "big.jpg");
+    size_t in_len = 0;
+    uint8_t *in_bytes = tu_read(in, &in_len);
+    char *out;
+    assert_non_null(in_bytes);
+    assert_int_equal(run_pf(&out, "fix --json -o %s/out %s", out_dir, in), 0);
+    char *written = path_in(out_dir, "out/big.jpg");
+    assert_wechat_jpeg(written);
+    assert_non_null(strstr(out, "\"status\":\"fixed\""));
+    char want[4200];
+    snprintf(want, sizeof want, "\"output\":\"%s\"", written);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "\"input\":{\"format\":\"jpeg\""));
+    assert_true(file_equals(in, in_bytes, in_len)); /* input untouched */
+    free(out);
+    free(written);
+    free(in_bytes);
+    free(in);
+    tu_rm_rf(out_dir);
+    free(out_dir);
+}
+
+static void test_fix_never_overwrites_without_force(void **state)
+{
+    (void)state;
+    static const char sentinel[] = "not written by preflight";
+    char *out_dir = scratch_dir();
+    char *target = path_in(out_dir, "big.jpg");
+    write_text(target, sentinel);
+    char *out;
+    assert_int_equal(run_pf(&out, "fix -o %s %s/big.jpg", out_dir, data_dir), 1);
+    assert_non_null(strstr(out, "--force"));
+    assert_true(file_equals(target, (const uint8_t *)sentinel, strlen(sentinel)));
+    free(out);
+    assert_int_equal(run_pf(NULL, "fix --force -o %s %s/big.jpg", out_dir,
+                            data_dir), 0);
+    assert_wechat_jpeg(target);
+    free(target);
+    tu_rm_rf(out_dir);
+    free(out_dir);
+}
+
+static void test_fix_unfixable_writes_nothing(void **state)
+{
+    (void)state;
+    char *out_dir = scratch_dir();
+    char *out;
+    assert_int_equal(run_pf(&out, "fix --json -o %s %s/grey.jpg %s/x.jpg",
+                            out_dir, data_dir, data_dir), 1);
+    assert_null(strstr(out, "\"status\":\"fixed\""));
+    char *grey = path_in(out_dir, "grey.jpg"), *pdf = path_in(out_dir, "x.jpg");
+    assert_false(file_exists(grey));
+    assert_false(file_exists(pdf));
+    free(grey);
+    free(pdf);
+    free(out);
+    tu_rm_rf(out_dir);
+    free(out_dir);
+}
+
+static void test_fix_recursive_mirrors_folders(void **state)
+{
+    (void)state;
+    char *root = scratch_dir();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/in/sub/deep' '%s/in/.cache' && "
+             "cp '%s/ok.jpg' '%s/in/top.jpg' && cp '%s/big.jpg' "
+             "'%s/in/sub/deep/inner.jpg' && cp '%s/ok.jpg' '%s/in/.hidden.jpg' "
+             "&& cp '%s/ok.jpg' '%s/in/.cache/c.jpg' && "
+             "ln -s .. '%s/in/sub/loop'", root, root, data_dir, root, data_dir,
+             root, data_dir, root, data_dir, root, root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    char *out;
+    assert_int_equal(run_pf(&out, "fix -r -o %s/out %s/in", root, root), 0);
+    assert_non_null(strstr(out, "2 files: 1 passed, 1 fixed"));
+    free(out);
+    char *top = path_in(root, "out/top.jpg");
+    char *inner = path_in(root, "out/sub/deep/inner.jpg");
+    char *hidden = path_in(root, "out/.hidden.jpg");
+    char *cache = path_in(root, "out/.cache");
+    assert_wechat_jpeg(top);
+    assert_wechat_jpeg(inner);
+    assert_false(file_exists(hidden));
+    assert_false(file_exists(cache));
+    /* Without -r only the folder's own files. */
+    assert_int_equal(run_pf(&out, "check %s/in", root), 0);
+    assert_non_null(strstr(out, "1 file: 1 passed"));
+    free(out);
+    free(top), free(inner), free(hidden), free(cache);
+    tu_rm_rf(root);
+    free(root);
+}
+
+static void write_png(const char *path)
+{
+    uint8_t *rgb = tu_make_rgb(1600, 1200, TU_PATTERN_COLOR, 11);
+    uint8_t *png = NULL;
+    size_t len = 0;
+    assert_non_null(rgb);
+    assert_int_equal(tu_png(rgb, NULL, 1600, 1200, 2, 8, 0, NULL, 0, &png,
+                            &len), 0);
+    assert_int_equal(tu_write(path, png, len), 0);
+    free(png);
+    free(rgb);
+}
+
+/* a.png and a.jpg both map to out/a: the second becomes out/a-2. */
+static void test_fix_same_stem_gets_suffix(void **state)
+{
+    (void)state;
+    char *root = scratch_dir();
+    char *a_jpg = path_in(root, "a.jpg"), *a_png = path_in(root, "a.png");
+    char *big = path_in(data_dir, "big.jpg");
+    copy_file(big, a_jpg);
+    write_png(a_png);
+    char *out;
+    assert_int_equal(run_pf(&out, "fix --json -o %s/out %s %s", root, a_png,
+                            a_jpg), 0);
+    char *first = path_in(root, "out/a."), *second = path_in(root, "out/a-2.jpg");
+    assert_non_null(strstr(out, first));  /* a.png -> out/a.jpg or out/a.png */
+    assert_non_null(strstr(out, second));
+    assert_wechat_jpeg(second);
+    free(out);
+    free(first), free(second), free(big), free(a_jpg), free(a_png);
+    tu_rm_rf(root);
+    free(root);
+}
+
+/* ---- JSON is always one valid document ---- */
+
+static void test_json_valid_for_any_file_name(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "q\"uote s \xE8\xBA\xAB\xE4\xBB\xBD\xE8\xAF\x81\nline.jpg", /* 身份证 */
+        "back\\slash\ttab.jpg",
+        "\xFF\xFE not utf-8.jpg",
+        "\xF0\x9F\x98\x80.jpg",
+    };
+    char *root = scratch_dir();
+    char *in = path_in(root, "in");
+    char *ok = path_in(data_dir, "ok.jpg");
+    assert_int_equal(mkdir(in, 0777), 0);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *p = path_in(in, names[i]);
+        copy_file(ok, p);
+        free(p);
+    }
+    char *json = path_in(root, "report.json");
+    assert_int_equal(run_pf(NULL, "check --json %s > %s", in, json), 0);
+    assert_json_valid(json);
+    char *text = read_text(json);
+    assert_non_null(strstr(text, "q\\\"uote s \xE8\xBA\xAB\xE4\xBB\xBD\xE8\xAF\x81\\nline.jpg"));
+    assert_non_null(strstr(text, "back\\\\slash\\ttab.jpg"));
+    assert_non_null(strstr(text, "\\ufffd\\ufffd not utf-8.jpg"));
+    assert_non_null(strstr(text, "\xF0\x9F\x98\x80.jpg"));
+    free(text);
+    /* Text output shows the newline escaped: one line per file. */
+    char *out;
+    assert_int_equal(run_pf(&out, "check %s", in), 0);
+    assert_non_null(strstr(out, "\\nline.jpg  pass"));
+    assert_non_null(strstr(out, "4 files: 4 passed"));
+    free(out);
+    free(json), free(ok), free(in);
+    tu_rm_rf(root);
+    free(root);
+}
+
+static void test_json_valid_for_mixed_batch_and_fix(void **state)
+{
+    (void)state;
+    char *root = scratch_dir();
+    char *json = path_in(root, "report.json");
+    assert_int_equal(run_pf(NULL, "check --json %s %s/missing.jpg > %s",
+                            data_dir, data_dir, json), 1);
+    assert_json_valid(json);
+    char *text = read_text(json);
+    assert_non_null(strstr(text, "\"summary\":{\"files\":6,\"pass\":1,\"fixed\":0,"
+                                 "\"fail\":3,\"error\":2}}\n"));
+    free(text);
+    assert_int_equal(run_pf(NULL, "fix --json -o %s/out %s > %s", root,
+                            data_dir, json), 1);
+    assert_json_valid(json);
+    free(json);
+    tu_rm_rf(root);
+    free(root);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_exits_0_with_usage_on_stdout),
+        cmocka_unit_test(test_unknown_option_exits_2),
+        cmocka_unit_test(test_fix_without_output_exits_2),
+        cmocka_unit_test(test_other_usage_errors_exit_2),
+        cmocka_unit_test(test_check_compliant_jpeg_passes),
+        cmocka_unit_test(test_check_oversize_fails_max_bytes),
+        cmocka_unit_test(test_check_grey_fails_color),
+        cmocka_unit_test(test_check_pdf_named_jpg_fails_format),
+        cmocka_unit_test(test_check_text_file_is_error),
+        cmocka_unit_test(test_batch_goes_on_past_bad_files),
+        cmocka_unit_test(test_check_folder_text_report),
+        cmocka_unit_test(test_color_and_quiet),
+        cmocka_unit_test(test_rule_overrides),
+        cmocka_unit_test(test_empty_folder_is_not_success),
+        cmocka_unit_test(test_check_writes_nothing),
+        cmocka_unit_test(test_fix_writes_compliant_jpeg),
+        cmocka_unit_test(test_fix_never_overwrites_without_force),
+        cmocka_unit_test(test_fix_unfixable_writes_nothing),
+        cmocka_unit_test(test_fix_recursive_mirrors_folders),
+        cmocka_unit_test(test_fix_same_stem_gets_suffix),
+        cmocka_unit_test(test_json_valid_for_any_file_name),
+        cmocka_unit_test(test_json_valid_for_mixed_batch_and_fix),
+    };
+    return cmocka_run_group_tests(tests, setup_inputs, teardown_inputs);
+}
