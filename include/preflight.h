@@ -163,6 +163,9 @@ typedef struct {
     char output_path[PF_PATH_LEN]; /* file pf_fix_file wrote, or "" */
 } pf_report;
 
+/* Writes n with thousands separators: "1,482,113". */
+void pf_format_thousands(uint64_t n, char *buf, size_t len);
+
 const char *pf_check_name(pf_check_id id);          /* "max-bytes" ... */
 const char *pf_check_status_name(pf_check_status s); /* "pass" ... */
 const char *pf_file_status_name(pf_file_status s);  /* "pass" ... */

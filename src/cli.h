@@ -80,8 +80,6 @@ size_t cli_utf8_sequence_length(const unsigned char *s, size_t avail);
 
 /* ---- cli_report.c ---- */
 
-/* 1482113 -> "1,482,113" */
-void cli_format_thousands(uint64_t n, char *buf, size_t len);
 
 typedef struct {
     int pass, fixed, fail, error;

@@ -79,8 +79,8 @@ static void print_profiles(FILE *out)
         char min[32], max[32];
         if (pf_profile_rules(names[i], &r) != PF_OK)
             continue;
-        cli_format_thousands(r.min_bytes, min, sizeof min);
-        cli_format_thousands(r.max_bytes, max, sizeof max);
+        pf_format_thousands(r.min_bytes, min, sizeof min);
+        pf_format_thousands(r.max_bytes, max, sizeof max);
         fprintf(out, "  %-15s JPEG/PNG, %s%s%s B, at least %ux%u either way "
                 "round%s\n", names[i], r.min_bytes ? min : "at most ",
                 r.min_bytes ? ".." : "", max, r.min_long, r.min_short,

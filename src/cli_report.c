@@ -10,21 +10,6 @@
 #define ANSI_RED "\033[31m"
 #define ANSI_RESET "\033[0m"
 
-void cli_format_thousands(uint64_t n, char *buf, size_t len)
-{
-    char digits[24];
-    char grouped[32];
-    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
-    size_t o = 0;
-    for (int i = 0; i < nd; i++) {
-        if (i > 0 && (nd - i) % 3 == 0)
-            grouped[o++] = ',';
-        grouped[o++] = digits[i];
-    }
-    grouped[o] = '\0';
-    snprintf(buf, len, "%s", grouped);
-}
-
 /* ---- text ---- */
 
 /* File names may hold newlines or escape sequences: show them, harmlessly. */
@@ -55,7 +40,7 @@ static void print_colored(const cli_reporter *r, const char *color,
 static void print_image_summary(FILE *out, const pf_image_info *info)
 {
     char size[32];
-    cli_format_thousands(info->bytes, size, sizeof size);
+    pf_format_thousands(info->bytes, size, sizeof size);
     fputs(pf_format_label(info->format), out);
     if (info->width && info->height)
         fprintf(out, " %u\xC3\x97%u", info->width, info->height);

@@ -146,8 +146,6 @@ void pf_rules_evaluate(const pf_rules *rules, const pf_image_info *info,
 
 /* ---- util.c ---- */
 
-/* "1,482,113" */
-void pf_format_thousands(uint64_t n, char *buf, size_t len);
 /* snprintf that truncates safely on UTF-8 boundaries. */
 void pf_set_message(char *dst, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -174,15 +174,15 @@ static void test_thousands(void **state)
 {
     (void)state;
     char buf[32];
-    cli_format_thousands(0, buf, sizeof buf);
+    pf_format_thousands(0, buf, sizeof buf);
     assert_string_equal(buf, "0");
-    cli_format_thousands(999, buf, sizeof buf);
+    pf_format_thousands(999, buf, sizeof buf);
     assert_string_equal(buf, "999");
-    cli_format_thousands(1000, buf, sizeof buf);
+    pf_format_thousands(1000, buf, sizeof buf);
     assert_string_equal(buf, "1,000");
-    cli_format_thousands(1482113, buf, sizeof buf);
+    pf_format_thousands(1482113, buf, sizeof buf);
     assert_string_equal(buf, "1,482,113");
-    cli_format_thousands(UINT64_MAX, buf, sizeof buf);
+    pf_format_thousands(UINT64_MAX, buf, sizeof buf);
     assert_string_equal(buf, "18,446,744,073,709,551,615");
 }
 

@@ -38,11 +38,12 @@ size_t tu_exif_orientation(int orientation, int gps, int with_header,
 
 /* Files. */
 int tu_write(const char *path, const uint8_t *data, size_t len);
-uint8_t *tu_read(const char *path, size_t *len);   /* NULL on failure */
+uint8_t *tu_read(const char *path, size_t *len);   /* not NUL-terminated; NULL on failure */
 char *tu_mkdtemp(void);                            /* free(); under /tmp */
 void tu_rm_rf(const char *dir);
-/* Runs a shell command, captures stdout (and stderr if capture_stderr) into
- * *out (free()); returns the exit status, -1 on failure to run. */
+/* Runs a shell command and captures its stdout, NUL-terminated, into *out
+ * (free(); add 2>&1 to the command for stderr); returns the exit status, -1
+ * when it could not run or was killed. */
 int tu_run(const char *cmd, char **out);
 
 #endif
