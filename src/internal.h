@@ -23,6 +23,7 @@ pf_status pf_bitmap_alloc(pf_bitmap *bmp, uint32_t width, uint32_t height);
 /* What a decoder found, pixels still as stored (not yet oriented). */
 typedef struct {
     pf_bitmap bmp;         /* RGB, alpha already flattened onto white */
+    uint32_t stored_width, stored_height; /* in the file, before any scaling */
     int source_grey;       /* one channel in the file (JPEG 1 comp, PNG grey) */
     int has_alpha;         /* some pixel was not fully opaque */
     int exif_orientation;  /* 1..8, 0 when no EXIF or no tag */
@@ -36,9 +37,11 @@ void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
 /* Decodes any JPEG (baseline, progressive, grey, RGB, CMYK/YCCK incl. Adobe
  * inverted) to RGB. Refuses images over max_pixels before allocating
  * (PF_ERR_TOO_LARGE). Reads EXIF orientation/GPS from APP1.
- * scale_denom (1, 2, 4 or 8) asks libjpeg to decode at 1/scale_denom size. */
+ * scale_eighths M (1..8) decodes at M/8 of the stored size (libjpeg-turbo's
+ * DCT scaling: much faster than decoding in full and shrinking); 8 = full.
+ * Output dims are ceil(stored * M / 8). */
 pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
-                         int scale_denom, pf_decoded *out,
+                         int scale_eighths, pf_decoded *out,
                          char err[PF_ERR_LEN]);
 
 /* Reads only the header: stored width/height and component count. */

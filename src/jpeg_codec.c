@@ -97,7 +97,7 @@ typedef struct {
     const uint8_t *data;
     size_t len;
     uint64_t max_pixels;
-    int scale_denom;
+    int scale_eighths;
     pf_decoded *out;
     char *msg;           /* caller's err buffer, for our own messages */
     JSAMPARRAY row;      /* grey/CMYK scratch row; lives in the JPOOL_IMAGE */
@@ -120,7 +120,7 @@ static void read_saved_exif(decode_job *job)
 }
 
 /* Refuses before libjpeg allocates anything sized by the header. The cap
- * applies to the stored size, even when scale_denom shrinks the output:
+ * applies to the stored size, even when scale_eighths shrinks the output:
  * progressive files still buffer coefficients for the whole stored image. */
 static pf_status check_pixel_cap(decode_job *job)
 {
@@ -224,8 +224,10 @@ static pf_status decode_guarded(decode_job *job)
         (st = choose_output_space(job)) != PF_OK)
         return st;
     read_saved_exif(job);
-    c->scale_num = 1;
-    c->scale_denom = (unsigned)job->scale_denom;
+    job->out->stored_width = c->image_width;
+    job->out->stored_height = c->image_height;
+    c->scale_num = (unsigned)job->scale_eighths;
+    c->scale_denom = 8;
     jpeg_start_decompress(c);
     if ((st = pf_bitmap_alloc(&job->out->bmp, c->output_width,
                               c->output_height)) != PF_OK)
@@ -247,7 +249,7 @@ static int looks_like_jpeg(const uint8_t *data, size_t len)
 }
 
 pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
-                         int scale_denom, pf_decoded *out,
+                         int scale_eighths, pf_decoded *out,
                          char err[PF_ERR_LEN])
 {
     decode_job job;
@@ -256,8 +258,7 @@ pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     memset(&job, 0, sizeof job);
     if (out)
         memset(out, 0, sizeof *out);
-    if (!out || (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 &&
-                 scale_denom != 8)) {
+    if (!out || scale_eighths < 1 || scale_eighths > 8) {
         st = PF_ERR_INVALID_ARG;
         goto cleanup;
     }
@@ -269,7 +270,7 @@ pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     error_init(&job.err);
     job.cinfo.err = &job.err.pub;
     job.data = data, job.len = len, job.max_pixels = max_pixels;
-    job.scale_denom = scale_denom, job.out = out, job.msg = err;
+    job.scale_eighths = scale_eighths, job.out = out, job.msg = err;
     st = decode_guarded(&job);
     if (st == PF_ERR_CORRUPT || st == PF_ERR_NOMEM)
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);

@@ -172,6 +172,8 @@ static pf_status alloc_output(struct png_job *job, uint32_t w, uint32_t h)
     pf_status status = pf_bitmap_alloc(&job->out->bmp, w, h);
     if (status != PF_OK)
         return status;
+    job->out->stored_width = w;
+    job->out->stored_height = h;
     job->rows = calloc(h, sizeof *job->rows);
     return job->rows ? PF_OK : PF_ERR_NOMEM;
 }

@@ -65,10 +65,10 @@ static void assert_near(int got, int want, int tol)
         fail_msg("value %d not within %d of %d", got, tol, want);
 }
 
-static void decode_ok(const uint8_t *jpg, size_t len, int denom, pf_decoded *d)
+static void decode_ok(const uint8_t *jpg, size_t len, int eighths, pf_decoded *d)
 {
     char err[PF_ERR_LEN];
-    pf_status st = pf_jpeg_decode(jpg, len, PF_DEFAULT_MAX_PIXELS, denom, d, err);
+    pf_status st = pf_jpeg_decode(jpg, len, PF_DEFAULT_MAX_PIXELS, eighths, d, err);
     if (st != PF_OK)
         fail_msg("decode failed: %s (%s)", pf_strerror(st), err);
 }
@@ -151,7 +151,7 @@ static void test_decode_flat_rgb(void **state)
     size_t len;
     uint8_t *jpg = make_jpeg(64, 48, TU_PATTERN_FLAT, 3, 0, NULL, 0, &len);
     pf_decoded d;
-    decode_ok(jpg, len, 1, &d);
+    decode_ok(jpg, len, 8, &d);
     assert_int_equal(d.bmp.width, 64);
     assert_int_equal(d.bmp.height, 48);
     assert_int_equal(d.source_grey, 0);
@@ -175,7 +175,7 @@ static void test_decode_grey(void **state)
     size_t len;
     uint8_t *jpg = make_jpeg(40, 30, TU_PATTERN_FLAT, 1, 0, NULL, 0, &len);
     pf_decoded d;
-    decode_ok(jpg, len, 1, &d);
+    decode_ok(jpg, len, 8, &d);
     assert_int_equal(d.source_grey, 1);
     for (size_t i = 0; i < (size_t)40 * 30; i++) {
         const uint8_t *p = d.bmp.rgb + i * 3;
@@ -193,7 +193,7 @@ static void test_decode_cmyk_tu_adobe(void **state)
     size_t len;
     uint8_t *jpg = make_jpeg(32, 32, TU_PATTERN_FLAT, 4, 0, NULL, 0, &len);
     pf_decoded d;
-    decode_ok(jpg, len, 1, &d);
+    decode_ok(jpg, len, 8, &d);
     assert_int_equal(d.source_grey, 0);
     const uint8_t *p = px(&d.bmp, 10, 10);
     assert_near(p[0], 200, 3);
@@ -214,7 +214,7 @@ static void test_decode_cmyk_both_conventions(void **state)
         size_t len;
         uint8_t *jpg = make_cmyk(adobe ? inverted : plain, adobe, &len);
         pf_decoded d;
-        decode_ok(jpg, len, 1, &d);
+        decode_ok(jpg, len, 8, &d);
         const uint8_t *p = px(&d.bmp, 5, 5);
         assert_near(p[0], 205, 3);
         assert_near(p[1], 44, 3);
@@ -230,7 +230,7 @@ static void test_decode_progressive(void **state)
     size_t len;
     uint8_t *jpg = make_jpeg(100, 60, TU_PATTERN_FLAT, 3, 1, NULL, 0, &len);
     pf_decoded d;
-    decode_ok(jpg, len, 1, &d);
+    decode_ok(jpg, len, 8, &d);
     assert_int_equal(d.bmp.width, 100);
     assert_near(px(&d.bmp, 50, 30)[0], 200, 2);
     pf_decoded_free(&d);
@@ -244,13 +244,13 @@ static void test_decode_max_pixels(void **state)
     uint8_t *jpg = make_jpeg(64, 48, TU_PATTERN_COLOR, 3, 0, NULL, 0, &len);
     pf_decoded d;
     char err[PF_ERR_LEN];
-    assert_int_equal(pf_jpeg_decode(jpg, len, 64 * 48 - 1, 1, &d, err),
+    assert_int_equal(pf_jpeg_decode(jpg, len, 64 * 48 - 1, 8, &d, err),
                      PF_ERR_TOO_LARGE);
     assert_null(d.bmp.rgb);
     assert_non_null(strstr(err, "64×48"));
     assert_non_null(strstr(err, "MP limit"));
     /* Exactly at the cap is allowed. */
-    assert_int_equal(pf_jpeg_decode(jpg, len, 64 * 48, 1, &d, err), PF_OK);
+    assert_int_equal(pf_jpeg_decode(jpg, len, 64 * 48, 8, &d, err), PF_OK);
     pf_decoded_free(&d);
     free(jpg);
 }
@@ -269,7 +269,7 @@ static void test_decode_truncated(void **state)
             memcpy(part, jpg, cuts[i]);
             pf_decoded d;
             char err[PF_ERR_LEN];
-            pf_status st = pf_jpeg_decode(part, cuts[i], 0, 1, &d, err);
+            pf_status st = pf_jpeg_decode(part, cuts[i], 0, 8, &d, err);
             assert_true(st == PF_OK || st == PF_ERR_CORRUPT);
             if (st == PF_OK) {
                 assert_int_equal(d.bmp.width, 200);
@@ -294,13 +294,13 @@ static void test_decode_garbage(void **state)
         junk[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 16);
     pf_decoded d;
     char err[PF_ERR_LEN];
-    assert_int_equal(pf_jpeg_decode(junk, sizeof junk, 0, 1, &d, err),
+    assert_int_equal(pf_jpeg_decode(junk, sizeof junk, 0, 8, &d, err),
                      PF_ERR_NOT_IMAGE);
-    assert_int_equal(pf_jpeg_decode(NULL, 0, 0, 1, &d, err), PF_ERR_NOT_IMAGE);
-    assert_int_equal(pf_jpeg_decode(junk, 2, 0, 1, &d, err), PF_ERR_NOT_IMAGE);
+    assert_int_equal(pf_jpeg_decode(NULL, 0, 0, 8, &d, err), PF_ERR_NOT_IMAGE);
+    assert_int_equal(pf_jpeg_decode(junk, 2, 0, 8, &d, err), PF_ERR_NOT_IMAGE);
     /* A JPEG start followed by noise gets past the sniff, not the decoder. */
     junk[0] = 0xFF, junk[1] = 0xD8, junk[2] = 0xFF;
-    assert_int_not_equal(pf_jpeg_decode(junk, sizeof junk, 0, 1, &d, err), PF_OK);
+    assert_int_not_equal(pf_jpeg_decode(junk, sizeof junk, 0, 8, &d, err), PF_OK);
     assert_null(d.bmp.rgb);
     assert_true(err[0] != '\0');
 }
@@ -310,16 +310,20 @@ static void test_decode_scale(void **state)
     (void)state;
     size_t len;
     uint8_t *jpg = make_jpeg(101, 75, TU_PATTERN_COLOR, 3, 0, NULL, 0, &len);
-    int denoms[] = {1, 2, 4, 8};
-    for (int i = 0; i < 4; i++) {
+    /* Every M/8 gives ceil(stored * M / 8) and remembers the stored size. */
+    for (int m = 1; m <= 8; m++) {
         pf_decoded d;
-        decode_ok(jpg, len, denoms[i], &d);
-        assert_int_equal(d.bmp.width, (101 + denoms[i] - 1) / denoms[i]);
-        assert_int_equal(d.bmp.height, (75 + denoms[i] - 1) / denoms[i]);
+        decode_ok(jpg, len, m, &d);
+        assert_int_equal(d.bmp.width, (101 * m + 7) / 8);
+        assert_int_equal(d.bmp.height, (75 * m + 7) / 8);
+        assert_int_equal(d.stored_width, 101);
+        assert_int_equal(d.stored_height, 75);
         pf_decoded_free(&d);
     }
     pf_decoded d;
-    assert_int_equal(pf_jpeg_decode(jpg, len, 0, 3, &d, NULL),
+    assert_int_equal(pf_jpeg_decode(jpg, len, 0, 0, &d, NULL),
+                     PF_ERR_INVALID_ARG);
+    assert_int_equal(pf_jpeg_decode(jpg, len, 0, 9, &d, NULL),
                      PF_ERR_INVALID_ARG);
     free(jpg);
 }
@@ -333,7 +337,7 @@ static void test_decode_exif(void **state)
     size_t len;
     uint8_t *jpg = make_jpeg(32, 16, TU_PATTERN_COLOR, 3, 0, exif, elen, &len);
     pf_decoded d;
-    decode_ok(jpg, len, 1, &d);
+    decode_ok(jpg, len, 8, &d);
     assert_int_equal(d.exif_orientation, 6);
     assert_int_equal(d.has_gps, 1);
     assert_int_equal(d.bmp.width, 32); /* pixels still as stored */
@@ -348,7 +352,7 @@ static void test_decode_scan_limit(void **state)
     uint8_t *jpg = make_many_scans(&len);
     pf_decoded d;
     char err[PF_ERR_LEN];
-    assert_int_equal(pf_jpeg_decode(jpg, len, 0, 1, &d, err), PF_ERR_CORRUPT);
+    assert_int_equal(pf_jpeg_decode(jpg, len, 0, 8, &d, err), PF_ERR_CORRUPT);
     assert_non_null(strstr(err, "scans"));
     uint8_t *out = NULL;
     size_t out_len;
@@ -398,7 +402,7 @@ static void test_encode_roundtrip(void **state)
     assert_false(contains(jpg, len, "Exif", 4));
     assert_memory_equal(jpg + len - 2, "\xFF\xD9", 2);
     pf_decoded d;
-    decode_ok(jpg, len, 1, &d);
+    decode_ok(jpg, len, 8, &d);
     assert_int_equal(d.bmp.width, 120);
     assert_int_equal(d.bmp.height, 80);
     uint64_t diff = 0;
@@ -467,7 +471,7 @@ static void test_transform_rot90(void **state)
     assert_int_equal(pf_jpeg_transform_upright(jpg, len, 6, 0, &out, &out_len,
                                                err), PF_OK);
     pf_decoded d;
-    decode_ok(out, out_len, 1, &d);
+    decode_ok(out, out_len, 8, &d);
     assert_int_equal(d.bmp.width, 16);
     assert_int_equal(d.bmp.height, 32);
     assert_true(px(&d.bmp, 15, 0)[0] > 240);   /* was the top-left */
@@ -489,7 +493,7 @@ static void test_transform_all_orientations(void **state)
     size_t len;
     uint8_t *jpg = make_jpeg(48, 32, TU_PATTERN_COLOR, 3, 0, NULL, 0, &len);
     pf_decoded src;
-    decode_ok(jpg, len, 1, &src);
+    decode_ok(jpg, len, 8, &src);
     for (int o = 1; o <= 8; o++) {
         uint8_t *out = NULL;
         size_t out_len;
@@ -497,7 +501,7 @@ static void test_transform_all_orientations(void **state)
         assert_int_equal(pf_jpeg_transform_upright(jpg, len, o, 0, &out,
                                                    &out_len, err), PF_OK);
         pf_decoded d;
-        decode_ok(out, out_len, 1, &d);
+        decode_ok(out, out_len, 8, &d);
         assert_int_equal(d.bmp.width, o >= 5 ? 32 : 48);
         assert_int_equal(d.bmp.height, o >= 5 ? 48 : 32);
         uint64_t diff = 0;
@@ -558,7 +562,7 @@ static void test_transform_metadata(void **state)
     /* Kept: the tag now says "upright", GPS still there. */
     assert_int_equal(pf_jpeg_transform_upright(jpg, len, 6, 1, &out, &out_len,
                                                err), PF_OK);
-    decode_ok(out, out_len, 1, &d);
+    decode_ok(out, out_len, 8, &d);
     assert_int_equal(d.exif_orientation, 1);
     assert_int_equal(d.has_gps, 1);
     assert_int_equal(d.bmp.width, 16);
@@ -568,7 +572,7 @@ static void test_transform_metadata(void **state)
     assert_int_equal(pf_jpeg_transform_upright(jpg, len, 6, 0, &out, &out_len,
                                                err), PF_OK);
     assert_false(contains(out, out_len, "Exif", 4));
-    decode_ok(out, out_len, 1, &d);
+    decode_ok(out, out_len, 8, &d);
     assert_int_equal(d.exif_orientation, 0);
     pf_decoded_free(&d);
     free(out);
@@ -593,8 +597,8 @@ static void assert_same_pixels(const uint8_t *a, size_t alen, const uint8_t *b,
                                size_t blen)
 {
     pf_decoded da, db;
-    decode_ok(a, alen, 1, &da);
-    decode_ok(b, blen, 1, &db);
+    decode_ok(a, alen, 8, &da);
+    decode_ok(b, blen, 8, &db);
     assert_int_equal(da.bmp.width, db.bmp.width);
     assert_int_equal(da.bmp.height, db.bmp.height);
     assert_memory_equal(da.bmp.rgb, db.bmp.rgb,
@@ -631,7 +635,7 @@ static void test_strip_metadata(void **state)
     assert_true(out_len < len);
     assert_same_pixels(jpg, len, out, out_len);
     pf_decoded d;
-    decode_ok(out, out_len, 1, &d);
+    decode_ok(out, out_len, 8, &d);
     assert_int_equal(d.exif_orientation, 0);
     assert_int_equal(d.has_gps, 0);
     pf_decoded_free(&d);

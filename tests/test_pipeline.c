@@ -49,7 +49,7 @@ static void decode_dims(const uint8_t *data, size_t len, uint32_t *w, uint32_t *
     char err[PF_ERR_LEN];
     pf_status st = pf_sniff(data, len) == PF_FORMAT_PNG
                        ? pf_png_decode(data, len, 1u << 30, &dec, err)
-                       : pf_jpeg_decode(data, len, 1u << 30, 1, &dec, err);
+                       : pf_jpeg_decode(data, len, 1u << 30, 8, &dec, err);
     assert_int_equal(st, PF_OK);
     *w = dec.bmp.width, *h = dec.bmp.height;
     pf_decoded_free(&dec);
@@ -273,7 +273,7 @@ static void test_png_alpha_flattened_white(void **state)
     assert_true(report.input.has_alpha);
     pf_decoded dec;
     char err[PF_ERR_LEN];
-    assert_int_equal(pf_jpeg_decode(out, out_len, 1u << 30, 1, &dec, err), PF_OK);
+    assert_int_equal(pf_jpeg_decode(out, out_len, 1u << 30, 8, &dec, err), PF_OK);
     assert_int_equal(dec.bmp.width, 150); /* resized to the minimum */
     const uint8_t *left = dec.bmp.rgb + (10 * dec.bmp.width + 5) * 3;
     const uint8_t *right = dec.bmp.rgb + (10 * dec.bmp.width + 140) * 3;
