@@ -153,7 +153,8 @@ typedef struct {
     pf_image_info input;     /* the file as given */
     pf_image_info output;    /* what fix wrote (valid when has_output) */
     int has_output;
-    int quality;             /* JPEG quality fix chose; -1 when copied */
+    double quality;          /* JPEG quality fix chose (1-100, may be
+                                fractional); -1 when copied */
     int n_checks;
     pf_check checks[PF_MAX_CHECKS]; /* for fix: of the output when written */
     int n_actions;

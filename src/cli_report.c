@@ -243,8 +243,11 @@ static void print_json_file(const cli_reporter *r, const char *path,
         cli_json_string(out, report->output_path);
     else
         fputs("null", out);
-    json_uint_or_null(out, "quality", (uint64_t)report->quality,
-                      written && report->quality >= 0);
+    json_key(out, "quality", 0);
+    if (written && report->quality >= 0)
+        fprintf(out, "%g", report->quality); /* fractional: 85.37 */
+    else
+        fputs("null", out);
     json_checks(out, report);
     json_actions(out, report);
     json_key(out, "error", 0);

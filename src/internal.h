@@ -49,9 +49,10 @@ pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
                          uint32_t *height, int *components,
                          char err[PF_ERR_LEN]);
 
-/* Baseline-compatible JPEG of bmp at quality (1..100), 4:2:0, optimized
+/* Baseline-compatible JPEG of bmp at quality (1..100, fractional allowed:
+ * the IJG scaling of the Annex K tables), 4:2:0, optimized
  * Huffman, progressive; JFIF only, no metadata. *out freed with free(). */
-pf_status pf_jpeg_encode(const pf_bitmap *bmp, int quality, uint8_t **out,
+pf_status pf_jpeg_encode(const pf_bitmap *bmp, double quality, uint8_t **out,
                          size_t *out_len, char err[PF_ERR_LEN]);
 
 /* Lossless rotation/flip that makes an image with EXIF orientation 2..8
@@ -131,14 +132,15 @@ void pf_measure_color(const pf_bitmap *bmp, pf_color_stats *stats);
 
 /* ---- budget.c ---- */
 
-/* Encodes bmp as JPEG at the highest quality in [min_quality, max_quality]
- * whose size is <= max_bytes (0: no limit, use max_quality) and >=
- * min_bytes. PF_ERR_BUDGET when none fits; *out is then NULL. Free with
- * free(). */
+/* Encodes bmp as JPEG at (nearly) the highest quality in [min_quality,
+ * max_quality] whose size is <= max_bytes (0: no limit) and >= min_bytes:
+ * it stops once a fitting trial uses PF_BUDGET_GOOD_ENOUGH of max_bytes.
+ * PF_ERR_BUDGET when none fits; *out is then NULL. Free with free(). */
+#define PF_BUDGET_GOOD_ENOUGH 0.99
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
                                 int max_quality, uint8_t **out,
-                                size_t *out_len, int *quality,
+                                size_t *out_len, double *quality,
                                 char err[PF_ERR_LEN]);
 
 /* ---- rules.c ---- */

@@ -388,18 +388,48 @@ typedef struct {
     codec_error err;
     mem_sink sink;
     const pf_bitmap *bmp;
-    int quality;
+    double quality;
 } encode_job;
 
+/* The JPEG standard's example tables (Annex K.1), natural order. */
+static const unsigned annex_k_luma[64] = {
+    16, 11, 10, 16, 24, 40, 51, 61,     12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56,     14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77,   24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99};
+static const unsigned annex_k_chroma[64] = {
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
+    24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99};
+
+/* IJG quality scaling, but continuous: a fractional quality lets the budget
+ * search land within a fraction of a percent of the byte limit, where whole
+ * quality steps change the size by 3-6%. Integer qualities give the same
+ * tables as jpeg_set_quality (up to its integer division below 50). */
+static void set_fractional_quality(j_compress_ptr c, double quality)
+{
+    double scale = quality < 50 ? 5000.0 / quality : 200.0 - 2.0 * quality;
+    unsigned luma[64], chroma[64];
+    for (int i = 0; i < 64; i++) {
+        double l = annex_k_luma[i] * scale / 100.0 + 0.5;
+        double ch = annex_k_chroma[i] * scale / 100.0 + 0.5;
+        luma[i] = l < 1 ? 1 : l > 255 ? 255 : (unsigned)l;
+        chroma[i] = ch < 1 ? 1 : ch > 255 ? 255 : (unsigned)ch;
+    }
+    jpeg_add_quant_table(c, 0, luma, 100, TRUE);
+    jpeg_add_quant_table(c, 1, chroma, 100, TRUE);
+}
+
 static void encode_settings(j_compress_ptr c, const pf_bitmap *bmp,
-                            int quality)
+                            double quality)
 {
     c->image_width = bmp->width;
     c->image_height = bmp->height;
     c->input_components = 3;
     c->in_color_space = JCS_RGB;
     jpeg_set_defaults(c);
-    jpeg_set_quality(c, quality, TRUE);
+    set_fractional_quality(c, quality);
     /* 4:2:0 explicitly: defaults have differed between libjpeg versions. */
     c->comp_info[0].h_samp_factor = 2, c->comp_info[0].v_samp_factor = 2;
     c->comp_info[1].h_samp_factor = 1, c->comp_info[1].v_samp_factor = 1;
@@ -433,7 +463,7 @@ static pf_status encode_guarded(encode_job *job)
     return PF_OK;
 }
 
-pf_status pf_jpeg_encode(const pf_bitmap *bmp, int quality, uint8_t **out,
+pf_status pf_jpeg_encode(const pf_bitmap *bmp, double quality, uint8_t **out,
                          size_t *out_len, char err[PF_ERR_LEN])
 {
     encode_job job;
@@ -444,7 +474,7 @@ pf_status pf_jpeg_encode(const pf_bitmap *bmp, int quality, uint8_t **out,
         *out = NULL;
     if (out_len)
         *out_len = 0;
-    if (!bmp || !bmp->rgb || !out || !out_len || quality < 1 || quality > 100 ||
+    if (!bmp || !bmp->rgb || !out || !out_len || !(quality >= 1 && quality <= 100) ||
         bmp->width == 0 || bmp->height == 0 ||
         bmp->width > JPEG_MAX_DIMENSION || bmp->height > JPEG_MAX_DIMENSION) {
         st = PF_ERR_INVALID_ARG;

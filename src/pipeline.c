@@ -307,7 +307,7 @@ typedef struct {
     uint8_t *data;
     size_t len;
     pf_format format;
-    int quality;     /* -1 when the compressed data was copied */
+    double quality;  /* -1 when the compressed data was copied */
     int upscaled;
 } fix_output;
 
@@ -457,7 +457,7 @@ static pf_status reencode(pf_ctx *ctx, const pf_decoded *dec,
     out->format = PF_FORMAT_JPEG;
     char size[32];
     pf_format_thousands(out->len, size, sizeof size);
-    add_action(report, "JPEG quality %d, %s B", out->quality, size);
+    add_action(report, "JPEG quality %g, %s B", out->quality, size);
 cleanup:
     pf_bitmap_free(&scaled);
     return st;

@@ -112,23 +112,28 @@ static void test_budget_never_over_and_highest(void **state)
     char err[PF_ERR_LEN];
     uint8_t *out = NULL;
     size_t len = 0;
-    int q = 0;
+    double q = 0;
     const uint64_t budgets[] = {12000, 20000, 30000, 45000};
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(pf_fit_jpeg_to_budget(&bmp, budgets[i], 0, 30, 95, &out,
                                                &len, &q, err), PF_OK);
+        /* Never one byte over, and at least 97% of the budget used. */
         assert_true(len <= budgets[i]);
+        assert_true(len >= 0.97 * (double)budgets[i]);
         assert_true(q >= 30 && q <= 95);
-        /* One step up would not fit (or we were already at the top). */
-        if (q < 95) {
-            uint8_t *next = NULL;
-            size_t next_len = 0;
-            assert_int_equal(pf_jpeg_encode(&bmp, q + 1, &next, &next_len, err), PF_OK);
-            assert_true(next_len > budgets[i]);
-            free(next);
-        }
+        /* A visibly higher quality would not have fitted. */
+        uint8_t *next = NULL;
+        size_t next_len = 0;
+        assert_int_equal(pf_jpeg_encode(&bmp, q + 1, &next, &next_len, err), PF_OK);
+        assert_true(next_len > budgets[i]);
+        free(next);
         free(out);
     }
+    /* A budget the top quality fits: top quality, no search beyond it. */
+    assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 10000000, 0, 30, 95, &out, &len,
+                                           &q, err), PF_OK);
+    assert_true(q == 95);
+    free(out);
     pf_bitmap_free(&bmp);
 }
 
@@ -140,7 +145,7 @@ static void test_budget_impossible(void **state)
     char err[PF_ERR_LEN] = "";
     uint8_t *out = (uint8_t *)1;
     size_t len = 0;
-    int q = 0;
+    double q = 0;
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 800, 0, 30, 95, &out, &len, &q,
                                            err), PF_ERR_BUDGET);
     assert_null(out);
@@ -161,7 +166,7 @@ static void test_budget_between_min_and_max(void **state)
     char err[PF_ERR_LEN];
     uint8_t *out = NULL;
     size_t len = 0;
-    int q = 0;
+    double q = 0;
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 40000, 15000, 30, 100, &out, &len,
                                            &q, err), PF_OK);
     assert_true(len >= 15000 && len <= 40000);
