@@ -6,10 +6,14 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_TRIALS 10
 #define FIRST_GUESS 85.0  /* typical for a document photo under 200 KB */
-#define MIN_STEP 0.05     /* qualities closer than this encode the same */
+#define MIN_STEP 0.1      /* closer qualities give (nearly) the same tables */
+#define DEFAULT_SLOPE 0.045 /* log-size per quality step near 85 (measured) */
+#define PROXY_BAND 16     /* rows: one 4:2:0 MCU row */
+#define PROXY_EVERY 4     /* the proxy keeps one band in this many */
 
 typedef struct {
     uint8_t *data;
@@ -25,6 +29,10 @@ typedef struct {
     size_t over_len;
     double under_q;          /* highest quality found too small (lo - 1: none) */
     size_t smallest, largest;
+    double slope;            /* d log(size) / d quality, learnt as we go */
+    double last_q;           /* the previous trial, to learn the slope */
+    size_t last_len;
+    double good_enough;      /* share of max_bytes that ends the search */
 } search;
 
 static int fits(const search *s, size_t len)
@@ -38,12 +46,19 @@ static int good_enough(const search *s)
         return 0;
     if (s->best.quality >= s->hi - MIN_STEP || s->over_q - s->best.quality < MIN_STEP)
         return 1;
-    return s->max_bytes && s->best.len >= PF_BUDGET_GOOD_ENOUGH * (double)s->max_bytes;
+    return s->max_bytes && s->best.len >= s->good_enough * (double)s->max_bytes;
 }
 
 /* Records a trial; keeps its data only if it is the best fit so far. */
 static void record(search *s, trial *t)
 {
+    double dq = t->quality - s->last_q;
+    if (s->last_len && t->len != s->last_len && fabs(dq) >= MIN_STEP) {
+        double slope = (log((double)t->len) - log((double)s->last_len)) / dq;
+        if (slope > 0.005 && slope < 0.5) /* sane: sizes grow with quality */
+            s->slope = slope;
+    }
+    s->last_q = t->quality, s->last_len = t->len;
     if (t->len < s->smallest) s->smallest = t->len;
     if (t->len > s->largest) s->largest = t->len;
     if (fits(s, t->len) && (!s->best.data || t->quality > s->best.quality)) {
@@ -60,22 +75,25 @@ static void record(search *s, trial *t)
     t->data = NULL;
 }
 
-/* Where log(size) crosses log(target), between a fitting and an oversize
- * trial; without both, a step in the right direction. */
-static double next_quality(const search *s)
+/* Where log(size) crosses log(target): interpolated between a fitting and
+ * an oversize trial, else extrapolated from one of them with the slope. */
+static double next_quality(search *s)
 {
-    double target = 0.995 * (double)s->max_bytes;
+    /* Aim a little under the limit: the next trial then likely fits. */
+    double target = log(0.99 * (double)s->max_bytes);
     double q;
     if (s->best.data && s->over_q <= s->hi) {
         double l0 = log((double)s->best.len), l1 = log((double)s->over_len);
-        double f = l1 > l0 ? (log(target) - l0) / (l1 - l0) : 0.5;
+        double f = l1 > l0 ? (target - l0) / (l1 - l0) : 0.5;
         q = s->best.quality + (s->over_q - s->best.quality) * f;
-    } else if (s->best.data) {
-        q = s->under_q >= s->lo ? (s->best.quality + s->hi) / 2 : s->best.quality + 6;
-    } else if (s->under_q >= s->lo) {
-        q = (s->under_q + s->hi) / 2 + 1;
+    } else if (s->max_bytes && s->best.data && s->under_q < s->lo) {
+        q = s->best.quality + (target - log((double)s->best.len)) / s->slope;
+    } else if (s->max_bytes && s->over_q <= s->hi) {
+        q = s->over_q + (target - log((double)s->over_len)) / s->slope;
     } else {
-        q = s->over_q - 12;
+        /* Only a minimum to reach: halve the way to the top. */
+        double from = s->best.data ? s->best.quality : s->under_q;
+        q = (from + s->hi) / 2 + 1;
     }
     double floor_q = s->best.data ? s->best.quality + MIN_STEP / 2 : s->lo;
     double ceil_q = s->over_q <= s->hi ? s->over_q - MIN_STEP / 2 : s->hi;
@@ -84,33 +102,93 @@ static double next_quality(const search *s)
     return round(q * 100) / 100;
 }
 
+/* Runs trials from first_q until one fits well enough or the range is
+ * exhausted. */
+static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
+                            char err[PF_ERR_LEN])
+{
+    trial t = {NULL, 0, 0};
+    double q = first_q < s->lo ? s->lo : first_q > s->hi ? s->hi : first_q;
+    for (int i = 0; i < MAX_TRIALS && !good_enough(s); i++) {
+        t.quality = q;
+        pf_status st = pf_jpeg_encode(bmp, q, &t.data, &t.len, err);
+        if (st != PF_OK)
+            return st;
+        record(s, &t);
+        /* Nothing fits even at the floor, or nothing is big enough at the top. */
+        if (!s->best.data && (s->over_q <= s->lo || s->under_q >= s->hi))
+            break;
+        q = next_quality(s);
+    }
+    return PF_OK;
+}
+
+static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
+                        int min_quality, int max_quality)
+{
+    search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
+                   max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
+                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH};
+    *s = init;
+}
+
+/* A quarter of the image, as whole 16-row bands (one in four), so local
+ * detail and MCU structure stay as they are: its file size times four
+ * predicts the full one to a few percent at a quarter of the cost. */
+static pf_status make_proxy(const pf_bitmap *bmp, pf_bitmap *proxy)
+{
+    uint32_t bands = bmp->height / (PROXY_BAND * PROXY_EVERY);
+    pf_status st = pf_bitmap_alloc(proxy, bmp->width, bands * PROXY_BAND);
+    if (st != PF_OK)
+        return st;
+    size_t band_bytes = (size_t)bmp->width * 3 * PROXY_BAND;
+    for (uint32_t b = 0; b < bands; b++)
+        memcpy(proxy->rgb + b * band_bytes,
+               bmp->rgb + (size_t)b * PROXY_EVERY * band_bytes, band_bytes);
+    return PF_OK;
+}
+
+/* The proxy's best quality and slope: a first guess within a step or two. */
+static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
+                               double *first_q, double *slope,
+                               char err[PF_ERR_LEN])
+{
+    pf_bitmap proxy;
+    search s;
+    if (!full->max_bytes || bmp->height < PROXY_BAND * PROXY_EVERY * 8 ||
+        make_proxy(bmp, &proxy) != PF_OK)
+        return;
+    double share = (double)proxy.height / bmp->height;
+    search_init(&s, (uint64_t)(full->max_bytes * share), 0, (int)full->lo,
+                (int)full->hi);
+    s.good_enough = 0.97; /* it is only a guess */
+    if (run_search(&proxy, &s, *first_q, err) == PF_OK && s.best.data) {
+        *first_q = s.best.quality;
+        *slope = s.slope;
+    } else if (s.over_q <= s.lo) {
+        *first_q = s.lo;
+    }
+    free(s.best.data);
+    pf_bitmap_free(&proxy);
+}
+
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
                                 int max_quality, uint8_t **out,
                                 size_t *out_len, double *quality,
                                 char err[PF_ERR_LEN])
 {
-    search s = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
-                max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0};
-    trial t = {NULL, 0, 0};
+    search s;
     pf_status st = PF_OK;
     *out = NULL;
     if (min_quality < 1 || max_quality > 100 || min_quality > max_quality)
         return PF_ERR_INVALID_ARG;
-    double q = max_bytes ? FIRST_GUESS : s.hi;
-    if (q > s.hi) q = s.hi;
-    if (q < s.lo) q = s.lo;
-    for (int i = 0; i < MAX_TRIALS && !good_enough(&s); i++) {
-        t.quality = q;
-        st = pf_jpeg_encode(bmp, q, &t.data, &t.len, err);
-        if (st != PF_OK)
-            goto cleanup;
-        record(&s, &t);
-        /* Nothing fits even at the floor, or nothing is big enough at the top. */
-        if (!s.best.data && ((s.over_q <= s.lo) || (s.under_q >= s.hi)))
-            break;
-        q = next_quality(&s);
-    }
+    search_init(&s, max_bytes, min_bytes, min_quality, max_quality);
+    double first_q = max_bytes ? FIRST_GUESS : max_quality;
+    predict_from_proxy(bmp, &s, &first_q, &s.slope, err);
+    st = run_search(bmp, &s, first_q, err);
+    if (st != PF_OK)
+        goto cleanup;
     if (!s.best.data) {
         st = PF_ERR_BUDGET;
         if (s.over_q <= s.hi)
@@ -127,6 +205,5 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
     s.best.data = NULL;
 cleanup:
     free(s.best.data);
-    free(t.data);
     return st;
 }

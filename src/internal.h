@@ -136,7 +136,7 @@ void pf_measure_color(const pf_bitmap *bmp, pf_color_stats *stats);
  * max_quality] whose size is <= max_bytes (0: no limit) and >= min_bytes:
  * it stops once a fitting trial uses PF_BUDGET_GOOD_ENOUGH of max_bytes.
  * PF_ERR_BUDGET when none fits; *out is then NULL. Free with free(). */
-#define PF_BUDGET_GOOD_ENOUGH 0.99
+#define PF_BUDGET_GOOD_ENOUGH 0.98
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
                                 int max_quality, uint8_t **out,
