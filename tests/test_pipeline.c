@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,6 +416,81 @@ static void test_fix_file_never_overwrites(void **state)
     pf_ctx_free(ctx);
 }
 
+/* Shrink-on-load: whatever M/8 the decoder used, the output is exactly the
+ * smallest size meeting the minimum, never a pixel under it. */
+static void test_scaled_decode_never_below_minimum(void **state)
+{
+    (void)state;
+    pf_ctx *ctx = small_ctx();
+    const uint32_t sizes[][2] = {{500, 300}, {1203, 901}, {333, 1000}, {640, 480},
+                                 {151, 111}, {1000, 1000}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        uint32_t w0 = sizes[i][0], h0 = sizes[i][1], tw, th, w, h;
+        size_t len, out_len;
+        uint8_t *out = NULL;
+        uint8_t *jpg = jpeg_of(w0, h0, TU_PATTERN_COLOR, 3, 90, NULL, 0, &len);
+        assert_int_equal(pf_fix_buffer(ctx, jpg, len, "s.jpg", &out, &out_len,
+                                       NULL, &report), PF_OK);
+        pf_fit_dims(w0, h0, 150, 110, &tw, &th);
+        if (report.status == PF_FILE_PASS) /* compliant already: copied as is */
+            tw = w0, th = h0;
+        decode_dims(out, out_len, &w, &h);
+        assert_int_equal(w, tw);
+        assert_int_equal(h, th);
+        assert_true((w > h ? w : h) >= 150 && (w > h ? h : w) >= 110);
+        assert_true(out_len <= 20000);
+        free(out);
+        free(jpg);
+    }
+    pf_ctx_free(ctx);
+}
+
+/* PSNR of the fixed output against a plain resize of the source; the floor
+ * is the measured value (26.85 dB for this noisy image at 60,000 B, quality
+ * 89.8, when written) less 0.5 dB, so a change that blurs or blocks the
+ * picture fails here. */
+static double psnr(const pf_bitmap *a, const pf_bitmap *b)
+{
+    double se = 0;
+    size_t n = (size_t)a->width * a->height * 3;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a->rgb[i] - (double)b->rgb[i];
+        se += d * d;
+    }
+    return 10 * log10(255.0 * 255.0 / (se / (double)n));
+}
+
+static void test_output_quality_floor(void **state)
+{
+    (void)state;
+    pf_ctx *ctx = pf_ctx_new();
+    pf_rules r = *pf_ctx_rules(ctx);
+    r.max_bytes = 60000, r.min_long = 600, r.min_short = 450;
+    pf_ctx_set_rules(ctx, &r);
+    uint32_t w = 1600, h = 1200;
+    pf_bitmap src = {w, h, tu_make_rgb(w, h, TU_PATTERN_COLOR, 5)};
+    uint8_t *jpg = NULL, *out = NULL;
+    size_t len, out_len;
+    assert_int_equal(tu_jpeg(src.rgb, w, h, 3, 95, 0, NULL, 0, &jpg, &len), 0);
+    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "q.jpg", &out, &out_len, NULL,
+                                   &report), PF_OK);
+    assert_true(out_len <= 60000 && out_len >= 0.97 * 60000);
+    pf_decoded dec;
+    char err[PF_ERR_LEN];
+    assert_int_equal(pf_jpeg_decode(out, out_len, 1u << 30, 8, &dec, err), PF_OK);
+    pf_bitmap ref;
+    assert_int_equal(pf_resize(&src, dec.bmp.width, dec.bmp.height, &ref), PF_OK);
+    double db = psnr(&dec.bmp, &ref);
+    print_message("PSNR %.2f dB at %zu B, quality %g\n", db, out_len, report.quality);
+    assert_true(db > 26.35);
+    pf_bitmap_free(&ref);
+    pf_decoded_free(&dec);
+    pf_bitmap_free(&src);
+    free(out);
+    free(jpg);
+    pf_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +507,8 @@ int main(void)
         cmocka_unit_test(test_pixel_cap),
         cmocka_unit_test(test_cmyk_reencoded_as_rgb),
         cmocka_unit_test(test_fix_file_never_overwrites),
+        cmocka_unit_test(test_scaled_decode_never_below_minimum),
+        cmocka_unit_test(test_output_quality_floor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
