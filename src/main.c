@@ -3,11 +3,27 @@
 #include "cli.h"
 
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+/* Every encode trial allocates and frees a few megabytes of coefficient
+ * buffers; serving them from the heap instead of a fresh mmap each time
+ * saves about a tenth of a fix's wall time (page faults). A process-wide
+ * choice, so it is the program's to make, not the library's. */
+static void keep_freed_memory_for_reuse(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+#endif
+}
 
 int main(int argc, char **argv)
 {
     cli_options opts;
     int status;
+    keep_freed_memory_for_reuse();
     switch (cli_parse_options(argc, argv, &opts)) {
     case CLI_PARSE_DONE:
         status = CLI_EXIT_OK;
