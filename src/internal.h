@@ -28,6 +28,11 @@ typedef struct {
     int has_alpha;         /* some pixel was not fully opaque */
     int exif_orientation;  /* 1..8, 0 when no EXIF or no tag */
     int has_gps;           /* EXIF has GPS position tags */
+    /* The part of bmp the image really covers, as fractions (x0, y0, x1,
+     * y1): an M/8 decode of a width not divisible by 8/M ends in a partial
+     * pixel. Resizing from the exact extent keeps the picture in register
+     * (a fraction of a pixel off doubles the butteraugli distance). */
+    double extent[4];
 } pf_decoded;
 
 void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
@@ -115,8 +120,9 @@ pf_status pf_orient_apply(pf_bitmap *bmp, int orientation);
  * rounding). Returns 1 when (w,h) is already the target. */
 void pf_fit_dims(uint32_t w, uint32_t h, uint32_t min_long, uint32_t min_short,
                  uint32_t *out_w, uint32_t *out_h);
-pf_status pf_resize(const pf_bitmap *in, uint32_t width, uint32_t height,
-                    pf_bitmap *out);
+/* extent: the covered part of in, as in pf_decoded (NULL: all of it). */
+pf_status pf_resize(const pf_bitmap *in, const double extent[4],
+                    uint32_t width, uint32_t height, pf_bitmap *out);
 
 /* ---- color.c ---- */
 

@@ -139,19 +139,43 @@ static int jpeg_scale_for_rules(const pf_rules *r, const uint8_t *data,
     return 8;
 }
 
+/* The covered share of the decoded bitmap (the last column and row of an
+ * M/8 decode may be partial), carried through the EXIF orientation: a
+ * mirrored axis has its partial pixel first. */
+static void set_extent(pf_decoded *dec, int eighths)
+{
+    double fx = (double)dec->stored_width * eighths / 8 / dec->bmp.width;
+    double fy = (double)dec->stored_height * eighths / 8 / dec->bmp.height;
+    int o = dec->exif_orientation >= 2 && dec->exif_orientation <= 8
+                ? dec->exif_orientation : 1;
+    int swap = o >= 5;
+    /* Is the upright x (y) axis the stored one reversed? */
+    static const int mirror_x[9] = {0, 0, 1, 1, 0, 0, 1, 1, 0};
+    static const int mirror_y[9] = {0, 0, 0, 1, 1, 0, 0, 1, 1};
+    double ux = swap ? fy : fx, uy = swap ? fx : fy;
+    dec->extent[0] = mirror_x[o] ? 1 - ux : 0;
+    dec->extent[2] = mirror_x[o] ? 1 : ux;
+    dec->extent[1] = mirror_y[o] ? 1 - uy : 0;
+    dec->extent[3] = mirror_y[o] ? 1 : uy;
+}
+
 static pf_status decode_upright(const pf_ctx *ctx, const uint8_t *data,
                                 size_t len, pf_format format, pf_decoded *dec,
                                 char err[PF_ERR_LEN])
 {
     pf_status st;
+    int eighths = 8;
     memset(dec, 0, sizeof *dec);
-    if (format == PF_FORMAT_JPEG)
-        st = pf_jpeg_decode(data, len, ctx->options.max_pixels,
-                            jpeg_scale_for_rules(&ctx->rules, data, len), dec, err);
-    else
+    if (format == PF_FORMAT_JPEG) {
+        eighths = jpeg_scale_for_rules(&ctx->rules, data, len);
+        st = pf_jpeg_decode(data, len, ctx->options.max_pixels, eighths, dec, err);
+    } else {
         st = pf_png_decode(data, len, ctx->options.max_pixels, dec, err);
-    if (st == PF_OK)
+    }
+    if (st == PF_OK) {
+        set_extent(dec, eighths);
         st = pf_orient_apply(&dec->bmp, dec->exif_orientation);
+    }
     if (st != PF_OK)
         pf_decoded_free(dec);
     return st;
@@ -392,6 +416,7 @@ static void describe_conversions(const pf_image_info *in, pf_report *report)
  * upright size in; src may already be a reduced decode of it. *scaled stays
  * empty when src is already the target size. */
 static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
+                                 const double extent[4],
                                  const pf_image_info *in, const char *name,
                                  pf_report *report, pf_bitmap *scaled,
                                  int *upscaled)
@@ -412,7 +437,7 @@ static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
                               in->width, in->height, r->min_long, r->min_short);
     /* The reduced decode may already be exactly the target. */
     pf_status st = tw == src->width && th == src->height
-                       ? PF_OK : pf_resize(src, tw, th, scaled);
+                       ? PF_OK : pf_resize(src, extent, tw, th, scaled);
     if (st != PF_OK)
         return st;
     if (*upscaled)
@@ -434,8 +459,8 @@ static pf_status reencode(pf_ctx *ctx, const pf_decoded *dec,
     const pf_options *o = &ctx->options;
     const pf_rules *r = &ctx->rules;
     describe_conversions(in, report);
-    pf_status st = scale_for_rules(ctx, &dec->bmp, in, name, report, &scaled,
-                                   &out->upscaled);
+    pf_status st = scale_for_rules(ctx, &dec->bmp, dec->extent, in, name,
+                                   report, &scaled, &out->upscaled);
     if (st != PF_OK)
         goto cleanup;
     const pf_bitmap *bmp = scaled.rgb ? &scaled : &dec->bmp;

@@ -35,9 +35,11 @@ void pf_fit_dims(uint32_t w, uint32_t h, uint32_t min_long, uint32_t min_short,
     *out_h = (uint32_t)(landscape ? ts : tl);
 }
 
-pf_status pf_resize(const pf_bitmap *in, uint32_t width, uint32_t height,
-                    pf_bitmap *out)
+pf_status pf_resize(const pf_bitmap *in, const double extent[4],
+                    uint32_t width, uint32_t height, pf_bitmap *out)
 {
+    static const double whole[4] = {0, 0, 1, 1};
+    const double *e = extent ? extent : whole;
     if (!in || !in->rgb || !out || width > INT32_MAX / 3 || height > INT32_MAX ||
         in->width > INT32_MAX / 3 || in->height > INT32_MAX)
         return PF_ERR_INVALID_ARG;
@@ -48,11 +50,12 @@ pf_status pf_resize(const pf_bitmap *in, uint32_t width, uint32_t height,
      * Lanczos resize people compare against, and 40% faster than filtering
      * in linear light, which the remaining small ratio (the JPEG decode
      * already shrank by M/8) does not need. */
-    int ok = stbir_resize_uint8_generic(
+    int ok = stbir_resize_region(
         in->rgb, (int)in->width, (int)in->height, (int)in->width * 3,
-        out->rgb, (int)width, (int)height, (int)width * 3, 3,
-        STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP, STBIR_FILTER_CATMULLROM,
-        STBIR_COLORSPACE_LINEAR, NULL);
+        out->rgb, (int)width, (int)height, (int)width * 3, STBIR_TYPE_UINT8, 3,
+        STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP, STBIR_EDGE_CLAMP,
+        STBIR_FILTER_CATMULLROM, STBIR_FILTER_CATMULLROM,
+        STBIR_COLORSPACE_LINEAR, NULL, e[0], e[1], e[2], e[3]);
     if (!ok) {
         pf_bitmap_free(out);
         return PF_ERR_NOMEM;
