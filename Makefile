@@ -23,7 +23,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 CORPUS   ?= ../shared/corpus
 
-.PHONY: all test test-asan test-corpus demo install uninstall clean
+.PHONY: all test test-asan test-corpus demo bench install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight
 
 $(BUILD)/obj/%.o: src/%.c
@@ -68,6 +68,12 @@ test-corpus: $(BUILD)/tests/corpus_check
 $(BUILD)/tests/corpus_check: $(BUILD)/obj/tests/corpus_check.o $(BUILD)/libpreflight.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(BUILD)/libpreflight.a $(LDLIBS)
+
+# preflight fix against ImageMagick, vipsthumbnail+jpegoptim and the codec
+# floor on a photo folder (installs the peers from Debian when missing).
+PHOTOS ?= $(CORPUS)/photos
+bench: all
+	bench/run $(PHOTOS) $(BENCH_ARGS)
 
 # The main job on the bundled samples.
 demo: $(BUILD)/preflight
