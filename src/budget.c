@@ -14,6 +14,8 @@
 #define DEFAULT_SLOPE 0.045 /* log-size per quality step near 85 (measured) */
 #define PROXY_BAND 16     /* rows: one 4:2:0 MCU row */
 #define PROXY_EVERY 4     /* the proxy keeps one band in this many */
+#define SPARE_BYTES 0.9   /* below this share of the budget, bytes are spare */
+#define FULL_CHROMA_MIN_Q 90.0
 
 typedef struct {
     uint8_t *data;
@@ -33,6 +35,7 @@ typedef struct {
     double last_q;           /* the previous trial, to learn the slope */
     size_t last_len;
     double good_enough;      /* share of max_bytes that ends the search */
+    int full_chroma;         /* 4:4:4 instead of 4:2:0 */
 } search;
 
 static int fits(const search *s, size_t len)
@@ -111,7 +114,8 @@ static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
     double q = first_q < s->lo ? s->lo : first_q > s->hi ? s->hi : first_q;
     for (int i = 0; i < MAX_TRIALS && !good_enough(s); i++) {
         t.quality = q;
-        pf_status st = pf_jpeg_encode(bmp, q, &t.data, &t.len, err);
+        pf_status st = pf_jpeg_encode_chroma(bmp, q, s->full_chroma, &t.data,
+                                             &t.len, err);
         if (st != PF_OK)
             return st;
         record(s, &t);
@@ -128,7 +132,7 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
 {
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
-                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH};
+                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0};
     *s = init;
 }
 
@@ -172,6 +176,30 @@ static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
     pf_bitmap_free(&proxy);
 }
 
+/* An image that fits at the top quality with bytes to spare (smooth,
+ * colourful) loses more to 4:2:0 chroma than to a lower quality: halving
+ * the chroma resolution took butteraugli from 1.48 to 2.26 on such a photo.
+ * Spend the spare bytes on full chroma when that still fits at
+ * FULL_CHROMA_MIN_Q or better. */
+static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
+                                 char err[PF_ERR_LEN])
+{
+    search full;
+    if (!s->best.data || !s->max_bytes || s->best.quality < s->hi - MIN_STEP ||
+        (double)s->best.len > SPARE_BYTES * (double)s->max_bytes)
+        return PF_OK;
+    search_init(&full, s->max_bytes, s->min_bytes, (int)s->lo, (int)s->hi);
+    full.full_chroma = 1;
+    pf_status st = run_search(bmp, &full, s->hi, err);
+    if (st == PF_OK && full.best.data && full.best.quality >= FULL_CHROMA_MIN_Q) {
+        free(s->best.data);
+        s->best = full.best;
+        full.best.data = NULL;
+    }
+    free(full.best.data);
+    return st;
+}
+
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
                                 int max_quality, uint8_t **out,
@@ -187,6 +215,9 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
     double first_q = max_bytes ? FIRST_GUESS : max_quality;
     predict_from_proxy(bmp, &s, &first_q, &s.slope, err);
     st = run_search(bmp, &s, first_q, err);
+    if (st != PF_OK)
+        goto cleanup;
+    st = try_full_chroma(bmp, &s, err);
     if (st != PF_OK)
         goto cleanup;
     if (!s.best.data) {

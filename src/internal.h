@@ -59,6 +59,10 @@ pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
  * Huffman, progressive; JFIF only, no metadata. *out freed with free(). */
 pf_status pf_jpeg_encode(const pf_bitmap *bmp, double quality, uint8_t **out,
                          size_t *out_len, char err[PF_ERR_LEN]);
+/* The same with full-resolution chroma (4:4:4) when full_chroma. */
+pf_status pf_jpeg_encode_chroma(const pf_bitmap *bmp, double quality,
+                                int full_chroma, uint8_t **out,
+                                size_t *out_len, char err[PF_ERR_LEN]);
 
 /* Lossless rotation/flip that makes an image with EXIF orientation 2..8
  * upright (TurboJPEG transform, perfect only). Drops all metadata markers

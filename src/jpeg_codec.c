@@ -389,6 +389,7 @@ typedef struct {
     mem_sink sink;
     const pf_bitmap *bmp;
     double quality;
+    int full_chroma;
 } encode_job;
 
 /* The JPEG standard's example tables (Annex K.1), natural order. */
@@ -422,16 +423,18 @@ static void set_fractional_quality(j_compress_ptr c, double quality)
 }
 
 static void encode_settings(j_compress_ptr c, const pf_bitmap *bmp,
-                            double quality)
+                            double quality, int full_chroma)
 {
+    int chroma_step = full_chroma ? 1 : 2;
     c->image_width = bmp->width;
     c->image_height = bmp->height;
     c->input_components = 3;
     c->in_color_space = JCS_RGB;
     jpeg_set_defaults(c);
     set_fractional_quality(c, quality);
-    /* 4:2:0 explicitly: defaults have differed between libjpeg versions. */
-    c->comp_info[0].h_samp_factor = 2, c->comp_info[0].v_samp_factor = 2;
+    /* 4:2:0 (or 4:4:4) explicitly: defaults differ between libjpeg versions. */
+    c->comp_info[0].h_samp_factor = chroma_step;
+    c->comp_info[0].v_samp_factor = chroma_step;
     c->comp_info[1].h_samp_factor = 1, c->comp_info[1].v_samp_factor = 1;
     c->comp_info[2].h_samp_factor = 1, c->comp_info[2].v_samp_factor = 1;
     c->dct_method = JDCT_ISLOW; /* same bytes on every CPU */
@@ -451,7 +454,7 @@ static pf_status encode_guarded(encode_job *job)
     job->sink.pub.empty_output_buffer = sink_grow;
     job->sink.pub.term_destination = sink_term;
     c->dest = &job->sink.pub;
-    encode_settings(c, job->bmp, job->quality);
+    encode_settings(c, job->bmp, job->quality, job->full_chroma);
     jpeg_start_compress(c, TRUE);
     size_t stride = (size_t)job->bmp->width * 3;
     while (c->next_scanline < c->image_height) {
@@ -465,6 +468,13 @@ static pf_status encode_guarded(encode_job *job)
 
 pf_status pf_jpeg_encode(const pf_bitmap *bmp, double quality, uint8_t **out,
                          size_t *out_len, char err[PF_ERR_LEN])
+{
+    return pf_jpeg_encode_chroma(bmp, quality, 0, out, out_len, err);
+}
+
+pf_status pf_jpeg_encode_chroma(const pf_bitmap *bmp, double quality,
+                                int full_chroma, uint8_t **out,
+                                size_t *out_len, char err[PF_ERR_LEN])
 {
     encode_job job;
     pf_status st;
@@ -482,7 +492,7 @@ pf_status pf_jpeg_encode(const pf_bitmap *bmp, double quality, uint8_t **out,
     }
     error_init(&job.err);
     job.cinfo.err = &job.err.pub;
-    job.bmp = bmp, job.quality = quality;
+    job.bmp = bmp, job.quality = quality, job.full_chroma = full_chroma;
     st = encode_guarded(&job);
     if (st != PF_OK) {
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
