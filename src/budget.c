@@ -1,7 +1,7 @@
 /* Finds (nearly) the highest JPEG quality whose file fits the byte budget,
- * in few encodes: each trial is a full encode, so the next quality is
- * interpolated on log(size) between the closest trials that fit and that
- * do not, rather than bisected blind. */
+ * in few encodes: a quarter-size proxy predicts the quality, then each full
+ * trial's next quality is interpolated on log(size) between the closest
+ * trials that fit and that do not, rather than bisected blind. */
 #include "internal.h"
 
 #include <math.h>
