@@ -1,5 +1,5 @@
 # preflight — build, test, install. Dependencies come from Debian via pkg-config.
-PKGS     := libturbojpeg libjpeg libpng libexif stb
+PKGS     := libturbojpeg libjpeg libpng libexif
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
@@ -28,7 +28,11 @@ all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# The resampler's row loops need the vectoriser's full cost model (-O2 in
+# GCC 12 skips loops with a remainder): 2-3x faster resizing.
+$(BUILD)/obj/shrink.o: FILE_CFLAGS := -O3
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

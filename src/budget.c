@@ -1,10 +1,14 @@
 /* Finds (nearly) the highest JPEG quality whose file fits the byte budget,
  * in few encodes: a quarter-size proxy predicts the quality, then each full
  * trial's next quality is interpolated on log(size) between the closest
- * trials that fit and that do not, rather than bisected blind. */
+ * trials that fit and that do not, rather than bisected blind. Trials run
+ * in rounds of two, one aimed just under the budget and one a little lower
+ * in case the aim was off, encoded side by side on two threads: one round
+ * is usually all it takes. */
 #include "internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +18,12 @@
 #define DEFAULT_SLOPE 0.045 /* log-size per quality step near 85 (measured) */
 #define PROXY_BAND 16     /* rows: one 4:2:0 MCU row */
 #define PROXY_EVERY 4     /* the proxy keeps one band in this many */
+#define PROXY_TRIALS 4
 #define SPARE_BYTES 0.9   /* below this share of the budget, bytes are spare */
 #define FULL_CHROMA_MIN_Q 90.0
+#define AIM_HIGH 0.993    /* the round's first trial: this share of max_bytes */
+#define AIM_LOW 0.975     /* its second: fits even when the first was optimistic */
+#define AIM_INSIDE 0.982  /* the second, once a fit and an overshoot bracket it */
 
 typedef struct {
     uint8_t *data;
@@ -36,6 +44,7 @@ typedef struct {
     size_t last_len;
     double good_enough;      /* share of max_bytes that ends the search */
     int full_chroma;         /* 4:4:4 instead of 4:2:0 */
+    int max_trials;
 } search;
 
 static int fits(const search *s, size_t len)
@@ -80,10 +89,9 @@ static void record(search *s, trial *t)
 
 /* Where log(size) crosses log(target): interpolated between a fitting and
  * an oversize trial, else extrapolated from one of them with the slope. */
-static double next_quality(search *s)
+static double next_quality(const search *s, double aim)
 {
-    /* Aim a little under the limit: the next trial then likely fits. */
-    double target = log(0.99 * (double)s->max_bytes);
+    double target = log(aim * (double)s->max_bytes);
     double q;
     if (s->best.data && s->over_q <= s->hi) {
         double l0 = log((double)s->best.len), l1 = log((double)s->over_len);
@@ -105,24 +113,89 @@ static double next_quality(search *s)
     return round(q * 100) / 100;
 }
 
-/* Runs trials from first_q until one fits well enough or the range is
- * exhausted. */
+typedef struct {
+    const pf_bitmap *bmp;
+    int full_chroma;
+    trial *t;
+    pf_status status;
+    char err[PF_ERR_LEN];
+} encode_task;
+
+static void *run_encode(void *arg)
+{
+    encode_task *task = arg;
+    task->status = pf_jpeg_encode_chroma(task->bmp, task->t->quality,
+                                         task->full_chroma, &task->t->data,
+                                         &task->t->len, task->err);
+    return NULL;
+}
+
+/* Encodes n (1 or 2) trials, the second on its own thread when it can. */
+static pf_status encode_round(const pf_bitmap *bmp, int full_chroma,
+                              trial *t, int n, char err[PF_ERR_LEN])
+{
+    encode_task task[2] = {{bmp, full_chroma, &t[0], PF_OK, ""},
+                           {bmp, full_chroma, &t[1], PF_OK, ""}};
+    pthread_t helper;
+    int threaded = n == 2 && pthread_create(&helper, NULL, run_encode, &task[1]) == 0;
+    run_encode(&task[0]);
+    if (threaded)
+        pthread_join(helper, NULL);
+    else if (n == 2)
+        run_encode(&task[1]);
+    for (int i = 0; i < n; i++)
+        if (task[i].status != PF_OK) {
+            pf_set_message(err, PF_ERR_LEN, "%s", task[i].err);
+            return task[i].status;
+        }
+    return PF_OK;
+}
+
+/* The qualities of the next round: one aimed just under the budget, one
+ * lower in case that aim was optimistic (one alone when they coincide). */
+static int plan_round(const search *s, double first_q, int round_no, double q[2])
+{
+    if (round_no == 0) {
+        q[0] = first_q < s->lo ? s->lo : first_q > s->hi ? s->hi : first_q;
+        q[1] = q[0] - log(AIM_HIGH / AIM_LOW) / s->slope;
+        if (q[1] < s->lo)
+            q[1] = s->lo;
+    } else {
+        /* Within a bracket both trials go inside it, near the top. */
+        int bracket = s->best.data && s->over_q <= s->hi;
+        q[0] = next_quality(s, AIM_HIGH);
+        q[1] = s->max_bytes ? next_quality(s, bracket ? AIM_INSIDE : AIM_LOW) : q[0];
+    }
+    q[1] = round(q[1] * 100) / 100;
+    if (!s->max_bytes || q[0] - q[1] < MIN_STEP)
+        return 1;
+    return 2;
+}
+
+/* Runs rounds of trials from first_q until one fits well enough or the
+ * range is exhausted. */
 static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
                             char err[PF_ERR_LEN])
 {
-    trial t = {NULL, 0, 0};
-    double q = first_q < s->lo ? s->lo : first_q > s->hi ? s->hi : first_q;
-    for (int i = 0; i < MAX_TRIALS && !good_enough(s); i++) {
-        t.quality = q;
-        pf_status st = pf_jpeg_encode_chroma(bmp, q, s->full_chroma, &t.data,
-                                             &t.len, err);
-        if (st != PF_OK)
+    trial t[2];
+    for (int round = 0, tried = 0; tried < s->max_trials && !good_enough(s); round++) {
+        double q[2];
+        int n = plan_round(s, first_q, round, q);
+        memset(t, 0, sizeof t);
+        t[0].quality = q[0], t[1].quality = q[1];
+        pf_status st = encode_round(bmp, s->full_chroma, t, n, err);
+        if (st != PF_OK) {
+            free(t[0].data);
+            free(t[1].data);
             return st;
-        record(s, &t);
+        }
+        /* The lower trial first, so the slope is learnt upwards. */
+        for (int i = n - 1; i >= 0; i--)
+            record(s, &t[i]);
+        tried += n;
         /* Nothing fits even at the floor, or nothing is big enough at the top. */
         if (!s->best.data && (s->over_q <= s->lo || s->under_q >= s->hi))
             break;
-        q = next_quality(s);
     }
     return PF_OK;
 }
@@ -132,7 +205,7 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
 {
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
-                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0};
+                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, MAX_TRIALS};
     *s = init;
 }
 
@@ -165,9 +238,13 @@ static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
     double share = (double)proxy.height / bmp->height;
     search_init(&s, (uint64_t)(full->max_bytes * share), 0, (int)full->lo,
                 (int)full->hi);
-    s.good_enough = 0.97; /* it is only a guess */
+    /* It is only a guess: two rounds bracket the aim closely enough to
+     * interpolate, and the full-size round corrects what is left. */
+    s.good_enough = 0.96;
+    s.max_trials = PROXY_TRIALS;
     if (run_search(&proxy, &s, *first_q, err) == PF_OK && s.best.data) {
-        *first_q = s.best.quality;
+        /* Where the proxy's size curve crosses the aim, not its best trial. */
+        *first_q = next_quality(&s, AIM_HIGH);
         *slope = s.slope;
     } else if (s.over_q <= s.lo) {
         *first_q = s.lo;

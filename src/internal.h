@@ -28,11 +28,6 @@ typedef struct {
     int has_alpha;         /* some pixel was not fully opaque */
     int exif_orientation;  /* 1..8, 0 when no EXIF or no tag */
     int has_gps;           /* EXIF has GPS position tags */
-    /* The part of bmp the image really covers, as fractions (x0, y0, x1,
-     * y1): an M/8 decode of a width not divisible by 8/M ends in a partial
-     * pixel. Resizing from the exact extent keeps the picture in register
-     * (a fraction of a pixel off doubles the butteraugli distance). */
-    double extent[4];
 } pf_decoded;
 
 void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
@@ -48,6 +43,14 @@ void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
 pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          int scale_eighths, pf_decoded *out,
                          char err[PF_ERR_LEN]);
+
+/* The same, streaming the decoded rows through a pf_shrinker to
+ * target_w x target_h (stored orientation; 0 x 0: no resize). out->bmp is
+ * then the resized image, and the M/8-size image never exists. */
+pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
+                                 uint64_t max_pixels, int scale_eighths,
+                                 uint32_t target_w, uint32_t target_h,
+                                 pf_decoded *out, char err[PF_ERR_LEN]);
 
 /* Reads only the header: stored width/height and component count. */
 pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
@@ -117,16 +120,42 @@ int pf_exif_clear_orientation(uint8_t *data, size_t len);
 /* Makes bmp upright for EXIF orientation 1..8 (0 and 1: nothing to do). */
 pf_status pf_orient_apply(pf_bitmap *bmp, int orientation);
 
-/* ---- resize.c (stb_image_resize) ---- */
+/* ---- resize.c ---- */
 
 /* Smallest width x height with the same aspect ratio such that the long
  * side >= min_long and the short side >= min_short (never below by
  * rounding). Returns 1 when (w,h) is already the target. */
 void pf_fit_dims(uint32_t w, uint32_t h, uint32_t min_long, uint32_t min_short,
                  uint32_t *out_w, uint32_t *out_h);
-/* extent: the covered part of in, as in pf_decoded (NULL: all of it). */
-pf_status pf_resize(const pf_bitmap *in, const double extent[4],
-                    uint32_t width, uint32_t height, pf_bitmap *out);
+/* Resizes a whole bitmap with the pf_shrinker filters. */
+pf_status pf_resize(const pf_bitmap *in, uint32_t width, uint32_t height,
+                    pf_bitmap *out);
+
+/* ---- shrink.c: streaming resampler (box by an integer, then Lanczos-3) ---- */
+
+typedef struct pf_shrinker pf_shrinker;
+/* Resizes the first span[0] x span[1] (fractions, NULL: all) of an
+ * in_w x in_h RGB image, pushed row by row, to out_w x out_h. */
+pf_status pf_shrinker_new(uint32_t in_w, uint32_t in_h, const double span[2],
+                          uint32_t out_w, uint32_t out_h, pf_shrinker **out);
+/* row: in_w RGB pixels; rows top to bottom, exactly in_h of them. */
+pf_status pf_shrinker_push(pf_shrinker *s, const uint8_t *row);
+/* After the last row: hands over the resized image. */
+pf_status pf_shrinker_finish(pf_shrinker *s, pf_bitmap *out);
+void pf_shrinker_free(pf_shrinker *s); /* accepts NULL */
+/* The integer box factor of stage 1 (1: none). */
+uint32_t pf_shrinker_box_factor(const pf_shrinker *s);
+
+/* ---- rowpipe.c: a pf_shrinker fed from a second thread ---- */
+
+typedef struct pf_rowpipe pf_rowpipe;
+/* Starts the worker thread that pushes rows of row_bytes into sink. */
+pf_status pf_rowpipe_new(pf_shrinker *sink, size_t row_bytes, pf_rowpipe **out);
+uint8_t *pf_rowpipe_row(pf_rowpipe *p); /* where to write the next row */
+void pf_rowpipe_commit(pf_rowpipe *p);  /* that row is complete */
+/* Waits until every committed row went into the sink; its first error. */
+pf_status pf_rowpipe_finish(pf_rowpipe *p);
+void pf_rowpipe_free(pf_rowpipe *p); /* stops and joins; accepts NULL */
 
 /* ---- color.c ---- */
 
@@ -146,7 +175,7 @@ void pf_measure_color(const pf_bitmap *bmp, pf_color_stats *stats);
  * max_quality] whose size is <= max_bytes (0: no limit) and >= min_bytes:
  * it stops once a fitting trial uses PF_BUDGET_GOOD_ENOUGH of max_bytes.
  * PF_ERR_BUDGET when none fits; *out is then NULL. Free with free(). */
-#define PF_BUDGET_GOOD_ENOUGH 0.98
+#define PF_BUDGET_GOOD_ENOUGH 0.975
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
                                 int max_quality, uint8_t **out,

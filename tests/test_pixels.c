@@ -81,7 +81,7 @@ static void test_resize_dims_and_colour(void **state)
     assert_int_equal(pf_bitmap_alloc(&in, 40, 30), PF_OK);
     for (int i = 0; i < 40 * 30; i++)
         in.rgb[i * 3] = 200, in.rgb[i * 3 + 1] = 60, in.rgb[i * 3 + 2] = 40;
-    assert_int_equal(pf_resize(&in, NULL, 15, 11, &out), PF_OK);
+    assert_int_equal(pf_resize(&in, 15, 11, &out), PF_OK);
     assert_int_equal(out.width, 15);
     assert_int_equal(out.height, 11);
     /* A flat colour stays that colour (within rounding). */
@@ -91,7 +91,7 @@ static void test_resize_dims_and_colour(void **state)
         assert_true(abs(out.rgb[i * 3 + 2] - 40) <= 1);
     }
     pf_bitmap_free(&out);
-    assert_int_equal(pf_resize(&in, NULL, 80, 60, &out), PF_OK);
+    assert_int_equal(pf_resize(&in, 80, 60, &out), PF_OK);
     assert_int_equal(out.width, 80);
     pf_bitmap_free(&out);
     pf_bitmap_free(&in);
