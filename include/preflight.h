@@ -82,10 +82,25 @@ typedef struct {
     pf_orientation_rule orientation;
     int require_color;
     unsigned accepted_formats; /* bit (1u << pf_format) for each accepted */
+    /* The white-background rule (face photos): the background, grown from
+     * the top and upper side edges, must be white for at least
+     * white_min_share of its pixels; a pixel is white when every channel is
+     * >= white_level and max - min <= white_spread. */
+    int white_background;
+    double white_min_share;   /* default 0.90 */
+    int white_level;          /* default 230 */
+    int white_spread;         /* default 18 */
+    /* fix shrinks an image whose long side exceeds this, when no minimum
+     * size applies (0: never); the face profile uses 1600. */
+    uint32_t fix_max_long;
 } pf_rules;
 
+#define PF_WHITE_MIN_SHARE 0.90
+#define PF_WHITE_LEVEL 230
+#define PF_WHITE_SPREAD 18
+
 /* Fills rules from a built-in profile: "wechat", "alipay-license",
- * "alipay-idcard". PF_ERR_INVALID_ARG for an unknown name. */
+ * "alipay-idcard", "face". PF_ERR_INVALID_ARG for an unknown name. */
 pf_status pf_profile_rules(const char *name, pf_rules *rules);
 /* Names of the built-in profiles, NULL-terminated. */
 const char *const *pf_profile_names(void);
@@ -102,6 +117,7 @@ typedef struct {
     int no_upscale;        /* refuse instead of upscaling small images */
     int keep_metadata;     /* keep EXIF/XMP/comments when copying */
     int force;             /* overwrite existing outputs */
+    int whiten;            /* fix lifts a light, near-white background */
     uint64_t max_pixels;   /* decode cap (default 100 MP) */
 } pf_options;
 
@@ -114,7 +130,8 @@ typedef enum {
     PF_CHECK_MIN_SIZE,
     PF_CHECK_COLOR,
     PF_CHECK_ORIENTATION,   /* EXIF tag reliance, or landscape/portrait rule */
-    PF_CHECK_TRANSPARENCY
+    PF_CHECK_TRANSPARENCY,
+    PF_CHECK_WHITE_BACKGROUND
 } pf_check_id;
 
 typedef enum { PF_PASS = 0, PF_WARN, PF_FAIL } pf_check_status;
@@ -128,6 +145,23 @@ typedef struct {
     char message[PF_MSG_LEN];  /* "size 1,482,113 B > 200,000 B" */
 } pf_check;
 
+/* Sides of the background band, for pf_background.failing_sides. */
+#define PF_SIDE_TOP 1u
+#define PF_SIDE_LEFT 2u
+#define PF_SIDE_RIGHT 4u
+
+/* What the white-background rule measured (measured = 0: it did not run). */
+typedef struct {
+    int measured;
+    int plain;               /* a plain background was found at the edges */
+    double white_share;      /* of the background's pixels, 0..1 */
+    double coverage;         /* background share of the whole image, 0..1 */
+    double mean[3];          /* mean background colour, RGB 0..255 */
+    double distance;         /* of the mean from pure white (RGB distance) */
+    double side_share[3];    /* white share in the top, left, right bands */
+    unsigned failing_sides;  /* PF_SIDE_* whose band is not white enough */
+} pf_background;
+
 typedef struct {
     pf_format format;
     uint64_t bytes;
@@ -138,6 +172,7 @@ typedef struct {
     int has_gps;             /* EXIF carries a GPS position */
     double color_share;      /* % of pixels with clear colour */
     double mean_chroma;      /* mean of max-min channel, 0..255 */
+    pf_background background; /* when the rule applies */
 } pf_image_info;
 
 typedef enum {
@@ -200,6 +235,13 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
  * compliant. */
 pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
                       pf_report *report);
+
+/* Renders what the white-background rule measured on an image as a PNG
+ * the size of the (upright) image: white background pixels green, other
+ * background pixels red, the rest (the person) the photo darkened. */
+pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
+                                 const char *name, uint8_t **png,
+                                 size_t *png_len);
 
 /* Reads a whole file (capped at max_len bytes). Free with pf_free. */
 pf_status pf_read_file(const char *path, size_t max_len, uint8_t **data,

@@ -23,6 +23,7 @@ typedef struct {
     pf_rules rules;          /* profile with the command-line overrides */
     pf_options fix_options;  /* quality range, upscaling, metadata, force */
     const char *output_dir;  /* fix only */
+    const char *debug_mask;  /* --debug-mask FILE.png, or NULL */
     int recursive;
     int json;
     int quiet;               /* text: hide lines of clean passes */

@@ -21,7 +21,13 @@ enum {
     OPT_KEEP_METADATA,
     OPT_FORCE,
     OPT_JSON,
-    OPT_COLOR
+    OPT_COLOR,
+    OPT_CHECK,
+    OPT_WHITE_THRESHOLD,
+    OPT_WHITE_LEVEL,
+    OPT_WHITE_SPREAD,
+    OPT_WHITEN,
+    OPT_DEBUG_MASK
 };
 
 static const struct option long_options[] = {
@@ -35,6 +41,12 @@ static const struct option long_options[] = {
     {"no-upscale", no_argument, NULL, OPT_NO_UPSCALE},
     {"keep-metadata", no_argument, NULL, OPT_KEEP_METADATA},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"check", required_argument, NULL, OPT_CHECK},
+    {"white-threshold", required_argument, NULL, OPT_WHITE_THRESHOLD},
+    {"white-level", required_argument, NULL, OPT_WHITE_LEVEL},
+    {"white-spread", required_argument, NULL, OPT_WHITE_SPREAD},
+    {"whiten", no_argument, NULL, OPT_WHITEN},
+    {"debug-mask", required_argument, NULL, OPT_DEBUG_MASK},
     {"recursive", no_argument, NULL, 'r'},
     {"output", required_argument, NULL, 'o'},
     {"json", no_argument, NULL, OPT_JSON},
@@ -53,6 +65,8 @@ static const char short_options[] = ":p:o:rqhV";
 typedef struct {
     const char *profile;
     int has_max_bytes, has_min_bytes, has_min_size, has_orientation;
+    int white_background, white_level, white_spread; /* -1: profile's */
+    double white_share;                               /* < 0: profile's */
     uint64_t max_bytes, min_bytes;
     uint32_t min_long, min_short;
     pf_orientation_rule orientation;
@@ -81,10 +95,14 @@ static void print_profiles(FILE *out)
             continue;
         pf_format_thousands(r.min_bytes, min, sizeof min);
         pf_format_thousands(r.max_bytes, max, sizeof max);
-        fprintf(out, "  %-15s JPEG/PNG, %s%s%s B, at least %ux%u either way "
-                "round%s\n", names[i], r.min_bytes ? min : "at most ",
-                r.min_bytes ? ".." : "", max, r.min_long, r.min_short,
-                r.require_color ? ", colour" : "");
+        if (r.min_long)
+            fprintf(out, "  %-15s JPEG/PNG, %s%s%s B, at least %ux%u either way "
+                    "round%s\n", names[i], r.min_bytes ? min : "at most ",
+                    r.min_bytes ? ".." : "", max, r.min_long, r.min_short,
+                    r.require_color ? ", colour" : "");
+        else
+            fprintf(out, "  %-15s JPEG/PNG, at most %s B, colour%s\n", names[i],
+                    max, r.white_background ? ", white background" : "");
     }
 }
 
@@ -102,12 +120,19 @@ void cli_print_usage(FILE *out)
           "      --min-bytes SIZE   smallest file size; 0 disables\n"
           "      --min-size WxH     smallest dimensions, either orientation\n"
           "      --orientation any|landscape|portrait\n"
+          "      --check white-background   add the white-background rule\n"
+          "      --white-threshold F  share of the background that must be white\n"
+          "                         (default 0.90)\n"
+          "      --white-level N    a white pixel has every channel >= N (230)\n"
+          "      --white-spread N   ... and max - min <= N (18)\n"
+          "      --debug-mask FILE.png  draw the measured background (one input)\n"
           "Fix:\n"
           "  -o, --output DIR       where fix writes (created if missing)\n"
           "      --min-quality Q    lowest JPEG quality to use, 1..100 (default 30)\n"
           "      --no-upscale       fail instead of enlarging small images\n"
           "      --keep-metadata    keep EXIF/XMP/comments (default: removed)\n"
           "      --force            overwrite existing output files\n"
+          "      --whiten           lift a light, near-white background to white\n"
           "General:\n"
           "  -r, --recursive        walk directories at every depth\n"
           "      --max-pixels MP    refuse images over MP megapixels (default 100)\n"
@@ -150,6 +175,28 @@ static int parse_quality(const char *text, int *quality)
     if (errno || end == text || *end != '\0' || q < 1 || q > 100)
         return -1;
     *quality = (int)q;
+    return 0;
+}
+
+static int parse_fraction(const char *text, double *value)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !(v >= 0 && v <= 1))
+        return -1;
+    *value = v;
+    return 0;
+}
+
+static int parse_level(const char *text, int *value)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || v < 0 || v > 255)
+        return -1;
+    *value = (int)v;
     return 0;
 }
 
@@ -219,6 +266,23 @@ static int rule_option(int opt, const char *arg, rule_overrides *ov,
                                   "or portrait)", arg);
         ov->has_orientation = 1;
         break;
+    case OPT_CHECK:
+        if (strcmp(arg, "white-background") != 0)
+            *result = usage_error("unknown rule '%s' for --check (white-background)", arg);
+        ov->white_background = 1;
+        break;
+    case OPT_WHITE_THRESHOLD:
+        if (parse_fraction(arg, &ov->white_share) != 0)
+            *result = usage_error("invalid --white-threshold '%s' (0..1, e.g. 0.9)", arg);
+        break;
+    case OPT_WHITE_LEVEL:
+    case OPT_WHITE_SPREAD: {
+        int *v = opt == OPT_WHITE_LEVEL ? &ov->white_level : &ov->white_spread;
+        if (parse_level(arg, v) != 0)
+            *result = usage_error("invalid %s '%s' (0..255)", opt == OPT_WHITE_LEVEL
+                                  ? "--white-level" : "--white-spread", arg);
+        break;
+    }
     default:
         return 0;
     }
@@ -243,6 +307,8 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case OPT_NO_UPSCALE: fo->no_upscale = 1; break;
     case OPT_KEEP_METADATA: fo->keep_metadata = 1; break;
     case OPT_FORCE: fo->force = 1; break;
+    case OPT_WHITEN: fo->whiten = 1; break;
+    case OPT_DEBUG_MASK: opts->debug_mask = arg; break;
     case 'r': opts->recursive = 1; break;
     case 'o': opts->output_dir = arg; break;
     case OPT_JSON: opts->json = 1; break;
@@ -288,6 +354,14 @@ static cli_parse_result apply_overrides(const rule_overrides *ov,
         rules->min_long = ov->min_long, rules->min_short = ov->min_short;
     if (ov->has_orientation)
         rules->orientation = ov->orientation;
+    if (ov->white_background)
+        rules->white_background = 1;
+    if (ov->white_share >= 0)
+        rules->white_min_share = ov->white_share;
+    if (ov->white_level >= 0)
+        rules->white_level = ov->white_level;
+    if (ov->white_spread >= 0)
+        rules->white_spread = ov->white_spread;
     if (rules->max_bytes && rules->min_bytes > rules->max_bytes)
         return usage_error("--min-bytes %llu is over --max-bytes %llu",
                            (unsigned long long)rules->min_bytes,
@@ -306,6 +380,11 @@ static cli_parse_result check_combination(cli_options *opts)
         return usage_error("check writes nothing; -o is for fix");
     if (opts->output_dir && !*opts->output_dir)
         return usage_error("empty output folder name");
+    if (opts->debug_mask && opts->n_paths != 1)
+        return usage_error("--debug-mask draws one image: give one PATH");
+    /* Measuring needs the rule; --debug-mask and --whiten imply it. */
+    if (opts->debug_mask || opts->fix_options.whiten)
+        opts->rules.white_background = 1;
     /* A lower bound above the default ceiling lifts the ceiling with it. */
     if (opts->fix_options.max_quality < opts->fix_options.min_quality)
         opts->fix_options.max_quality = opts->fix_options.min_quality;
@@ -336,7 +415,8 @@ static cli_parse_result parse_command(const char *word, cli_options *opts)
 
 cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts)
 {
-    rule_overrides ov = {.profile = "wechat"};
+    rule_overrides ov = {.profile = "wechat", .white_level = -1,
+                         .white_spread = -1, .white_share = -1};
     cli_parse_result result;
     memset(opts, 0, sizeof *opts);
     pf_options_default(&opts->fix_options);

@@ -213,6 +213,26 @@ static void json_image_fields(FILE *out, const pf_image_info *info, int first)
     json_uint_or_null(out, "height", info->height, decoded);
 }
 
+/* "background": what the white-background rule measured (when it ran). */
+static void json_background(FILE *out, const pf_background *bg)
+{
+    static const char *const sides[3] = {"top", "left", "right"};
+    if (!bg->measured)
+        return;
+    fprintf(out, ",\"background\":{\"plain\":%s,\"white_share\":%.4f,"
+            "\"coverage\":%.4f,\"mean_rgb\":[%.1f,%.1f,%.1f],"
+            "\"distance_from_white\":%.1f,\"side_white_share\":{",
+            bg->plain ? "true" : "false", bg->white_share, bg->coverage,
+            bg->mean[0], bg->mean[1], bg->mean[2], bg->distance);
+    for (int i = 0; i < 3; i++)
+        fprintf(out, "%s\"%s\":%.4f", i ? "," : "", sides[i], bg->side_share[i]);
+    fputs("},\"failing_sides\":[", out);
+    for (int i = 0, n = 0; i < 3; i++)
+        if (bg->failing_sides & (1u << i))
+            fprintf(out, "%s\"%s\"", n++ ? "," : "", sides[i]);
+    fputs("]}", out);
+}
+
 static void json_input(FILE *out, const pf_image_info *info)
 {
     json_key(out, "input", 0);
@@ -220,8 +240,10 @@ static void json_input(FILE *out, const pf_image_info *info)
     json_image_fields(out, info, 1);
     json_uint_or_null(out, "exif_orientation", (uint64_t)info->exif_orientation,
                       info->exif_orientation > 0);
-    fprintf(out, ",\"has_alpha\":%s,\"has_gps\":%s}",
+    fprintf(out, ",\"has_alpha\":%s,\"has_gps\":%s",
             info->has_alpha ? "true" : "false", info->has_gps ? "true" : "false");
+    json_background(out, &info->background);
+    fputc('}', out);
 }
 
 static void print_json_file(const cli_reporter *r, const char *path,

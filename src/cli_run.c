@@ -82,6 +82,24 @@ static int configure(pf_ctx *ctx, const cli_options *opts)
     return 0;
 }
 
+/* --debug-mask: the measured background of the one input, as a PNG.
+ * Diagnostics only: a failure is reported on stderr, the check goes on. */
+static void write_debug_mask(pf_ctx *ctx, const char *in_path, const char *png_path)
+{
+    uint8_t *data = NULL, *png = NULL;
+    size_t len = 0, png_len = 0;
+    pf_status st = pf_read_file(in_path, (size_t)1 << 29, &data, &len);
+    if (st == PF_OK)
+        st = pf_background_mask_png(ctx, data, len, in_path, &png, &png_len);
+    if (st == PF_OK)
+        st = pf_write_file_atomic(png_path, png, png_len, 1);
+    if (st != PF_OK)
+        fprintf(stderr, "preflight: --debug-mask %s: %s%s%s\n", png_path,
+                pf_strerror(st), pf_ctx_error(ctx)[0] ? ": " : "", pf_ctx_error(ctx));
+    free(data);
+    pf_free(png);
+}
+
 int cli_run(const cli_options *opts)
 {
     int status = CLI_EXIT_FAIL;
@@ -106,6 +124,14 @@ int cli_run(const cli_options *opts)
                        opts->command == CLI_CMD_FIX ? opts->output_dir : NULL,
                        &jobs) != 0)
         goto cleanup;
+    if (opts->debug_mask && jobs.n_jobs != 1) {
+        fprintf(stderr, "preflight: --debug-mask draws one image; %s holds %zu\n",
+                opts->paths[0], jobs.n_jobs);
+        status = CLI_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (opts->debug_mask)
+        write_debug_mask(ctx, jobs.jobs[0].path, opts->debug_mask);
     cli_report_begin(&reporter);
     for (size_t i = 0; i < jobs.n_jobs; i++) {
         process_job(ctx, opts, &jobs.jobs[i], report);

@@ -93,6 +93,10 @@ pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
 pf_status pf_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                         pf_decoded *out, char err[PF_ERR_LEN]);
 
+/* An 8-bit RGB PNG of bmp (no metadata). *out freed with free(). */
+pf_status pf_png_encode(const pf_bitmap *bmp, uint8_t **out, size_t *out_len,
+                        char err[PF_ERR_LEN]);
+
 /* Copies a PNG dropping ancillary metadata chunks (tEXt, zTXt, iTXt, eXIf,
  * tIME); keeps everything that affects pixels or colour. */
 pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
@@ -168,6 +172,24 @@ typedef struct {
 #define PF_MIN_COLOR_SHARE 0.5   /* % of coloured pixels for a colour image */
 
 void pf_measure_color(const pf_bitmap *bmp, pf_color_stats *stats);
+
+/* ---- background.c: the white-background rule ---- */
+
+/* Measures the background of an upright image (method: background.c). */
+pf_status pf_measure_background(const pf_bitmap *bmp, const pf_rules *rules,
+                                pf_background *bg);
+int pf_background_passes(const pf_background *bg, const pf_rules *rules);
+/* The mask over the photo, for --debug-mask (see pf_background_mask_png). */
+pf_status pf_render_background_mask(const pf_bitmap *bmp, const pf_rules *rules,
+                                    pf_bitmap *out);
+/* NULL when --whiten may lift this background, else why it cannot. */
+const char *pf_background_unliftable(const pf_background *bg);
+/* Lifts a light, near-white background to white with per-channel levels
+ * applied to the whole image, when that makes the rule pass without
+ * clipping the person. PF_ERR_UNFIXABLE (bmp unchanged, *why set) when the
+ * background is coloured, dark, not plain, or would still fail. */
+pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
+                               pf_background *after, char why[PF_ERR_LEN]);
 
 /* ---- budget.c ---- */
 

@@ -42,7 +42,10 @@ void pf_ctx_free(pf_ctx *ctx)
 pf_status pf_ctx_set_rules(pf_ctx *ctx, const pf_rules *rules)
 {
     if (!ctx || !rules || rules->orientation > PF_ORIENT_PORTRAIT ||
-        (rules->max_bytes && rules->min_bytes > rules->max_bytes))
+        (rules->max_bytes && rules->min_bytes > rules->max_bytes) ||
+        !(rules->white_min_share >= 0 && rules->white_min_share <= 1) ||
+        rules->white_level < 0 || rules->white_level > 255 ||
+        rules->white_spread < 0 || rules->white_spread > 255)
         return PF_ERR_INVALID_ARG;
     ctx->rules = *rules;
     return PF_OK;
@@ -120,6 +123,25 @@ static const char *export_hint(pf_format format)
     }
 }
 
+/* The size fix makes of a w x h upright image: the smallest meeting the
+ * minimum resolution, else (no minimum) at most fix_max_long on the long
+ * side, else unchanged. Symmetric in w and h, so it serves stored and
+ * upright orientation alike. */
+static void fix_dims(const pf_rules *r, uint32_t w, uint32_t h, uint32_t *tw,
+                     uint32_t *th)
+{
+    uint32_t lng = w > h ? w : h;
+    *tw = w, *th = h;
+    if (r->min_long || r->min_short) {
+        pf_fit_dims(w, h, r->min_long, r->min_short, tw, th);
+    } else if (r->fix_max_long && lng > r->fix_max_long) {
+        *tw = (uint32_t)(((uint64_t)w * r->fix_max_long + lng / 2) / lng);
+        *th = (uint32_t)(((uint64_t)h * r->fix_max_long + lng / 2) / lng);
+        if (*tw == 0) *tw = 1;
+        if (*th == 0) *th = 1;
+    }
+}
+
 /* A JPEG larger than the size fix will make is shrunk while it is decoded
  * (check measures the same pixels fix would write); a smaller one, or one
  * without a minimum size, is decoded in full. The decode is always at full
@@ -133,9 +155,9 @@ static pf_status decode_jpeg(const pf_ctx *ctx, const uint8_t *data,
     const pf_rules *r = &ctx->rules;
     uint32_t w, h, tw = 0, th = 0;
     int comps;
-    if ((r->min_long || r->min_short) &&
+    if ((r->min_long || r->min_short || r->fix_max_long) &&
         pf_jpeg_header(data, len, &w, &h, &comps, err) == PF_OK) {
-        pf_fit_dims(w, h, r->min_long, r->min_short, &tw, &th);
+        fix_dims(r, w, h, &tw, &th);
         if (tw >= w || th >= h)
             tw = th = 0;
     }
@@ -160,7 +182,8 @@ static pf_status decode_upright(const pf_ctx *ctx, const uint8_t *data,
     return st;
 }
 
-static void fill_info(pf_image_info *info, const pf_decoded *dec)
+static pf_status fill_info(const pf_rules *rules, pf_image_info *info,
+                           const pf_decoded *dec)
 {
     pf_color_stats color;
     int swap = dec->exif_orientation >= 5; /* the four 90° orientations */
@@ -173,6 +196,9 @@ static void fill_info(pf_image_info *info, const pf_decoded *dec)
     info->has_gps = dec->has_gps;
     info->color_share = color.color_share;
     info->mean_chroma = color.mean_chroma;
+    if (!rules->white_background)
+        return PF_OK;
+    return pf_measure_background(&dec->bmp, rules, &info->background);
 }
 
 static pf_status decode_error(pf_ctx *ctx, pf_report *report, pf_status st,
@@ -217,7 +243,11 @@ static pf_status examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_status st = decode_upright(ctx, data, len, info->format, &dec, err);
     if (st != PF_OK)
         return decode_error(ctx, report, st, name, info->format, err);
-    fill_info(info, &dec);
+    st = fill_info(&ctx->rules, info, &dec);
+    if (st != PF_OK) {
+        pf_decoded_free(&dec);
+        return decode_error(ctx, report, st, name, info->format, err);
+    }
     pf_rules_evaluate(&ctx->rules, info, report);
     report->status = PF_FILE_PASS;
     for (int i = 0; i < report->n_checks; i++)
@@ -231,22 +261,38 @@ static pf_status examine(pf_ctx *ctx, const uint8_t *data, size_t len,
 }
 
 /* The first failed rule that no resize or re-encode can mend. */
-static const pf_check *unfixable_check(const pf_report *report)
+static const pf_check *unfixable_check(const pf_report *report, int whiten)
 {
     for (int i = 0; i < report->n_checks; i++) {
         const pf_check *c = &report->checks[i];
         if (c->status == PF_FAIL && (c->id == PF_CHECK_COLOR ||
                                      c->id == PF_CHECK_ORIENTATION ||
-                                     c->id == PF_CHECK_FORMAT))
+                                     c->id == PF_CHECK_FORMAT ||
+                                     (c->id == PF_CHECK_WHITE_BACKGROUND && !whiten)))
             return c;
     }
     return NULL;
 }
 
+static void advise_background(pf_report *report, const char *name)
+{
+    const pf_background *bg = &report->input.background;
+    const char *why = pf_background_unliftable(bg);
+    if (why)
+        pf_set_message(report->message, sizeof report->message,
+                       "%s: %s; retake the photo against a white wall, face "
+                       "uncovered", shown(name), why);
+    else
+        pf_set_message(report->message, sizeof report->message,
+                       "%s: background only %.0f%% white; run 'preflight fix "
+                       "--whiten' or retake the photo against an evenly lit "
+                       "white wall", shown(name), bg->white_share * 100);
+}
+
 /* What to tell a person whose file fails, when check alone ran. */
 static void advise(pf_report *report, const char *name)
 {
-    const pf_check *c = unfixable_check(report);
+    const pf_check *c = unfixable_check(report, 0);
     for (int i = 0; i < report->n_checks && !c; i++)
         if (report->checks[i].status == PF_FAIL)
             c = &report->checks[i];
@@ -255,6 +301,8 @@ static void advise(pf_report *report, const char *name)
     if (c->id == PF_CHECK_COLOR)
         pf_set_message(report->message, sizeof report->message,
                        "%s: grey-scale copy; rescan the original in colour", shown(name));
+    else if (c->id == PF_CHECK_WHITE_BACKGROUND)
+        advise_background(report, name);
     else if (c->id == PF_CHECK_ORIENTATION)
         pf_set_message(report->message, sizeof report->message,
                        "%s: wrong orientation; rescan or photograph it the "
@@ -289,6 +337,38 @@ static pf_status read_input(pf_ctx *ctx, const char *path, pf_report *report,
                          "scan", path, PF_MAX_INPUT_BYTES >> 20);
     return set_error(ctx, report, st, "%s: cannot read the file (missing, "
                      "unreadable or not a regular file)", path);
+}
+
+pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
+                                 const char *name, uint8_t **png,
+                                 size_t *png_len)
+{
+    char err[PF_ERR_LEN] = "";
+    pf_decoded dec;
+    pf_bitmap mask = {0, 0, NULL};
+    pf_status st = PF_ERR_INVALID_ARG;
+    if (!ctx || !data || !png || !png_len)
+        return st;
+    *png = NULL;
+    *png_len = 0;
+    pf_format format = pf_sniff(data, len);
+    if (format != PF_FORMAT_JPEG && format != PF_FORMAT_PNG) {
+        snprintf(ctx->error, sizeof ctx->error, "%s: not a JPEG or PNG image",
+                 shown(name));
+        return PF_ERR_NOT_IMAGE;
+    }
+    st = decode_upright(ctx, data, len, format, &dec, err);
+    if (st != PF_OK) {
+        snprintf(ctx->error, sizeof ctx->error, "%s: cannot decode (%s)",
+                 shown(name), err);
+        return st;
+    }
+    st = pf_render_background_mask(&dec.bmp, &ctx->rules, &mask);
+    if (st == PF_OK)
+        st = pf_png_encode(&mask, png, png_len, err);
+    pf_bitmap_free(&mask);
+    pf_decoded_free(&dec);
+    return st;
 }
 
 pf_status pf_check_file(pf_ctx *ctx, const char *path, pf_report *report)
@@ -398,11 +478,10 @@ static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
                                  int *upscaled)
 {
     const pf_rules *r = &ctx->rules;
-    uint32_t tw = in->width, th = in->height;
+    uint32_t tw, th;
     memset(scaled, 0, sizeof *scaled);
     *upscaled = 0;
-    if (r->min_long || r->min_short)
-        pf_fit_dims(in->width, in->height, r->min_long, r->min_short, &tw, &th);
+    fix_dims(r, in->width, in->height, &tw, &th);
     if (tw == in->width && th == in->height)
         return PF_OK;
     *upscaled = tw > in->width;
@@ -430,7 +509,31 @@ static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
                                const pf_bitmap *encoded, const char *name,
                                pf_report *report);
 
-static pf_status reencode(pf_ctx *ctx, const pf_decoded *dec,
+/* --whiten: lifts the background when the rule fails and levels can mend
+ * it; a background they cannot mend makes the file unfixable. */
+static pf_status whiten_if_needed(pf_ctx *ctx, pf_bitmap *bmp,
+                                  const pf_image_info *in, const char *name,
+                                  pf_report *report)
+{
+    const pf_rules *r = &ctx->rules;
+    pf_background after;
+    char why[PF_ERR_LEN] = "";
+    if (!r->white_background || !ctx->options.whiten ||
+        pf_background_passes(&in->background, r))
+        return PF_OK;
+    pf_status st = pf_whiten_background(bmp, r, &after, why);
+    if (st == PF_ERR_UNFIXABLE)
+        return fail_unfixable(ctx, report, st, "%s: background %.0f%% white, "
+                              "not whitened (%s); retake the photo against a "
+                              "white wall", shown(name),
+                              in->background.white_share * 100, why);
+    if (st == PF_OK)
+        add_action(report, "whitened the background: %.1f%% â %.1f%% white",
+                   in->background.white_share * 100, after.white_share * 100);
+    return st;
+}
+
+static pf_status reencode(pf_ctx *ctx, pf_decoded *dec,
                           const pf_image_info *in, const char *name,
                           pf_report *report, fix_output *out)
 {
@@ -443,7 +546,9 @@ static pf_status reencode(pf_ctx *ctx, const pf_decoded *dec,
                                    report, &scaled, &out->upscaled);
     if (st != PF_OK)
         goto cleanup;
-    const pf_bitmap *bmp = scaled.rgb ? &scaled : &dec->bmp;
+    pf_bitmap *bmp = scaled.rgb ? &scaled : &dec->bmp;
+    if ((st = whiten_if_needed(ctx, bmp, in, name, report)) != PF_OK)
+        goto cleanup;
     /* A minimum size may need more than the usual top quality. */
     int top = r->min_bytes ? 100 : o->max_quality;
     st = pf_fit_jpeg_to_budget(bmp, r->max_bytes, r->min_bytes, o->min_quality,
@@ -500,6 +605,8 @@ static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
         pf_measure_color(encoded, &color);
         info->color_share = color.color_share;
         info->mean_chroma = color.mean_chroma;
+        if (st == PF_OK && ctx->rules.white_background)
+            st = pf_measure_background(encoded, &ctx->rules, &info->background);
         if (st == PF_OK) {
             pf_rules_evaluate(&ctx->rules, info, check);
             check->status = PF_FILE_PASS;
@@ -553,7 +660,7 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_status st = examine(ctx, data, len, name, report, &dec);
     if (st != PF_OK)
         return st;
-    if (unfixable_check(report)) {
+    if (unfixable_check(report, ctx->options.whiten)) {
         advise(report, name);
         report->error = st = PF_ERR_UNFIXABLE;
         goto cleanup;

@@ -1,7 +1,7 @@
 /* PNG decoding (libpng, classic API) and metadata stripping.
  *
- * libpng reports errors by longjmp. The only setjmp lives in decode_run()
- * below; every libpng call that can fail runs beneath it, so a longjmp never
+ * libpng reports errors by longjmp. The setjmps live in decode_run() and
+ * encode_run() below; every libpng call that can fail runs beneath it, so a longjmp never
  * leaves this file. State that must survive the jump is kept in a struct
  * owned by the caller of decode_run(), never in locals of that function.
  *
@@ -50,6 +50,11 @@ static void on_warning(png_structp png, png_const_charp msg)
     struct png_job *job = png_get_error_ptr(png);
     if (strstr(msg, "exceeds user limit"))
         job->limit_hit = 1;
+}
+
+static void on_warning_ignored(png_structp png, png_const_charp msg)
+{
+    (void)png, (void)msg;
 }
 
 static void read_mem(png_structp png, png_bytep buf, png_size_t n)
@@ -432,4 +437,100 @@ pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
 cleanup:
     free(buf);
     return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding (the --debug-mask picture)                                 */
+
+typedef struct {
+    png_structp png;
+    png_infop info;
+    const pf_bitmap *bmp;
+    uint8_t *buf;
+    size_t len, cap;
+    int nomem;
+    char *err;
+} png_write_job;
+
+static void write_mem(png_structp png, png_bytep data, png_size_t n)
+{
+    png_write_job *job = png_get_io_ptr(png);
+    if (n > job->cap - job->len) {
+        size_t cap = job->cap ? job->cap : 65536;
+        while (n > cap - job->len) {
+            if (cap > SIZE_MAX / 2) {
+                job->nomem = 1;
+                png_error(png, "output too large");
+            }
+            cap *= 2;
+        }
+        uint8_t *bigger = realloc(job->buf, cap);
+        if (!bigger) {
+            job->nomem = 1;
+            png_error(png, "out of memory");
+        }
+        job->buf = bigger;
+        job->cap = cap;
+    }
+    memcpy(job->buf + job->len, data, n);
+    job->len += n;
+}
+
+static void flush_mem(png_structp png)
+{
+    (void)png;
+}
+
+static void on_write_error(png_structp png, png_const_charp msg)
+{
+    png_write_job *job = png_get_error_ptr(png);
+    pf_set_message(job->err, PF_ERR_LEN, "PNG: %s", msg);
+    png_longjmp(png, 1);
+}
+
+static pf_status encode_run(png_write_job *job)
+{
+    if (setjmp(png_jmpbuf(job->png)))
+        return job->nomem ? PF_ERR_NOMEM : PF_ERR_INTERNAL;
+    png_set_write_fn(job->png, job, write_mem, flush_mem);
+    png_set_IHDR(job->png, job->info, job->bmp->width, job->bmp->height, 8,
+                 PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(job->png, job->info);
+    for (uint32_t y = 0; y < job->bmp->height; y++)
+        png_write_row(job->png, job->bmp->rgb + (size_t)y * job->bmp->width * 3);
+    png_write_end(job->png, job->info);
+    return PF_OK;
+}
+
+pf_status pf_png_encode(const pf_bitmap *bmp, uint8_t **out, size_t *out_len,
+                        char err[PF_ERR_LEN])
+{
+    png_write_job job;
+    pf_status st = PF_ERR_INVALID_ARG;
+    memset(&job, 0, sizeof job);
+    job.err = err;
+    if (err)
+        err[0] = '\0';
+    if (!bmp || !bmp->rgb || !out || !out_len || !bmp->width || !bmp->height ||
+        bmp->width > PNG_MAX_DIM || bmp->height > PNG_MAX_DIM)
+        goto cleanup;
+    *out = NULL;
+    *out_len = 0;
+    st = PF_ERR_NOMEM;
+    job.bmp = bmp;
+    job.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &job, on_write_error,
+                                      on_warning_ignored);
+    if (!job.png || !(job.info = png_create_info_struct(job.png)))
+        goto cleanup;
+    if ((st = encode_run(&job)) != PF_OK)
+        goto cleanup;
+    *out = job.buf;
+    *out_len = job.len;
+    job.buf = NULL;
+cleanup:
+    if (job.png)
+        png_destroy_write_struct(&job.png, job.info ? &job.info : NULL);
+    free(job.buf);
+    return st;
 }

@@ -10,7 +10,7 @@
 #define ACCEPT_JPEG_PNG ((1u << PF_FORMAT_JPEG) | (1u << PF_FORMAT_PNG))
 
 static const char *const profile_names[] = {
-    "wechat", "alipay-license", "alipay-idcard", NULL
+    "wechat", "alipay-license", "alipay-idcard", "face", NULL
 };
 
 const char *const *pf_profile_names(void)
@@ -26,6 +26,9 @@ pf_status pf_profile_rules(const char *name, pf_rules *rules)
     rules->accepted_formats = ACCEPT_JPEG_PNG;
     rules->require_color = 1;
     rules->orientation = PF_ORIENT_ANY;
+    rules->white_min_share = PF_WHITE_MIN_SHARE;
+    rules->white_level = PF_WHITE_LEVEL;
+    rules->white_spread = PF_WHITE_SPREAD;
     if (strcmp(name, "wechat") == 0) {
         /* "200K" may mean 200,000 or 204,800: 200,000 passes either reading. */
         rules->max_bytes = 200000;
@@ -36,6 +39,11 @@ pf_status pf_profile_rules(const char *name, pf_rules *rules)
     } else if (strcmp(name, "alipay-idcard") == 0) {
         rules->min_bytes = 100000, rules->max_bytes = 2000000;
         rules->min_long = 1280, rules->min_short = 720;
+    } else if (strcmp(name, "face") == 0) {
+        /* The face check: a photo under 200K on a pure-white background. */
+        rules->max_bytes = 200000;
+        rules->white_background = 1;
+        rules->fix_max_long = 1600;
     } else {
         return PF_ERR_INVALID_ARG;
     }
@@ -116,7 +124,7 @@ const char *pf_check_name(pf_check_id id)
 {
     static const char *const names[] = {
         "format", "max-bytes", "min-bytes", "min-size", "color",
-        "orientation", "transparency"
+        "orientation", "transparency", "white-background"
     };
     return (unsigned)id < sizeof names / sizeof names[0] ? names[id] : "unknown";
 }
@@ -268,6 +276,41 @@ static void check_transparency(const pf_image_info *info, pf_report *report)
                                    : "opaque");
 }
 
+static const char *failing_sides(unsigned sides)
+{
+    static const char *const names[8] = {
+        "", "top", "left", "top and left", "right", "top and right",
+        "left and right", "top, left and right"};
+    return names[sides & 7];
+}
+
+static void check_white_background(const pf_rules *rules,
+                                   const pf_image_info *info, pf_report *report)
+{
+    const pf_background *bg = &info->background;
+    int ok = pf_background_passes(bg, rules);
+    pf_check *c = add_check(report, PF_CHECK_WHITE_BACKGROUND, ok ? PF_PASS : PF_FAIL, 1);
+    if (!c)
+        return;
+    snprintf(c->value, sizeof c->value, "%.3f", bg->plain ? bg->white_share : 0.0);
+    snprintf(c->limit, sizeof c->limit, "%.3f", rules->white_min_share);
+    int r = (int)(bg->mean[0] + 0.5), g = (int)(bg->mean[1] + 0.5), b = (int)(bg->mean[2] + 0.5);
+    if (!bg->plain)
+        pf_set_message(c->message, sizeof c->message,
+                       "no plain background at the top and sides: retake the "
+                       "photo against a white wall");
+    else if (ok)
+        pf_set_message(c->message, sizeof c->message,
+                       "background %.1f%% white â¥ %.0f%% (mean %d,%d,%d)",
+                       bg->white_share * 100, rules->white_min_share * 100, r, g, b);
+    else
+        pf_set_message(c->message, sizeof c->message,
+                       "background %.1f%% white < %.0f%% (mean %d,%d,%d, %.0f from "
+                       "white%s%s)", bg->white_share * 100, rules->white_min_share * 100,
+                       r, g, b, bg->distance, bg->failing_sides ? "; failing: " : "",
+                       failing_sides(bg->failing_sides));
+}
+
 void pf_rules_evaluate(const pf_rules *rules, const pf_image_info *info,
                        pf_report *report)
 {
@@ -285,4 +328,6 @@ void pf_rules_evaluate(const pf_rules *rules, const pf_image_info *info,
         check_color(info, report);
     check_orientation(rules, info, report);
     check_transparency(info, report);
+    if (rules->white_background && info->background.measured)
+        check_white_background(rules, info, report);
 }

@@ -482,7 +482,9 @@ static void test_output_quality_floor(void **state)
     assert_int_equal(pf_resize(&src, dec.bmp.width, dec.bmp.height, &ref), PF_OK);
     double db = psnr(&dec.bmp, &ref);
     print_message("PSNR %.2f dB at %zu B, quality %g\n", db, out_len, report.quality);
-    assert_true(db > 26.35);
+    /* Measured 26.79 dB (Lanczos-3 shrink while decoding, flattened tables,
+     * 59,365 B); the margin allows libjpeg-turbo version drift only. */
+    assert_true(db > 26.55);
     pf_bitmap_free(&ref);
     pf_decoded_free(&dec);
     pf_bitmap_free(&src);

@@ -1,0 +1,386 @@
+/* The white-background rule for face photos, and --whiten.
+ *
+ * Method (on a copy shrunk to at most WORK_LONG pixels, which averages away
+ * sensor noise and JPEG artefacts):
+ *  1. The edge bands: the top EDGE_SHARE of rows, and the left and right
+ *     EDGE_SHARE of columns down to SIDE_DEPTH of the height. The bottom
+ *     edge and the lower sides are left out: shoulders and clothes reach
+ *     them in any head-and-shoulders photo.
+ *  2. The reference colour: the per-channel median of the edge bands.
+ *  3. The background: grown from the edge-band pixels near the reference,
+ *     4-connected, over neighbours that differ from their neighbour by at
+ *     most STEP_TOL (a soft shadow or a gradient grows on; the edge of hair,
+ *     skin or clothes stops it) and from the reference by at most REF_TOL.
+ *  4. A plain background is one that covers at least PLAIN_SHARE of the
+ *     edge bands; a busy room or a photo without a plain background fails.
+ *  5. The rule passes when the background is plain and at least
+ *     white_min_share of its pixels are white (every channel >=
+ *     white_level, max - min <= white_spread). */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORK_LONG 256
+#define EDGE_SHARE 0.06
+#define SIDE_DEPTH 0.60
+#define SEED_TOL 40
+#define STEP_TOL 12
+#define REF_TOL 70
+#define PLAIN_SHARE 0.50
+
+enum { PERSON = 0, BG_WHITE = 1, BG_OTHER = 2 };
+
+typedef struct {
+    pf_bitmap img;   /* the working copy (or a view of the input) */
+    int owned;
+    uint8_t *mask;   /* PERSON / BG_WHITE / BG_OTHER per pixel */
+    uint8_t *edge;   /* 1 for pixels in an edge band (bit 1 top, 2 left, 4 right) */
+} work;
+
+static void work_free(work *w)
+{
+    if (w->owned)
+        pf_bitmap_free(&w->img);
+    free(w->mask);
+    free(w->edge);
+    memset(w, 0, sizeof *w);
+}
+
+static pf_status work_init(const pf_bitmap *bmp, work *w)
+{
+    memset(w, 0, sizeof *w);
+    uint32_t lng = bmp->width > bmp->height ? bmp->width : bmp->height;
+    pf_status st = PF_OK;
+    if (lng > WORK_LONG) {
+        uint32_t ww = (uint32_t)((uint64_t)bmp->width * WORK_LONG / lng);
+        uint32_t wh = (uint32_t)((uint64_t)bmp->height * WORK_LONG / lng);
+        st = pf_resize(bmp, ww ? ww : 1, wh ? wh : 1, &w->img);
+        w->owned = 1;
+    } else {
+        w->img = *bmp;
+    }
+    size_t n = (size_t)w->img.width * w->img.height;
+    if (st == PF_OK && (!(w->mask = calloc(n, 1)) || !(w->edge = calloc(n, 1))))
+        st = PF_ERR_NOMEM;
+    if (st != PF_OK)
+        work_free(w);
+    return st;
+}
+
+static int max_diff(const uint8_t *a, const uint8_t *b)
+{
+    int d = 0;
+    for (int c = 0; c < 3; c++) {
+        int e = abs((int)a[c] - (int)b[c]);
+        if (e > d)
+            d = e;
+    }
+    return d;
+}
+
+static int is_white(const uint8_t *p, const pf_rules *r)
+{
+    int mn = p[0], mx = p[0];
+    for (int c = 1; c < 3; c++) {
+        if (p[c] < mn) mn = p[c];
+        if (p[c] > mx) mx = p[c];
+    }
+    return mn >= r->white_level && mx - mn <= r->white_spread;
+}
+
+static void mark_edges(work *w)
+{
+    uint32_t W = w->img.width, H = w->img.height;
+    uint32_t band_h = (uint32_t)ceil(H * EDGE_SHARE), band_w = (uint32_t)ceil(W * EDGE_SHARE);
+    uint32_t depth = (uint32_t)ceil(H * SIDE_DEPTH);
+    for (uint32_t y = 0; y < H; y++)
+        for (uint32_t x = 0; x < W; x++) {
+            uint8_t e = 0;
+            if (y < band_h) e |= PF_SIDE_TOP;
+            if (y < depth && x < band_w) e |= PF_SIDE_LEFT;
+            if (y < depth && x >= W - band_w) e |= PF_SIDE_RIGHT;
+            w->edge[(size_t)y * W + x] = e;
+        }
+}
+
+static int cmp_u8(const void *a, const void *b)
+{
+    return (int)*(const uint8_t *)a - (int)*(const uint8_t *)b;
+}
+
+/* Per-channel median of the edge bands. */
+static pf_status reference_colour(const work *w, uint8_t ref[3])
+{
+    size_t n = (size_t)w->img.width * w->img.height, k = 0;
+    uint8_t *v = malloc(n);
+    if (!v)
+        return PF_ERR_NOMEM;
+    for (int c = 0; c < 3; c++) {
+        k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (w->edge[i])
+                v[k++] = w->img.rgb[i * 3 + c];
+        qsort(v, k, 1, cmp_u8);
+        ref[c] = k ? v[k / 2] : 255;
+    }
+    free(v);
+    return PF_OK;
+}
+
+/* Grows the background from the edge pixels near ref (breadth first). */
+static pf_status grow(work *w, const uint8_t ref[3], const pf_rules *r)
+{
+    uint32_t W = w->img.width, H = w->img.height;
+    size_t n = (size_t)W * H, head = 0, tail = 0;
+    uint32_t *queue = malloc(n * sizeof *queue);
+    if (!queue)
+        return PF_ERR_NOMEM;
+    const uint8_t *px = w->img.rgb;
+    for (size_t i = 0; i < n; i++)
+        if (w->edge[i] && max_diff(px + i * 3, ref) <= SEED_TOL) {
+            w->mask[i] = is_white(px + i * 3, r) ? BG_WHITE : BG_OTHER;
+            queue[tail++] = (uint32_t)i;
+        }
+    while (head < tail) {
+        uint32_t i = queue[head++], x = i % W, y = i / W;
+        uint32_t nb[4];
+        int k = 0;
+        if (x > 0) nb[k++] = i - 1;
+        if (x + 1 < W) nb[k++] = i + 1;
+        if (y > 0) nb[k++] = i - W;
+        if (y + 1 < H) nb[k++] = i + W;
+        for (int j = 0; j < k; j++) {
+            uint32_t q = nb[j];
+            if (w->mask[q] != PERSON || max_diff(px + q * 3, px + i * 3) > STEP_TOL ||
+                max_diff(px + q * 3, ref) > REF_TOL)
+                continue;
+            w->mask[q] = is_white(px + q * 3, r) ? BG_WHITE : BG_OTHER;
+            queue[tail++] = q;
+        }
+    }
+    free(queue);
+    return PF_OK;
+}
+
+static void summarise(const work *w, const pf_rules *r, pf_background *bg)
+{
+    size_t n = (size_t)w->img.width * w->img.height;
+    double sum[3] = {0, 0, 0};
+    size_t bg_n = 0, white_n = 0, edge_n = 0, edge_bg = 0;
+    size_t side_n[3] = {0, 0, 0}, side_white[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        uint8_t m = w->mask[i], e = w->edge[i];
+        if (e) {
+            edge_n++;
+            edge_bg += m != PERSON;
+        }
+        for (int s = 0; s < 3; s++)
+            if (e & (1u << s)) {
+                side_n[s]++;
+                side_white[s] += m == BG_WHITE;
+            }
+        if (m == PERSON)
+            continue;
+        bg_n++;
+        white_n += m == BG_WHITE;
+        for (int c = 0; c < 3; c++)
+            sum[c] += w->img.rgb[i * 3 + c];
+    }
+    memset(bg, 0, sizeof *bg);
+    bg->measured = 1;
+    bg->plain = edge_n && (double)edge_bg / edge_n >= PLAIN_SHARE;
+    bg->coverage = (double)bg_n / n;
+    bg->white_share = bg_n ? (double)white_n / bg_n : 0;
+    double d2 = 0;
+    for (int c = 0; c < 3; c++) {
+        bg->mean[c] = bg_n ? sum[c] / bg_n : 0;
+        d2 += (255 - bg->mean[c]) * (255 - bg->mean[c]);
+    }
+    bg->distance = sqrt(d2);
+    for (int s = 0; s < 3; s++) {
+        bg->side_share[s] = side_n[s] ? (double)side_white[s] / side_n[s] : 0;
+        if (bg->side_share[s] < r->white_min_share)
+            bg->failing_sides |= 1u << s;
+    }
+}
+
+static pf_status measure(const pf_bitmap *bmp, const pf_rules *r, work *w,
+                         pf_background *bg)
+{
+    uint8_t ref[3];
+    pf_status st = work_init(bmp, w);
+    if (st != PF_OK)
+        return st;
+    mark_edges(w);
+    if ((st = reference_colour(w, ref)) == PF_OK && (st = grow(w, ref, r)) == PF_OK)
+        summarise(w, r, bg);
+    return st;
+}
+
+pf_status pf_measure_background(const pf_bitmap *bmp, const pf_rules *rules,
+                                pf_background *bg)
+{
+    work w;
+    if (!bmp || !bmp->rgb || !rules || !bg || !bmp->width || !bmp->height)
+        return PF_ERR_INVALID_ARG;
+    pf_status st = measure(bmp, rules, &w, bg);
+    work_free(&w);
+    return st;
+}
+
+int pf_background_passes(const pf_background *bg, const pf_rules *rules)
+{
+    return bg->measured && bg->plain && bg->white_share >= rules->white_min_share;
+}
+
+/* The mask drawn over the photo, at the photo's size. */
+pf_status pf_render_background_mask(const pf_bitmap *bmp, const pf_rules *rules,
+                                    pf_bitmap *out)
+{
+    work w;
+    pf_background bg;
+    if (!bmp || !bmp->rgb || !rules || !out)
+        return PF_ERR_INVALID_ARG;
+    pf_status st = measure(bmp, rules, &w, &bg);
+    if (st == PF_OK)
+        st = pf_bitmap_alloc(out, bmp->width, bmp->height);
+    for (uint32_t y = 0; st == PF_OK && y < bmp->height; y++)
+        for (uint32_t x = 0; x < bmp->width; x++) {
+            uint32_t wx = (uint32_t)((uint64_t)x * w.img.width / bmp->width);
+            uint32_t wy = (uint32_t)((uint64_t)y * w.img.height / bmp->height);
+            uint8_t m = w.mask[(size_t)wy * w.img.width + wx];
+            const uint8_t *p = bmp->rgb + ((size_t)y * bmp->width + x) * 3;
+            uint8_t *d = out->rgb + ((size_t)y * bmp->width + x) * 3;
+            static const uint8_t tint[3][3] = {{0, 0, 0}, {40, 200, 60}, {220, 40, 40}};
+            for (int c = 0; c < 3; c++)
+                d[c] = m == PERSON ? (uint8_t)(p[c] / 3) : tint[m][c];
+        }
+    work_free(&w);
+    return st;
+}
+
+/* ---- --whiten ---- */
+
+#define WHITEN_MIN_LEVEL 170   /* a background darker than this is no wall to lift */
+#define WHITEN_MAX_CHROMA 30   /* ... nor one this coloured (blue, red, curtains) */
+#define WHITEN_MAX_CLIPPED 0.03 /* share of the person newly clipped to 255 */
+
+/* Per-channel gain mapping the background's median to 255. */
+static pf_status background_gains(const work *w, double gain[3])
+{
+    size_t n = (size_t)w->img.width * w->img.height, k;
+    uint8_t *v = malloc(n);
+    if (!v)
+        return PF_ERR_NOMEM;
+    for (int c = 0; c < 3; c++) {
+        k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (w->mask[i] != PERSON)
+                v[k++] = w->img.rgb[i * 3 + c];
+        qsort(v, k, 1, cmp_u8);
+        uint8_t med = k ? v[k / 2] : 255;
+        gain[c] = 255.0 / (med ? med : 1);
+    }
+    free(v);
+    return PF_OK;
+}
+
+/* Share of the person's pixels that the gains would newly clip. */
+static double clipped_share(const work *w, const double gain[3])
+{
+    size_t n = (size_t)w->img.width * w->img.height, person = 0, clipped = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w->mask[i] != PERSON)
+            continue;
+        person++;
+        for (int c = 0; c < 3; c++) {
+            uint8_t v = w->img.rgb[i * 3 + c];
+            if (v < 250 && v * gain[c] >= 255) {
+                clipped++;
+                break;
+            }
+        }
+    }
+    return person ? (double)clipped / person : 0;
+}
+
+static void apply_gains(pf_bitmap *bmp, const double gain[3])
+{
+    uint8_t lut[3][256];
+    for (int c = 0; c < 3; c++)
+        for (int v = 0; v < 256; v++) {
+            double o = v * gain[c] + 0.5;
+            lut[c][v] = o >= 255 ? 255 : (uint8_t)o;
+        }
+    size_t n = (size_t)bmp->width * bmp->height;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++)
+            bmp->rgb[i * 3 + c] = lut[c][bmp->rgb[i * 3 + c]];
+}
+
+/* Decides whether the background is a light, near-white one that levels
+ * can lift; *why says why not. */
+static int liftable(const pf_background *bg, const char **why)
+{
+    double mn = fmin(bg->mean[0], fmin(bg->mean[1], bg->mean[2]));
+    double mx = fmax(bg->mean[0], fmax(bg->mean[1], bg->mean[2]));
+    if (!bg->plain)
+        *why = "no plain background behind the person";
+    else if (mx - mn > WHITEN_MAX_CHROMA)
+        *why = "the background is coloured";
+    else if (mn < WHITEN_MIN_LEVEL)
+        *why = "the background is too dark to lift to white";
+    else
+        return 1;
+    return 0;
+}
+
+const char *pf_background_unliftable(const pf_background *bg)
+{
+    const char *why = NULL;
+    return liftable(bg, &why) ? NULL : why;
+}
+
+pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
+                               pf_background *after, char why[PF_ERR_LEN])
+{
+    work w;
+    pf_background bg;
+    double gain[3];
+    const char *reason = NULL;
+    if (!bmp || !bmp->rgb || !rules || !after)
+        return PF_ERR_INVALID_ARG;
+    pf_status st = measure(bmp, rules, &w, &bg);
+    if (st == PF_OK && !liftable(&bg, &reason))
+        st = PF_ERR_UNFIXABLE;
+    if (st == PF_OK && (st = background_gains(&w, gain)) == PF_OK &&
+        clipped_share(&w, gain) > WHITEN_MAX_CLIPPED) {
+        reason = "lifting it would clip the face";
+        st = PF_ERR_UNFIXABLE;
+    }
+    work_free(&w);
+    if (st != PF_OK) {
+        pf_set_message(why, PF_ERR_LEN, "%s", reason ? reason : "cannot measure");
+        return st;
+    }
+    pf_bitmap lifted;
+    if ((st = pf_bitmap_alloc(&lifted, bmp->width, bmp->height)) != PF_OK)
+        return st;
+    memcpy(lifted.rgb, bmp->rgb, (size_t)bmp->width * bmp->height * 3);
+    apply_gains(&lifted, gain);
+    if ((st = pf_measure_background(&lifted, rules, after)) == PF_OK &&
+        !pf_background_passes(after, rules)) {
+        pf_set_message(why, PF_ERR_LEN, "even lifted, only %.0f%% of it is white "
+                       "(uneven light or a shadow)", after->white_share * 100);
+        st = PF_ERR_UNFIXABLE;
+    }
+    if (st == PF_OK) {
+        pf_bitmap_free(bmp);
+        *bmp = lifted;
+    } else {
+        pf_bitmap_free(&lifted);
+    }
+    return st;
+}
