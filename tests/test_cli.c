@@ -19,6 +19,7 @@
 
 static const char *bin;      /* the preflight program */
 static char *data_dir;       /* inputs shared by every test */
+static char *face_dir;       /* face photos, apart: folder tests count data_dir */
 static int have_python;
 
 /* ---- helpers ---- */
@@ -212,6 +213,25 @@ static void copy_file(const char *from, const char *to)
     free(data);
 }
 
+/* A "face photo": a dark figure on a background of one colour. */
+static void write_face_photo(const char *path, uint8_t r, uint8_t g, uint8_t b)
+{
+    uint32_t w = 300, h = 400;
+    uint8_t *rgb = malloc((size_t)w * h * 3), *jpg = NULL;
+    size_t len = 0;
+    assert_non_null(rgb);
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+            int figure = (x > 100 && x < 200 && y > 80) || (y > 300 && x > 40 && x < 260);
+            p[0] = figure ? 170 : r, p[1] = figure ? 100 : g, p[2] = figure ? 70 : b;
+        }
+    assert_int_equal(tu_jpeg(rgb, w, h, 3, 90, 0, NULL, 0, &jpg, &len), 0);
+    assert_int_equal(tu_write(path, jpg, len), 0);
+    free(jpg);
+    free(rgb);
+}
+
 /* ---- fixtures: one folder of inputs for every test ---- */
 
 static int setup_inputs(void **state)
@@ -237,6 +257,18 @@ static int setup_inputs(void **state)
     write_text(p, "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\n"
                "endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
     free(p);
+    face_dir = tu_mkdtemp();
+    if (!face_dir)
+        return -1;
+    p = path_in(face_dir, "face-white.jpg");
+    write_face_photo(p, 253, 253, 253);
+    free(p);
+    p = path_in(face_dir, "face-cream.jpg");
+    write_face_photo(p, 240, 233, 218);
+    free(p);
+    p = path_in(face_dir, "face-blue.jpg");
+    write_face_photo(p, 67, 142, 219);
+    free(p);
     p = path_in(data_dir, "notes.txt");
     write_text(p, "hello, this is not an image\n");
     free(p);
@@ -249,6 +281,9 @@ static int teardown_inputs(void **state)
     if (data_dir)
         tu_rm_rf(data_dir);
     free(data_dir);
+    if (face_dir)
+        tu_rm_rf(face_dir);
+    free(face_dir);
     return 0;
 }
 
@@ -652,6 +687,71 @@ static void test_json_valid_for_mixed_batch_and_fix(void **state)
     free(root);
 }
 
+/* ---- face photos: the white-background rule ---- */
+
+static void test_face_profile(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(run_pf(&out, "check -p face --json '%s/face-white.jpg'", face_dir), 0);
+    assert_non_null(strstr(out, "\"white-background\",\"status\":\"pass\""));
+    free(out);
+    assert_int_equal(run_pf(&out, "check -p face '%s/face-blue.jpg' 2>&1", face_dir), 1);
+    assert_non_null(strstr(out, "retake the photo against a white wall"));
+    free(out);
+    /* Any profile can take the rule. */
+    assert_int_equal(run_pf(&out, "check --check white-background --json '%s/face-cream.jpg'",
+                            face_dir), 1);
+    assert_non_null(strstr(out, "\"white-background\",\"status\":\"fail\""));
+    assert_non_null(strstr(out, "\"failing_sides\":[\"top\",\"left\",\"right\"]"));
+    free(out);
+    assert_int_equal(run_pf(&out, "check --check black '%s/face-cream.jpg' 2>&1", face_dir), 2);
+    free(out);
+}
+
+static void test_fix_whiten_and_debug_mask(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir(), *out = NULL;
+    /* Without --whiten a cream wall is not mended, and fix says how. */
+    assert_int_equal(run_pf(&out, "fix -p face -o '%s' '%s/face-cream.jpg' 2>&1", dir,
+                            face_dir), 1);
+    assert_non_null(strstr(out, "--whiten"));
+    free(out);
+    assert_int_equal(run_pf(&out, "fix -p face --whiten -o '%s' '%s/face-cream.jpg'", dir,
+                            face_dir), 0);
+    assert_non_null(strstr(out, "whitened the background"));
+    free(out);
+    char *fixed = path_in(dir, "face-cream.jpg");
+    struct stat st;
+    assert_int_equal(stat(fixed, &st), 0);
+    free(fixed);
+    /* A blue background: nothing written, whatever --whiten says. */
+    assert_int_equal(run_pf(&out, "fix -p face --whiten -o '%s' '%s/face-blue.jpg' 2>&1",
+                            dir, face_dir), 1);
+    free(out);
+    char *blue = path_in(dir, "face-blue.jpg");
+    assert_int_not_equal(stat(blue, &st), 0);
+    free(blue);
+    /* --debug-mask: a PNG of the photo's size. */
+    char *mask = path_in(dir, "mask.png");
+    assert_int_equal(run_pf(&out, "check -p face --debug-mask '%s' '%s/face-blue.jpg'", mask,
+                            face_dir), 1);
+    free(out);
+    size_t len = 0;
+    uint8_t *png = tu_read(mask, &len);
+    assert_non_null(png);
+    assert_true(len > 24 && memcmp(png, "\x89PNG", 4) == 0);
+    assert_int_equal((png[16] << 24 | png[17] << 16 | png[18] << 8 | png[19]), 300);
+    free(png);
+    free(mask);
+    /* One image only. */
+    assert_int_equal(run_pf(&out, "check -p face --debug-mask x.png '%s' 2>&1", face_dir), 2);
+    free(out);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +777,8 @@ int main(void)
         cmocka_unit_test(test_fix_same_stem_gets_suffix),
         cmocka_unit_test(test_json_valid_for_any_file_name),
         cmocka_unit_test(test_json_valid_for_mixed_batch_and_fix),
+        cmocka_unit_test(test_face_profile),
+        cmocka_unit_test(test_fix_whiten_and_debug_mask),
     };
     return cmocka_run_group_tests(tests, setup_inputs, teardown_inputs);
 }
