@@ -242,6 +242,48 @@ static void walk_exif(pf_ctx *ctx, const char *dir, int depth, struct tally *t)
     free_names(names, n);
 }
 
+/* The white-background rule on the portraits: none of them is a filing
+ * photo on white (studio greys, stages, rooms), except no_face.jpg, a blank
+ * white picture. Each is labelled so, and the measures are printed. */
+static void check_face(pf_ctx *ctx, const char *path, const char *name, struct tally *t)
+{
+    pf_report *r = malloc(sizeof *r);
+    if (!r || pf_check_file(ctx, path, r) != PF_OK) {
+        printf("FAIL %s: %s\n", path, pf_ctx_error(ctx));
+        verdict(t, 0);
+        free(r);
+        return;
+    }
+    int passed = 1;
+    for (int i = 0; i < r->n_checks; i++)
+        if (r->checks[i].id == PF_CHECK_WHITE_BACKGROUND)
+            passed = r->checks[i].status == PF_PASS;
+    int want = strcmp(name, "no_face.jpg") == 0;
+    const pf_background *bg = &r->input.background;
+    printf("face %-44s %s: plain %d, white %5.1f%%, mean %3.0f,%3.0f,%3.0f%s\n", name,
+           passed ? "pass" : "fail", bg->plain, bg->white_share * 100, bg->mean[0],
+           bg->mean[1], bg->mean[2], passed == want ? "" : "  <- WRONG");
+    verdict(t, passed == want);
+    free(r);
+}
+
+static void walk_faces(pf_ctx *ctx, const char *dir, int depth, struct tally *t)
+{
+    size_t n = 0;
+    char **names = list_dir(dir, &n);
+    for (size_t i = 0; names && i < n; i++) {
+        char path[PF_PATH_LEN];
+        struct stat st;
+        if (!join_path(path, sizeof path, dir, names[i]) || stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
+            walk_faces(ctx, path, depth + 1, t);
+        else if (S_ISREG(st.st_mode) && is_jpeg_or_png(names[i]))
+            check_face(ctx, path, names[i], t);
+    }
+    free_names(names, n);
+}
+
 int main(int argc, char **argv)
 {
     struct tally t = {0, 0};
@@ -260,6 +302,12 @@ int main(int argc, char **argv)
         printf("note: no %s; EXIF samples skipped\n", dir);
     else
         walk_exif(ctx, dir, 0, &t);
+    pf_rules face;
+    if (ctx && join_path(dir, sizeof dir, argv[1], "faces") && stat(dir, &st) == 0 &&
+        pf_profile_rules("face", &face) == PF_OK && pf_ctx_set_rules(ctx, &face) == PF_OK)
+        walk_faces(ctx, dir, 0, &t);
+    else
+        printf("note: no %s/faces; portraits skipped\n", argv[1]);
     pf_ctx_free(ctx);
     printf("corpus: %d passed, %d failed\n", t.passed, t.failed);
     return t.failed > 0 ? 1 : 0;
