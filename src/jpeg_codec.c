@@ -461,29 +461,45 @@ static const unsigned annex_k_chroma[64] = {
     99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99};
 
 /* The Annex K tables quantize high frequencies 5-7 times coarser than DC.
- * At the qualities a 200 KB budget allows, that blurs and rings the edges
- * that make text and faces legible, where a flatter table spends the same
- * bytes better: entry' = dc * (entry / dc)^0.6 took the median butteraugli
- * distance of 15 photos at 200,000 B from 2.15 to 2.05 (ImageMagick's
- * standard tables: 2.26). Exponents 0.5-0.7 were within 2%; 0.4 worse. */
-#define TABLE_FLATNESS 0.6
-
-static double flattened(unsigned entry, unsigned dc)
+ * At the qualities a 200 KB budget usually allows (75-95) that blurs and
+ * rings the edges that make text and faces legible, and a flatter table
+ * spends the same bytes better: entry' = dc * (entry / dc)^a with a = 0.6
+ * from quality 70 up. At low qualities (busy, grainy photos, q ~50) the
+ * standard shape holds up better, so a rises back to 1 by quality 50.
+ * Chroma DC and its first AC pair are quantized finer (x0.5, x0.7): smooth
+ * colour areas (a sunset, skin) otherwise band first. Over 15 photos at
+ * 192, 200 and 208 KB, butteraugli against ImageMagick's at the same
+ * budget: Annex K 0.975 (ratio of medians), worst photo 1.19; this 0.93,
+ * worst 1.05. */
+static double table_exponent(double quality)
 {
-    return dc * pow((double)entry / dc, TABLE_FLATNESS);
+    double t = (quality - 50.0) / 20.0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return 1.0 - 0.4 * t;
+}
+
+static double chroma_emphasis(int i)
+{
+    int u = i % 8, v = i / 8;
+    return i == 0 ? 0.5 : u + v == 1 ? 0.7 : 1.0;
 }
 
 /* IJG quality scaling, but continuous: a fractional quality lets the budget
  * search land within a fraction of a percent of the byte limit, where whole
- * quality steps change the size by 3-6%. Integer qualities give the same
- * tables as jpeg_set_quality (up to its integer division below 50). */
+ * quality steps change the size by 3-6%. The scaling is jpeg_set_quality's;
+ * the tables it scales are the shaped ones above (at quality 50 and below,
+ * luma is Annex K itself). */
 static void set_fractional_quality(j_compress_ptr c, double quality)
 {
     double scale = quality < 50 ? 5000.0 / quality : 200.0 - 2.0 * quality;
     unsigned luma[64], chroma[64];
+    double a = table_exponent(quality);
     for (int i = 0; i < 64; i++) {
-        double l = flattened(annex_k_luma[i], annex_k_luma[0]) * scale / 100.0 + 0.5;
-        double ch = flattened(annex_k_chroma[i], annex_k_chroma[0]) * scale / 100.0 + 0.5;
+        double l = annex_k_luma[0] * pow((double)annex_k_luma[i] / annex_k_luma[0], a);
+        double ch = annex_k_chroma[0] * pow((double)annex_k_chroma[i] / annex_k_chroma[0], a) *
+                    chroma_emphasis(i);
+        l = l * scale / 100.0 + 0.5;
+        ch = ch * scale / 100.0 + 0.5;
         luma[i] = l < 1 ? 1 : l > 255 ? 255 : (unsigned)l;
         chroma[i] = ch < 1 ? 1 : ch > 255 ? 255 : (unsigned)ch;
     }
