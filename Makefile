@@ -23,7 +23,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 CORPUS   ?= ../shared/corpus
 
-.PHONY: all test test-asan test-corpus demo bench install uninstall clean
+.PHONY: all test test-asan test-corpus demo bench bench-jobs install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight
 
 $(BUILD)/obj/%.o: src/%.c
@@ -78,6 +78,10 @@ $(BUILD)/tests/corpus_check: $(BUILD)/obj/tests/corpus_check.o $(BUILD)/libprefl
 PHOTOS ?= $(CORPUS)/photos
 bench: all
 	bench/run $(PHOTOS) $(BENCH_ARGS)
+
+# Batch speed-up of -j (one per CPU) against -j 1 over the corpus images.
+bench-jobs: all
+	bench/jobs $(CORPUS)
 
 # The main job on the bundled samples.
 demo: $(BUILD)/preflight

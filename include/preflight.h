@@ -118,6 +118,8 @@ typedef struct {
     int keep_metadata;     /* keep EXIF/XMP/comments when copying */
     int force;             /* overwrite existing outputs */
     int whiten;            /* fix lifts a light, near-white background */
+    int threads;           /* threads one call may use (0: 2; 1: none
+                              besides the caller's) */
     uint64_t max_pixels;   /* decode cap (default 100 MP) */
 } pf_options;
 

@@ -18,7 +18,8 @@
 #define DEFAULT_SLOPE 0.045 /* log-size per quality step near 85 (measured) */
 #define PROXY_BAND 16     /* rows: one 4:2:0 MCU row */
 #define PROXY_EVERY 4     /* the proxy keeps one band in this many */
-#define PROXY_TRIALS 4
+#define PROXY_TRIALS 6
+#define WIDE_SPAN 30.0    /* the proxy's first pair: 85 and 55 */
 #define SPARE_BYTES 0.9   /* below this share of the budget, bytes are spare */
 #define FULL_CHROMA_MIN_Q 90.0
 #define AIM_HIGH 0.993    /* the round's first trial: this share of max_bytes */
@@ -45,6 +46,8 @@ typedef struct {
     double good_enough;      /* share of max_bytes that ends the search */
     int full_chroma;         /* 4:4:4 instead of 4:2:0 */
     int max_trials;
+    int threads;             /* >= 2: a round's trials side by side */
+    int wide_start;          /* first round far apart: learn the slope */
 } search;
 
 static int fits(const search *s, size_t len)
@@ -132,12 +135,13 @@ static void *run_encode(void *arg)
 
 /* Encodes n (1 or 2) trials, the second on its own thread when it can. */
 static pf_status encode_round(const pf_bitmap *bmp, int full_chroma,
-                              trial *t, int n, char err[PF_ERR_LEN])
+                              int threads, trial *t, int n, char err[PF_ERR_LEN])
 {
     encode_task task[2] = {{bmp, full_chroma, &t[0], PF_OK, ""},
                            {bmp, full_chroma, &t[1], PF_OK, ""}};
     pthread_t helper;
-    int threaded = n == 2 && pthread_create(&helper, NULL, run_encode, &task[1]) == 0;
+    int threaded = n == 2 && threads >= 2 &&
+                   pthread_create(&helper, NULL, run_encode, &task[1]) == 0;
     run_encode(&task[0]);
     if (threaded)
         pthread_join(helper, NULL);
@@ -157,7 +161,7 @@ static int plan_round(const search *s, double first_q, int round_no, double q[2]
 {
     if (round_no == 0) {
         q[0] = first_q < s->lo ? s->lo : first_q > s->hi ? s->hi : first_q;
-        q[1] = q[0] - log(AIM_HIGH / AIM_LOW) / s->slope;
+        q[1] = s->wide_start ? q[0] - WIDE_SPAN : q[0] - log(AIM_HIGH / AIM_LOW) / s->slope;
         if (q[1] < s->lo)
             q[1] = s->lo;
     } else {
@@ -183,7 +187,7 @@ static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
         int n = plan_round(s, first_q, round, q);
         memset(t, 0, sizeof t);
         t[0].quality = q[0], t[1].quality = q[1];
-        pf_status st = encode_round(bmp, s->full_chroma, t, n, err);
+        pf_status st = encode_round(bmp, s->full_chroma, s->threads, t, n, err);
         if (st != PF_OK) {
             free(t[0].data);
             free(t[1].data);
@@ -205,7 +209,7 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
 {
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
-                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, MAX_TRIALS};
+                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, MAX_TRIALS, 1, 0};
     *s = init;
 }
 
@@ -238,10 +242,13 @@ static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
     double share = (double)proxy.height / bmp->height;
     search_init(&s, (uint64_t)(full->max_bytes * share), 0, (int)full->lo,
                 (int)full->hi);
-    /* It is only a guess: two rounds bracket the aim closely enough to
+    s.threads = full->threads;
+    /* It is only a guess: a wide first pair learns how size grows with
+     * quality, a second pair brackets the aim closely enough to
      * interpolate, and the full-size round corrects what is left. */
     s.good_enough = 0.96;
     s.max_trials = PROXY_TRIALS;
+    s.wide_start = 1;
     if (run_search(&proxy, &s, *first_q, err) == PF_OK && s.best.data) {
         /* Where the proxy's size curve crosses the aim, not its best trial. */
         *first_q = next_quality(&s, AIM_HIGH);
@@ -266,6 +273,11 @@ static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
         (double)s->best.len > SPARE_BYTES * (double)s->max_bytes)
         return PF_OK;
     search_init(&full, s->max_bytes, s->min_bytes, (int)s->lo, (int)s->hi);
+    full.threads = s->threads;
+    /* Two rounds: near the top, sizes jump by 10-20% between neighbouring
+     * qualities (table entries of 1-3 flip), so more rounds rarely land
+     * closer; the 4:2:0 result stands if none fits well. */
+    full.max_trials = 4;
     full.full_chroma = 1;
     pf_status st = run_search(bmp, &full, s->hi, err);
     if (st == PF_OK && full.best.data && full.best.quality >= FULL_CHROMA_MIN_Q) {
@@ -279,7 +291,7 @@ static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
 
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
-                                int max_quality, uint8_t **out,
+                                int max_quality, int threads, uint8_t **out,
                                 size_t *out_len, double *quality,
                                 char err[PF_ERR_LEN])
 {
@@ -289,6 +301,7 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
     if (min_quality < 1 || max_quality > 100 || min_quality > max_quality)
         return PF_ERR_INVALID_ARG;
     search_init(&s, max_bytes, min_bytes, min_quality, max_quality);
+    s.threads = threads;
     double first_q = max_bytes ? FIRST_GUESS : max_quality;
     predict_from_proxy(bmp, &s, &first_q, &s.slope, err);
     st = run_search(bmp, &s, first_q, err);

@@ -25,8 +25,10 @@ typedef struct {
     const char *output_dir;  /* fix only */
     const char *debug_mask;  /* --debug-mask FILE.png, or NULL */
     int recursive;
+    int jobs;                /* -j: worker threads (0: one per CPU) */
     int json;
     int quiet;               /* text: hide lines of clean passes */
+    int fail_on_warn;        /* --fail-on warn: warnings fail the run */
     cli_color color;
     char **paths;            /* points into argv */
     int n_paths;
@@ -67,6 +69,18 @@ void cli_job_list_free(cli_job_list *list);
 /* mkdir -p for the folder that will hold out_stem. 0 or -1 with errno. */
 int cli_make_parent_dirs(const char *out_stem);
 
+/* ---- cli_pool.c ---- */
+
+/* work(arg, i, report, worker) processes file i into report on worker
+ * thread `worker` (0..workers-1); done(arg, i, report) runs on the calling
+ * thread in input order. stopped(arg) (may be NULL) ends the batch early:
+ * files in hand finish, no more are started. Returns how many were done. */
+typedef void (*cli_work_fn)(void *arg, size_t index, pf_report *report, int worker);
+typedef void (*cli_done_fn)(void *arg, size_t index, pf_report *report);
+typedef int (*cli_stop_fn)(void *arg);
+size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn done,
+                    cli_stop_fn stopped, void *arg);
+
 /* ---- cli_json.c ---- */
 
 /* Writes s as a JSON string literal (with the quotes). Any bytes give valid
@@ -84,6 +98,7 @@ size_t cli_utf8_sequence_length(const unsigned char *s, size_t avail);
 
 typedef struct {
     int pass, fixed, fail, error;
+    int warned;             /* passed or fixed, with a warning */
 } cli_summary;
 
 typedef struct {
@@ -93,6 +108,7 @@ typedef struct {
     int color;              /* ANSI colours on */
     const char *command;    /* "check" or "fix" */
     const pf_rules *rules;
+    int fail_on_warn;
     size_t n_files;
     cli_summary summary;
 } cli_reporter;

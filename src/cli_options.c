@@ -27,7 +27,8 @@ enum {
     OPT_WHITE_LEVEL,
     OPT_WHITE_SPREAD,
     OPT_WHITEN,
-    OPT_DEBUG_MASK
+    OPT_DEBUG_MASK,
+    OPT_FAIL_ON
 };
 
 static const struct option long_options[] = {
@@ -47,7 +48,9 @@ static const struct option long_options[] = {
     {"white-spread", required_argument, NULL, OPT_WHITE_SPREAD},
     {"whiten", no_argument, NULL, OPT_WHITEN},
     {"debug-mask", required_argument, NULL, OPT_DEBUG_MASK},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"recursive", no_argument, NULL, 'r'},
+    {"jobs", required_argument, NULL, 'j'},
     {"output", required_argument, NULL, 'o'},
     {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, 'q'},
@@ -58,7 +61,7 @@ static const struct option long_options[] = {
 };
 
 /* Leading ':' makes getopt report a missing argument as ':' (not '?'). */
-static const char short_options[] = ":p:o:rqhV";
+static const char short_options[] = ":p:o:j:rqhV";
 
 /* Overrides are applied on top of the profile after parsing, so that the
  * order of --profile and --max-bytes on the command line does not matter. */
@@ -135,9 +138,11 @@ void cli_print_usage(FILE *out)
           "      --whiten           lift a light, near-white background to white\n"
           "General:\n"
           "  -r, --recursive        walk directories at every depth\n"
+          "  -j, --jobs N           files processed at once (default: one per CPU)\n"
           "      --max-pixels MP    refuse images over MP megapixels (default 100)\n"
           "      --json             one JSON document on stdout\n"
           "  -q, --quiet            list only files that fail or warn\n"
+          "      --fail-on warn     exit 1 when a file only warns, too\n"
           "      --color WHEN       auto (default), always or never\n"
           "  -h, --help             show this help\n"
           "  -V, --version          show the version\n"
@@ -309,7 +314,25 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case OPT_FORCE: fo->force = 1; break;
     case OPT_WHITEN: fo->whiten = 1; break;
     case OPT_DEBUG_MASK: opts->debug_mask = arg; break;
+    case OPT_FAIL_ON:
+        if (strcmp(arg, "warn") == 0)
+            opts->fail_on_warn = 1;
+        else if (strcmp(arg, "fail") == 0)
+            opts->fail_on_warn = 0;
+        else
+            *result = usage_error("invalid --fail-on '%s' (fail or warn)", arg);
+        break;
     case 'r': opts->recursive = 1; break;
+    case 'j': {
+        char *end = NULL;
+        errno = 0;
+        long n = strtol(arg, &end, 10);
+        if (errno || end == arg || *end != '\0' || n < 1 || n > 256)
+            *result = usage_error("invalid -j '%s' (1..256 worker threads)", arg);
+        else
+            opts->jobs = (int)n;
+        break;
+    }
     case 'o': opts->output_dir = arg; break;
     case OPT_JSON: opts->json = 1; break;
     case 'q': opts->quiet = 1; break;

@@ -337,6 +337,9 @@ void cli_report_file(cli_reporter *r, const char *path, const pf_report *report)
 {
     r->n_files++;
     count(&r->summary, report->status);
+    if (report->warnings > 0 && (report->status == PF_FILE_PASS ||
+                                 report->status == PF_FILE_FIXED))
+        r->summary.warned++;
     if (r->json)
         print_json_file(r, path, report);
     else
@@ -358,7 +361,8 @@ void cli_report_end(cli_reporter *r)
 
 int cli_report_exit_status(const cli_reporter *r)
 {
-    if (r->summary.fail || r->summary.error || r->n_files == 0)
+    if (r->summary.fail || r->summary.error || r->n_files == 0 ||
+        (r->fail_on_warn && r->summary.warned))
         return CLI_EXIT_FAIL;
     return CLI_EXIT_OK;
 }

@@ -71,15 +71,75 @@ static void process_job(pf_ctx *ctx, const cli_options *opts,
     settle_status(ctx, st, report);
 }
 
-static int configure(pf_ctx *ctx, const cli_options *opts)
+/* Workers for the batch, and threads each call may use: -j is the total. */
+static int plan_threads(const cli_options *opts, size_t n_files, int *per_call)
 {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int total = opts->jobs > 0 ? opts->jobs : cpus > 0 ? (int)(cpus < 256 ? cpus : 256) : 1;
+    int workers = n_files < (size_t)total ? (int)(n_files ? n_files : 1) : total;
+    *per_call = total / workers > 1 ? total / workers : 1;
+    return workers;
+}
+
+static int configure(pf_ctx *ctx, const cli_options *opts, int per_call)
+{
+    pf_options o = opts->fix_options;
+    o.threads = per_call;
     if (pf_ctx_set_rules(ctx, &opts->rules) != PF_OK ||
-        pf_ctx_set_options(ctx, &opts->fix_options) != PF_OK) {
+        pf_ctx_set_options(ctx, &o) != PF_OK) {
         fprintf(stderr, "preflight: invalid settings%s%s\n",
                 pf_ctx_error(ctx)[0] ? ": " : "", pf_ctx_error(ctx));
         return -1;
     }
     return 0;
+}
+
+typedef struct {
+    const cli_options *opts;
+    const cli_job_list *jobs;
+    pf_ctx **ctx;           /* one per worker */
+    cli_reporter *reporter;
+} batch;
+
+static void work_one(void *arg, size_t i, pf_report *report, int worker)
+{
+    batch *b = arg;
+    process_job(b->ctx[worker], b->opts, &b->jobs->jobs[i], report);
+}
+
+static void report_one(void *arg, size_t i, pf_report *report)
+{
+    batch *b = arg;
+    cli_report_file(b->reporter, b->jobs->jobs[i].path, report);
+}
+
+static void free_contexts(pf_ctx **ctx, int n)
+{
+    for (int i = 0; ctx && i < n; i++)
+        pf_ctx_free(ctx[i]);
+    free(ctx);
+}
+
+/* One configured context per worker; NULL (message printed) on failure. */
+static pf_ctx **make_contexts(const cli_options *opts, int workers, int per_call,
+                              int *usage)
+{
+    pf_ctx **ctx = calloc((size_t)workers, sizeof *ctx);
+    for (int i = 0; ctx && i < workers; i++) {
+        if (!(ctx[i] = pf_ctx_new())) {
+            fputs("preflight: out of memory\n", stderr);
+            free_contexts(ctx, workers);
+            return NULL;
+        }
+        if (configure(ctx[i], opts, per_call) != 0) {
+            *usage = 1;
+            free_contexts(ctx, workers);
+            return NULL;
+        }
+    }
+    if (!ctx)
+        fputs("preflight: out of memory\n", stderr);
+    return ctx;
 }
 
 /* --debug-mask: the measured background of the one input, as a PNG.
@@ -102,28 +162,24 @@ static void write_debug_mask(pf_ctx *ctx, const char *in_path, const char *png_p
 
 int cli_run(const cli_options *opts)
 {
-    int status = CLI_EXIT_FAIL;
+    int status = CLI_EXIT_FAIL, workers = 1, per_call = 1, usage = 0;
     cli_job_list jobs = {0};
     cli_reporter reporter = {
         .out = stdout, .json = opts->json, .quiet = opts->quiet,
         .color = !opts->json && want_color(opts->color),
         .command = opts->command == CLI_CMD_FIX ? "fix" : "check",
-        .rules = &opts->rules,
+        .rules = &opts->rules, .fail_on_warn = opts->fail_on_warn,
     };
-    pf_report *report = malloc(sizeof *report); /* ~10 KB: not on the stack */
-    pf_ctx *ctx = pf_ctx_new();
-    if (!ctx || !report) {
-        fputs("preflight: out of memory\n", stderr);
-        goto cleanup;
-    }
-    if (configure(ctx, opts) != 0) {
-        status = CLI_EXIT_USAGE;
-        goto cleanup;
-    }
+    pf_ctx **ctx = NULL;
     if (cli_walk_paths(opts->paths, opts->n_paths, opts->recursive,
                        opts->command == CLI_CMD_FIX ? opts->output_dir : NULL,
                        &jobs) != 0)
         goto cleanup;
+    workers = plan_threads(opts, jobs.n_jobs, &per_call);
+    if (!(ctx = make_contexts(opts, workers, per_call, &usage))) {
+        status = usage ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+        goto cleanup;
+    }
     if (opts->debug_mask && jobs.n_jobs != 1) {
         fprintf(stderr, "preflight: --debug-mask draws one image; %s holds %zu\n",
                 opts->paths[0], jobs.n_jobs);
@@ -131,17 +187,14 @@ int cli_run(const cli_options *opts)
         goto cleanup;
     }
     if (opts->debug_mask)
-        write_debug_mask(ctx, jobs.jobs[0].path, opts->debug_mask);
+        write_debug_mask(ctx[0], jobs.jobs[0].path, opts->debug_mask);
+    batch b = {opts, &jobs, ctx, &reporter};
     cli_report_begin(&reporter);
-    for (size_t i = 0; i < jobs.n_jobs; i++) {
-        process_job(ctx, opts, &jobs.jobs[i], report);
-        cli_report_file(&reporter, jobs.jobs[i].path, report);
-    }
+    cli_pool_run(jobs.n_jobs, workers, work_one, report_one, NULL, &b);
     cli_report_end(&reporter);
     status = cli_report_exit_status(&reporter);
 cleanup:
     cli_job_list_free(&jobs);
-    pf_ctx_free(ctx);
-    free(report);
+    free_contexts(ctx, workers);
     return status;
 }

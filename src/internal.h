@@ -46,11 +46,13 @@ pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
 
 /* The same, streaming the decoded rows through a pf_shrinker to
  * target_w x target_h (stored orientation; 0 x 0: no resize). out->bmp is
- * then the resized image, and the M/8-size image never exists. */
+ * then the resized image, and the M/8-size image never exists. threads >= 2
+ * lets the resizing run in a second thread for large images. */
 pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
                                  uint64_t max_pixels, int scale_eighths,
                                  uint32_t target_w, uint32_t target_h,
-                                 pf_decoded *out, char err[PF_ERR_LEN]);
+                                 int threads, pf_decoded *out,
+                                 char err[PF_ERR_LEN]);
 
 /* Reads only the header: stored width/height and component count. */
 pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
@@ -196,11 +198,12 @@ pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
 /* Encodes bmp as JPEG at (nearly) the highest quality in [min_quality,
  * max_quality] whose size is <= max_bytes (0: no limit) and >= min_bytes:
  * it stops once a fitting trial uses PF_BUDGET_GOOD_ENOUGH of max_bytes.
- * PF_ERR_BUDGET when none fits; *out is then NULL. Free with free(). */
+ * PF_ERR_BUDGET when none fits; *out is then NULL. Free with free().
+ * threads >= 2 encodes each round's two trials side by side. */
 #define PF_BUDGET_GOOD_ENOUGH 0.975
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
-                                int max_quality, uint8_t **out,
+                                int max_quality, int threads, uint8_t **out,
                                 size_t *out_len, double *quality,
                                 char err[PF_ERR_LEN]);
 

@@ -102,6 +102,7 @@ typedef struct {
     uint64_t max_pixels;
     int scale_eighths;
     uint32_t target_w, target_h; /* 0: keep the decoded size */
+    int threads;                 /* >= 2: resize in a second thread */
     pf_decoded *out;
     char *msg;           /* caller's err buffer, for our own messages */
     JSAMPARRAY row;      /* grey/CMYK scratch row; lives in the JPOOL_IMAGE */
@@ -243,7 +244,8 @@ static pf_status prepare_output(decode_job *job)
      * of 2 or more, and libjpeg's merged upsampler is much faster. */
     if (pf_shrinker_box_factor(job->shrink) >= 2)
         c->do_fancy_upsampling = FALSE;
-    if ((uint64_t)c->output_width * c->output_height >= PIPE_MIN_PIXELS)
+    if (job->threads >= 2 &&
+        (uint64_t)c->output_width * c->output_height >= PIPE_MIN_PIXELS)
         return pf_rowpipe_new(job->shrink, (size_t)c->output_width * 3, &job->pipe);
     job->rgb_row = (*c->mem->alloc_small)((j_common_ptr)c, JPOOL_PERMANENT,
                                           (size_t)c->output_width * 3);
@@ -296,14 +298,15 @@ pf_status pf_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          int scale_eighths, pf_decoded *out,
                          char err[PF_ERR_LEN])
 {
-    return pf_jpeg_decode_resized(data, len, max_pixels, scale_eighths, 0, 0,
+    return pf_jpeg_decode_resized(data, len, max_pixels, scale_eighths, 0, 0, 1,
                                   out, err);
 }
 
 pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
                                  uint64_t max_pixels, int scale_eighths,
                                  uint32_t target_w, uint32_t target_h,
-                                 pf_decoded *out, char err[PF_ERR_LEN])
+                                 int threads, pf_decoded *out,
+                                 char err[PF_ERR_LEN])
 {
     decode_job job;
     pf_status st;
@@ -324,7 +327,7 @@ pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
     job.cinfo.err = &job.err.pub;
     job.data = data, job.len = len, job.max_pixels = max_pixels;
     job.scale_eighths = scale_eighths, job.out = out, job.msg = err;
-    job.target_w = target_w, job.target_h = target_h;
+    job.target_w = target_w, job.target_h = target_h, job.threads = threads;
     st = decode_guarded(&job);
     if (st == PF_ERR_CORRUPT || st == PF_ERR_NOMEM)
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);

@@ -54,7 +54,7 @@ pf_status pf_ctx_set_rules(pf_ctx *ctx, const pf_rules *rules)
 pf_status pf_ctx_set_options(pf_ctx *ctx, const pf_options *o)
 {
     if (!ctx || !o || o->min_quality < 1 || o->max_quality > 100 ||
-        o->min_quality > o->max_quality || o->max_pixels == 0)
+        o->min_quality > o->max_quality || o->max_pixels == 0 || o->threads < 0)
         return PF_ERR_INVALID_ARG;
     ctx->options = *o;
     return PF_OK;
@@ -123,6 +123,13 @@ static const char *export_hint(pf_format format)
     }
 }
 
+/* Threads one call may use: pf_options.threads, 0 meaning two (the
+ * resizing thread and the second trial encode are all there is to run). */
+static int call_threads(const pf_options *o)
+{
+    return o->threads > 0 ? o->threads : 2;
+}
+
 /* The size fix makes of a w x h upright image: the smallest meeting the
  * minimum resolution, else (no minimum) at most fix_max_long on the long
  * side, else unchanged. Symmetric in w and h, so it serves stored and
@@ -162,7 +169,7 @@ static pf_status decode_jpeg(const pf_ctx *ctx, const uint8_t *data,
             tw = th = 0;
     }
     return pf_jpeg_decode_resized(data, len, ctx->options.max_pixels, 8, tw,
-                                  th, dec, err);
+                                  th, call_threads(&ctx->options), dec, err);
 }
 
 static pf_status decode_upright(const pf_ctx *ctx, const uint8_t *data,
@@ -552,7 +559,7 @@ static pf_status reencode(pf_ctx *ctx, pf_decoded *dec,
     /* A minimum size may need more than the usual top quality. */
     int top = r->min_bytes ? 100 : o->max_quality;
     st = pf_fit_jpeg_to_budget(bmp, r->max_bytes, r->min_bytes, o->min_quality,
-                               top, &out->data, &out->len, &out->quality, err);
+                               top, call_threads(o), &out->data, &out->len, &out->quality, err);
     if (st == PF_ERR_BUDGET) {
         st = fail_unfixable(ctx, report, st, "%s: cannot meet the size limits "
                             "at %u\xC3\x97%u (%s); crop to the document or "

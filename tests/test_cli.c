@@ -687,6 +687,55 @@ static void test_json_valid_for_mixed_batch_and_fix(void **state)
     free(root);
 }
 
+/* -j: the same report, in input order, whatever the number of workers;
+ * the files fix writes are the same bytes. */
+static void test_jobs_keep_input_order(void **state)
+{
+    (void)state;
+    char *root = scratch_dir(), *one = NULL, *many = NULL, *out = NULL;
+    assert_int_equal(run_pf(&one, "check -j 1 --json %s %s/missing.jpg", data_dir,
+                            data_dir), 1);
+    for (int j = 2; j <= 5; j += 3) {
+        assert_int_equal(run_pf(&many, "check -j %d --json %s %s/missing.jpg", j,
+                                data_dir, data_dir), 1);
+        assert_string_equal(one, many);
+        free(many);
+    }
+    free(one);
+    assert_int_equal(run_pf(&out, "fix -j 1 -o %s/a %s 2>&1", root, data_dir), 1);
+    free(out);
+    assert_int_equal(run_pf(&out, "fix -j 3 -o %s/b %s 2>&1", root, data_dir), 1);
+    free(out);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cmp -s %s/a/big.jpg %s/b/big.jpg && cmp -s %s/a/ok.jpg "
+             "%s/b/ok.jpg", root, root, root, root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    assert_int_equal(run_pf(&out, "check -j 0 %s 2>&1", data_dir), 2);
+    free(out);
+    tu_rm_rf(root);
+    free(root);
+}
+
+/* --fail-on warn: a file that only warns (an upscaled small scan) fails the
+ * run; without it the run passes. */
+static void test_fail_on_warn(void **state)
+{
+    (void)state;
+    char *root = scratch_dir(), *out = NULL;
+    char *small = path_in(root, "small.jpg");
+    write_big_jpeg(small, 1200, 900);
+    assert_int_equal(run_pf(&out, "fix -o %s/a '%s'", root, small), 0);
+    assert_non_null(strstr(out, "upscaled"));
+    free(out);
+    assert_int_equal(run_pf(&out, "fix --fail-on warn -o %s/b '%s'", root, small), 1);
+    free(out);
+    assert_int_equal(run_pf(&out, "check --fail-on maybe '%s' 2>&1", small), 2);
+    free(out);
+    free(small);
+    tu_rm_rf(root);
+    free(root);
+}
+
 /* ---- face photos: the white-background rule ---- */
 
 static void test_face_profile(void **state)
@@ -777,6 +826,8 @@ int main(void)
         cmocka_unit_test(test_fix_same_stem_gets_suffix),
         cmocka_unit_test(test_json_valid_for_any_file_name),
         cmocka_unit_test(test_json_valid_for_mixed_batch_and_fix),
+        cmocka_unit_test(test_jobs_keep_input_order),
+        cmocka_unit_test(test_fail_on_warn),
         cmocka_unit_test(test_face_profile),
         cmocka_unit_test(test_fix_whiten_and_debug_mask),
     };

@@ -113,7 +113,7 @@ static void test_edge_stays_sharp(void **state)
  * second thread from 2 MP up): the same pixels as decoding in full and
  * resizing. A grey JPEG, so chroma upsampling plays no part. */
 static void decode_resized_equals_resize(uint32_t w, uint32_t h, uint32_t tw,
-                                         uint32_t th)
+                                         uint32_t th, int threads)
 {
     uint8_t *rgb = tu_make_rgb(w, h, TU_PATTERN_COLOR, 3), *jpg = NULL;
     size_t len = 0;
@@ -123,7 +123,7 @@ static void decode_resized_equals_resize(uint32_t w, uint32_t h, uint32_t tw,
     pf_bitmap resized;
     assert_int_equal(pf_jpeg_decode(jpg, len, 0, 8, &full, err), PF_OK);
     assert_int_equal(pf_resize(&full.bmp, tw, th, &resized), PF_OK);
-    assert_int_equal(pf_jpeg_decode_resized(jpg, len, 0, 8, tw, th, &streamed, err),
+    assert_int_equal(pf_jpeg_decode_resized(jpg, len, 0, 8, tw, th, threads, &streamed, err),
                      PF_OK);
     assert_int_equal(streamed.bmp.width, tw);
     assert_int_equal(streamed.bmp.height, th);
@@ -139,13 +139,14 @@ static void decode_resized_equals_resize(uint32_t w, uint32_t h, uint32_t tw,
 static void test_decode_resized_small(void **state)
 {
     (void)state;
-    decode_resized_equals_resize(640, 480, 250, 188);
+    decode_resized_equals_resize(640, 480, 250, 188, 2);
 }
 
 static void test_decode_resized_threaded(void **state)
 {
     (void)state;
-    decode_resized_equals_resize(2000, 1200, 1500, 900); /* 2.4 MP: threaded */
+    decode_resized_equals_resize(2000, 1200, 1500, 900, 2); /* 2.4 MP: threaded */
+    decode_resized_equals_resize(2000, 1200, 1500, 900, 1); /* the same, in line */
 }
 
 static void test_bad_arguments(void **state)
