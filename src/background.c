@@ -105,28 +105,26 @@ static void mark_edges(work *w)
         }
 }
 
-static int cmp_u8(const void *a, const void *b)
+/* Per-channel median of the pixels whose selector byte (edge band or
+ * mask) is nonzero, or differs from PERSON for the mask: a histogram, no
+ * sort. 255 where nothing is selected. */
+static void channel_medians(const work *w, const uint8_t *select, uint8_t med[3])
 {
-    return (int)*(const uint8_t *)a - (int)*(const uint8_t *)b;
-}
-
-/* Per-channel median of the edge bands. */
-static pf_status reference_colour(const work *w, uint8_t ref[3])
-{
-    size_t n = (size_t)w->img.width * w->img.height, k = 0;
-    uint8_t *v = malloc(n);
-    if (!v)
-        return PF_ERR_NOMEM;
+    size_t n = (size_t)w->img.width * w->img.height;
     for (int c = 0; c < 3; c++) {
-        k = 0;
+        size_t hist[256] = {0}, total = 0, seen = 0;
         for (size_t i = 0; i < n; i++)
-            if (w->edge[i])
-                v[k++] = w->img.rgb[i * 3 + c];
-        qsort(v, k, 1, cmp_u8);
-        ref[c] = k ? v[k / 2] : 255;
+            if (select[i] != PERSON) {
+                hist[w->img.rgb[i * 3 + c]]++;
+                total++;
+            }
+        med[c] = 255;
+        for (int v = 0; v < 256 && total; v++)
+            if ((seen += hist[v]) > total / 2) {
+                med[c] = (uint8_t)v;
+                break;
+            }
     }
-    free(v);
-    return PF_OK;
 }
 
 /* Grows the background from the edge pixels near ref (breadth first). */
@@ -214,7 +212,8 @@ static pf_status measure(const pf_bitmap *bmp, const pf_rules *r, work *w,
     if (st != PF_OK)
         return st;
     mark_edges(w);
-    if ((st = reference_colour(w, ref)) == PF_OK && (st = grow(w, ref, r)) == PF_OK)
+    channel_medians(w, w->edge, ref);
+    if ((st = grow(w, ref, r)) == PF_OK)
         summarise(w, r, bg);
     return st;
 }
@@ -268,23 +267,12 @@ pf_status pf_render_background_mask(const pf_bitmap *bmp, const pf_rules *rules,
 #define WHITEN_MAX_CLIPPED 0.03 /* share of the person newly clipped to 255 */
 
 /* Per-channel gain mapping the background's median to 255. */
-static pf_status background_gains(const work *w, double gain[3])
+static void background_gains(const work *w, double gain[3])
 {
-    size_t n = (size_t)w->img.width * w->img.height, k;
-    uint8_t *v = malloc(n);
-    if (!v)
-        return PF_ERR_NOMEM;
-    for (int c = 0; c < 3; c++) {
-        k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (w->mask[i] != PERSON)
-                v[k++] = w->img.rgb[i * 3 + c];
-        qsort(v, k, 1, cmp_u8);
-        uint8_t med = k ? v[k / 2] : 255;
-        gain[c] = 255.0 / (med ? med : 1);
-    }
-    free(v);
-    return PF_OK;
+    uint8_t med[3];
+    channel_medians(w, w->mask, med);
+    for (int c = 0; c < 3; c++)
+        gain[c] = 255.0 / (med[c] ? med[c] : 1);
 }
 
 /* Share of the person's pixels that the gains would newly clip. */
@@ -355,8 +343,9 @@ pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
     pf_status st = measure(bmp, rules, &w, &bg);
     if (st == PF_OK && !liftable(&bg, &reason))
         st = PF_ERR_UNFIXABLE;
-    if (st == PF_OK && (st = background_gains(&w, gain)) == PF_OK &&
-        clipped_share(&w, gain) > WHITEN_MAX_CLIPPED) {
+    if (st == PF_OK)
+        background_gains(&w, gain);
+    if (st == PF_OK && clipped_share(&w, gain) > WHITEN_MAX_CLIPPED) {
         reason = "lifting it would clip the face";
         st = PF_ERR_UNFIXABLE;
     }

@@ -224,7 +224,12 @@ static int is_jpeg_or_png(const char *name)
            ends_with_ci(name, ".png");
 }
 
-static void walk_exif(pf_ctx *ctx, const char *dir, int depth, struct tally *t)
+typedef void (*image_check)(pf_ctx *ctx, const char *path, const char *name,
+                            struct tally *t);
+
+/* Runs check on every JPEG and PNG under dir. */
+static void walk_images(pf_ctx *ctx, const char *dir, int depth, struct tally *t,
+                        image_check check)
 {
     size_t n = 0;
     char **names = list_dir(dir, &n);
@@ -235,9 +240,9 @@ static void walk_exif(pf_ctx *ctx, const char *dir, int depth, struct tally *t)
             stat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
-            walk_exif(ctx, path, depth + 1, t);
+            walk_images(ctx, path, depth + 1, t, check);
         else if (S_ISREG(st.st_mode) && is_jpeg_or_png(names[i]))
-            check_exif_file(ctx, path, names[i], t);
+            check(ctx, path, names[i], t);
     }
     free_names(names, n);
 }
@@ -267,23 +272,6 @@ static void check_face(pf_ctx *ctx, const char *path, const char *name, struct t
     free(r);
 }
 
-static void walk_faces(pf_ctx *ctx, const char *dir, int depth, struct tally *t)
-{
-    size_t n = 0;
-    char **names = list_dir(dir, &n);
-    for (size_t i = 0; names && i < n; i++) {
-        char path[PF_PATH_LEN];
-        struct stat st;
-        if (!join_path(path, sizeof path, dir, names[i]) || stat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
-            walk_faces(ctx, path, depth + 1, t);
-        else if (S_ISREG(st.st_mode) && is_jpeg_or_png(names[i]))
-            check_face(ctx, path, names[i], t);
-    }
-    free_names(names, n);
-}
-
 int main(int argc, char **argv)
 {
     struct tally t = {0, 0};
@@ -301,11 +289,11 @@ int main(int argc, char **argv)
              stat(dir, &st) != 0)
         printf("note: no %s; EXIF samples skipped\n", dir);
     else
-        walk_exif(ctx, dir, 0, &t);
+        walk_images(ctx, dir, 0, &t, check_exif_file);
     pf_rules face;
     if (ctx && join_path(dir, sizeof dir, argv[1], "faces") && stat(dir, &st) == 0 &&
         pf_profile_rules("face", &face) == PF_OK && pf_ctx_set_rules(ctx, &face) == PF_OK)
-        walk_faces(ctx, dir, 0, &t);
+        walk_images(ctx, dir, 0, &t, check_face);
     else
         printf("note: no %s/faces; portraits skipped\n", argv[1]);
     pf_ctx_free(ctx);
