@@ -12,6 +12,7 @@
 #define CLI_EXIT_OK 0       /* every file passed or was fixed */
 #define CLI_EXIT_FAIL 1     /* some file failed or could not be read */
 #define CLI_EXIT_USAGE 2    /* bad command line */
+#define CLI_EXIT_INTERRUPTED 130 /* Ctrl-C: the report so far was printed */
 
 /* ---- cli_options.c ---- */
 
@@ -27,6 +28,8 @@ typedef struct {
     int recursive;
     int jobs;                /* -j: worker threads (0: one per CPU) */
     int json;
+    int jsonl;               /* one JSON object per line, as files finish */
+    const char *csv;         /* --csv FILE */
     int quiet;               /* text: hide lines of clean passes */
     int fail_on_warn;        /* --fail-on warn: warnings fail the run */
     cli_color color;
@@ -72,14 +75,28 @@ int cli_make_parent_dirs(const char *out_stem);
 /* ---- cli_pool.c ---- */
 
 /* work(arg, i, report, worker) processes file i into report on worker
- * thread `worker` (0..workers-1); done(arg, i, report) runs on the calling
- * thread in input order. stopped(arg) (may be NULL) ends the batch early:
+ * thread `worker` (0..workers-1); finished(arg, i, report) (may be NULL)
+ * runs right after, in completion order, one call at a time; done(arg, i,
+ * report) runs on the calling thread in input order. stopped(arg) (may be NULL) ends the batch early:
  * files in hand finish, no more are started. Returns how many were done. */
 typedef void (*cli_work_fn)(void *arg, size_t index, pf_report *report, int worker);
 typedef void (*cli_done_fn)(void *arg, size_t index, pf_report *report);
 typedef int (*cli_stop_fn)(void *arg);
-size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn done,
-                    cli_stop_fn stopped, void *arg);
+size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn finished,
+                    cli_done_fn done, cli_stop_fn stopped, void *arg);
+
+/* ---- cli_progress.c ---- */
+
+typedef struct {
+    size_t total;
+    int enabled, shown;
+    double start;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, size_t total, int quiet);
+void cli_progress_update(cli_progress *p, size_t done, const char *current);
+void cli_progress_clear(cli_progress *p);  /* before printing a report line */
+void cli_progress_finish(cli_progress *p);
 
 /* ---- cli_json.c ---- */
 
@@ -104,6 +121,8 @@ typedef struct {
 typedef struct {
     FILE *out;
     int json;
+    int jsonl;              /* lines come from cli_report_finished */
+    FILE *csv;              /* NULL: no CSV report */
     int quiet;
     int color;              /* ANSI colours on */
     const char *command;    /* "check" or "fix" */
@@ -117,6 +136,9 @@ void cli_report_begin(cli_reporter *reporter);
 void cli_report_file(cli_reporter *reporter, const char *path,
                      const pf_report *report);
 void cli_report_end(cli_reporter *reporter);
+/* --jsonl: file `index` has just finished (any order; calls serialised). */
+void cli_report_finished(cli_reporter *reporter, size_t index, const char *path,
+                         const pf_report *report);
 /* Exit status for what was reported so far. */
 int cli_report_exit_status(const cli_reporter *reporter);
 

@@ -28,7 +28,9 @@ enum {
     OPT_WHITE_SPREAD,
     OPT_WHITEN,
     OPT_DEBUG_MASK,
-    OPT_FAIL_ON
+    OPT_FAIL_ON,
+    OPT_JSONL,
+    OPT_CSV
 };
 
 static const struct option long_options[] = {
@@ -49,6 +51,8 @@ static const struct option long_options[] = {
     {"whiten", no_argument, NULL, OPT_WHITEN},
     {"debug-mask", required_argument, NULL, OPT_DEBUG_MASK},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"jsonl", no_argument, NULL, OPT_JSONL},
+    {"csv", required_argument, NULL, OPT_CSV},
     {"recursive", no_argument, NULL, 'r'},
     {"jobs", required_argument, NULL, 'j'},
     {"output", required_argument, NULL, 'o'},
@@ -141,6 +145,9 @@ void cli_print_usage(FILE *out)
           "  -j, --jobs N           files processed at once (default: one per CPU)\n"
           "      --max-pixels MP    refuse images over MP megapixels (default 100)\n"
           "      --json             one JSON document on stdout\n"
+          "      --jsonl            one JSON object per file as each finishes\n"
+          "                         (with its input index), then a summary\n"
+          "      --csv FILE         also a CSV report (UTF-8 with BOM, quoted)\n"
           "  -q, --quiet            list only files that fail or warn\n"
           "      --fail-on warn     exit 1 when a file only warns, too\n"
           "      --color WHEN       auto (default), always or never\n"
@@ -314,6 +321,8 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case OPT_FORCE: fo->force = 1; break;
     case OPT_WHITEN: fo->whiten = 1; break;
     case OPT_DEBUG_MASK: opts->debug_mask = arg; break;
+    case OPT_JSONL: opts->jsonl = 1; break;
+    case OPT_CSV: opts->csv = arg; break;
     case OPT_FAIL_ON:
         if (strcmp(arg, "warn") == 0)
             opts->fail_on_warn = 1;
@@ -403,6 +412,10 @@ static cli_parse_result check_combination(cli_options *opts)
         return usage_error("check writes nothing; -o is for fix");
     if (opts->output_dir && !*opts->output_dir)
         return usage_error("empty output folder name");
+    if (opts->json && opts->jsonl)
+        return usage_error("--json and --jsonl: choose one");
+    if (opts->csv && !*opts->csv)
+        return usage_error("empty --csv file name");
     if (opts->debug_mask && opts->n_paths != 1)
         return usage_error("--debug-mask draws one image: give one PATH");
     /* Measuring needs the rule; --debug-mask and --whiten imply it. */

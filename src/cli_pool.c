@@ -18,6 +18,7 @@ typedef struct {
     unsigned char *done;  /* per window slot */
     pf_report *slots;
     cli_work_fn work;
+    cli_done_fn finished;
     cli_stop_fn stopped;
     void *arg;
     pthread_mutex_t mu;
@@ -48,6 +49,8 @@ static void *worker_main(void *v)
         pf_report *slot = &p->slots[i % p->window];
         p->work(p->arg, i, slot, wa->worker);
         pthread_mutex_lock(&p->mu);
+        if (p->finished) /* under the lock: one at a time */
+            p->finished(p->arg, i, slot);
         p->done[i % p->window] = 1;
         pthread_cond_broadcast(&p->cv);
     }
@@ -75,14 +78,14 @@ static int report_next(pool *p, size_t i, cli_done_fn done)
     return 1;
 }
 
-size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn done,
-                    cli_stop_fn stopped, void *arg)
+size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn finished,
+                    cli_done_fn done, cli_stop_fn stopped, void *arg)
 {
     pool p;
     size_t reported = 0;
     int started = 0;
     memset(&p, 0, sizeof p);
-    p.n = n, p.work = work, p.stopped = stopped, p.arg = arg;
+    p.n = n, p.work = work, p.finished = finished, p.stopped = stopped, p.arg = arg;
     p.window = (size_t)workers * WINDOW_PER_WORKER;
     p.done = calloc(p.window, 1);
     p.slots = calloc(p.window, sizeof *p.slots);
@@ -99,6 +102,8 @@ size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn done,
     if (started == 0) { /* no threads at all: do the work here */
         for (size_t i = 0; i < n && p.slots && !(stopped && stopped(arg)); i++, reported++) {
             work(arg, i, &p.slots[0], 0);
+            if (finished)
+                finished(arg, i, &p.slots[0]);
             done(arg, i, &p.slots[0]);
         }
     } else {

@@ -246,14 +246,16 @@ static void json_input(FILE *out, const pf_image_info *info)
     fputc('}', out);
 }
 
-static void print_json_file(const cli_reporter *r, const char *path,
-                            const pf_report *report)
+/* One file as a JSON object; index >= 0 adds "index" (--jsonl). */
+static void json_file_object(FILE *out, const char *path, const pf_report *report,
+                             long index)
 {
-    FILE *out = r->out;
     int written = report->has_output && report->output_path[0];
     int has_error = report->message[0] && (report->status == PF_FILE_ERROR ||
                                            report->status == PF_FILE_FAIL);
-    fputs(r->n_files > 1 ? ",\n{" : "\n{", out);
+    fputc('{', out);
+    if (index >= 0)
+        fprintf(out, "\"index\":%ld,", index);
     json_key(out, "path", 1);
     cli_json_string(out, path);
     json_key(out, "status", 0);
@@ -279,6 +281,92 @@ static void print_json_file(const cli_reporter *r, const char *path,
         fputs("null", out);
     json_input(out, &report->input);
     fputc('}', out);
+}
+
+static void print_json_file(const cli_reporter *r, const char *path,
+                            const pf_report *report)
+{
+    fputs(r->n_files > 1 ? ",\n" : "\n", r->out);
+    json_file_object(r->out, path, report, -1);
+}
+
+/* ---- CSV (--csv): one row per file, for Excel and WPS ---- */
+
+static const pf_check_id csv_rules[] = {
+    PF_CHECK_FORMAT, PF_CHECK_MAX_BYTES, PF_CHECK_MIN_BYTES, PF_CHECK_MIN_SIZE,
+    PF_CHECK_COLOR, PF_CHECK_ORIENTATION, PF_CHECK_TRANSPARENCY,
+    PF_CHECK_WHITE_BACKGROUND};
+#define CSV_RULES (sizeof csv_rules / sizeof csv_rules[0])
+
+/* Every field quoted, quotes doubled: commas, newlines and quotes in file
+ * names stay inside their cell. A leading = + - @ is prefixed with ' so a
+ * spreadsheet never runs a file name as a formula. */
+static void csv_field(FILE *out, const char *s, int first)
+{
+    if (!first)
+        fputc(',', out);
+    fputc('"', out);
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+        fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void csv_header(FILE *out)
+{
+    static const char *const cols[] = {"path", "status", "format", "bytes", "width",
+                                       "height", "output", "quality"};
+    fputs("\xEF\xBB\xBF", out); /* UTF-8 BOM: Excel then reads UTF-8 */
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        csv_field(out, cols[i], i == 0);
+    for (size_t i = 0; i < CSV_RULES; i++) {
+        char name[64];
+        csv_field(out, pf_check_name(csv_rules[i]), 0);
+        snprintf(name, sizeof name, "%s value", pf_check_name(csv_rules[i]));
+        csv_field(out, name, 0);
+    }
+    csv_field(out, "actions", 0);
+    csv_field(out, "message", 0);
+    fputs("\r\n", out);
+}
+
+static void csv_row(FILE *out, const char *path, const pf_report *report)
+{
+    const pf_image_info *info = report->has_output ? &report->output : &report->input;
+    char num[64], actions[PF_MAX_ACTIONS * PF_MSG_LEN] = "";
+    csv_field(out, path, 1);
+    csv_field(out, pf_file_status_name(report->status), 0);
+    csv_field(out, info->format ? pf_format_name(info->format) : "", 0);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)info->bytes);
+    csv_field(out, info->bytes ? num : "", 0);
+    snprintf(num, sizeof num, "%u", info->width);
+    csv_field(out, info->width ? num : "", 0);
+    snprintf(num, sizeof num, "%u", info->height);
+    csv_field(out, info->height ? num : "", 0);
+    csv_field(out, report->has_output ? report->output_path : "", 0);
+    snprintf(num, sizeof num, "%g", report->quality);
+    csv_field(out, report->has_output && report->quality >= 0 ? num : "", 0);
+    for (size_t i = 0; i < CSV_RULES; i++) {
+        const pf_check *c = NULL;
+        for (int k = 0; k < report->n_checks && !c; k++)
+            if (report->checks[k].id == csv_rules[i])
+                c = &report->checks[k];
+        csv_field(out, c ? pf_check_status_name(c->status) : "", 0);
+        csv_field(out, c ? c->value : "", 0);
+    }
+    for (int i = 0; i < report->n_actions; i++) {
+        if (i)
+            strncat(actions, "; ", sizeof actions - strlen(actions) - 1);
+        strncat(actions, report->actions[i], sizeof actions - strlen(actions) - 1);
+    }
+    csv_field(out, actions, 0);
+    csv_field(out, report->status == PF_FILE_FAIL || report->status == PF_FILE_ERROR
+                   ? report->message : "", 0);
+    fputs("\r\n", out);
 }
 
 static void json_rules(FILE *out, const pf_rules *rules)
@@ -310,6 +398,8 @@ void cli_report_begin(cli_reporter *r)
 {
     r->n_files = 0;
     memset(&r->summary, 0, sizeof r->summary);
+    if (r->csv)
+        csv_header(r->csv);
     if (!r->json)
         return;
     fputs("{\"tool\":\"preflight\",\"version\":", r->out);
@@ -340,6 +430,10 @@ void cli_report_file(cli_reporter *r, const char *path, const pf_report *report)
     if (report->warnings > 0 && (report->status == PF_FILE_PASS ||
                                  report->status == PF_FILE_FIXED))
         r->summary.warned++;
+    if (r->csv)
+        csv_row(r->csv, path, report);
+    if (r->jsonl)
+        return; /* written by cli_report_finished */
     if (r->json)
         print_json_file(r, path, report);
     else
@@ -347,9 +441,25 @@ void cli_report_file(cli_reporter *r, const char *path, const pf_report *report)
     fflush(r->out); /* progress shows as it happens, even through a pipe */
 }
 
+void cli_report_finished(cli_reporter *r, size_t index, const char *path,
+                         const pf_report *report)
+{
+    if (!r->jsonl)
+        return;
+    json_file_object(r->out, path, report, (long)index);
+    fputc('\n', r->out);
+    fflush(r->out);
+}
+
 void cli_report_end(cli_reporter *r)
 {
     const cli_summary *s = &r->summary;
+    if (r->jsonl) {
+        fprintf(r->out, "{\"summary\":{\"files\":%zu,\"pass\":%d,\"fixed\":%d,"
+                "\"fail\":%d,\"error\":%d}}\n", r->n_files, s->pass, s->fixed,
+                s->fail, s->error);
+        return;
+    }
     if (!r->json) {
         print_text_summary(r);
         return;

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,25 @@ typedef struct {
     const cli_job_list *jobs;
     pf_ctx **ctx;           /* one per worker */
     cli_reporter *reporter;
+    cli_progress progress;
+    size_t reported;
 } batch;
+
+/* Ctrl-C: the batch stops claiming files; those in hand finish (outputs are
+ * written whole or not at all), and the report so far is printed. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static int stop_requested(void *arg)
+{
+    (void)arg;
+    return interrupted != 0;
+}
 
 static void work_one(void *arg, size_t i, pf_report *report, int worker)
 {
@@ -110,7 +129,15 @@ static void work_one(void *arg, size_t i, pf_report *report, int worker)
 static void report_one(void *arg, size_t i, pf_report *report)
 {
     batch *b = arg;
+    cli_progress_clear(&b->progress);
     cli_report_file(b->reporter, b->jobs->jobs[i].path, report);
+    cli_progress_update(&b->progress, ++b->reported, b->jobs->jobs[i].path);
+}
+
+static void finished_one(void *arg, size_t i, pf_report *report)
+{
+    batch *b = arg;
+    cli_report_finished(b->reporter, i, b->jobs->jobs[i].path, report);
 }
 
 static void free_contexts(pf_ctx **ctx, int n)
@@ -165,8 +192,8 @@ int cli_run(const cli_options *opts)
     int status = CLI_EXIT_FAIL, workers = 1, per_call = 1, usage = 0;
     cli_job_list jobs = {0};
     cli_reporter reporter = {
-        .out = stdout, .json = opts->json, .quiet = opts->quiet,
-        .color = !opts->json && want_color(opts->color),
+        .out = stdout, .json = opts->json, .jsonl = opts->jsonl, .quiet = opts->quiet,
+        .color = !opts->json && !opts->jsonl && want_color(opts->color),
         .command = opts->command == CLI_CMD_FIX ? "fix" : "check",
         .rules = &opts->rules, .fail_on_warn = opts->fail_on_warn,
     };
@@ -188,12 +215,41 @@ int cli_run(const cli_options *opts)
     }
     if (opts->debug_mask)
         write_debug_mask(ctx[0], jobs.jobs[0].path, opts->debug_mask);
-    batch b = {opts, &jobs, ctx, &reporter};
+    if (opts->csv && !(reporter.csv = fopen(opts->csv, "wb"))) {
+        fprintf(stderr, "preflight: cannot write --csv %s: %s\n", opts->csv,
+                strerror(errno));
+        goto cleanup;
+    }
+    batch b = {opts, &jobs, ctx, &reporter, {0}, 0};
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    cli_progress_init(&b.progress, jobs.n_jobs, opts->quiet || opts->jsonl);
     cli_report_begin(&reporter);
-    cli_pool_run(jobs.n_jobs, workers, work_one, report_one, NULL, &b);
+    size_t done = cli_pool_run(jobs.n_jobs, workers, work_one,
+                               opts->jsonl ? finished_one : NULL, report_one,
+                               stop_requested, &b);
+    cli_progress_finish(&b.progress);
     cli_report_end(&reporter);
     status = cli_report_exit_status(&reporter);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (interrupted) {
+        fprintf(stderr, "preflight: interrupted after %zu of %zu files\n", done,
+                jobs.n_jobs);
+        status = CLI_EXIT_INTERRUPTED;
+    }
+    if (reporter.csv && fclose(reporter.csv) != 0) {
+        fprintf(stderr, "preflight: --csv %s: %s\n", opts->csv, strerror(errno));
+        status = CLI_EXIT_FAIL;
+    }
+    reporter.csv = NULL;
 cleanup:
+    if (reporter.csv)
+        fclose(reporter.csv);
     cli_job_list_free(&jobs);
     free_contexts(ctx, workers);
     return status;

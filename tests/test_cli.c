@@ -736,6 +736,79 @@ static void test_fail_on_warn(void **state)
     free(root);
 }
 
+/* --jsonl: one valid JSON object per line, each with its input index (any
+ * order), every index once, then the summary. --csv: BOM, a header, one
+ * quoted row per file in input order; a formula-like name is defused. */
+static void test_jsonl_and_csv(void **state)
+{
+    (void)state;
+    char *root = scratch_dir(), *out = NULL;
+    char *jsonl = path_in(root, "r.jsonl"), *csv = path_in(root, "r.csv");
+    assert_int_equal(run_pf(NULL, "check -j 3 --jsonl --csv %s %s > %s", csv, data_dir,
+                            jsonl), 1);
+    if (have_python) {
+        char cmd[8192];
+        snprintf(cmd, sizeof cmd, "python3 -c '\n"
+                 "import json,sys\n"
+                 "lines=[json.loads(l) for l in open(sys.argv[1],encoding=\"utf-8\")]\n"
+                 "assert sorted(o[\"index\"] for o in lines[:-1])==list(range(5)),lines\n"
+                 "assert lines[-1]=={\"summary\":{\"files\":5,\"pass\":1,\"fixed\":0,\"fail\":3,\"error\":1}}\n"
+                 "import csv\n"
+                 "raw=open(sys.argv[2],\"rb\").read()\n"
+                 "assert raw.startswith(b\"\\xef\\xbb\\xbf\\\"path\\\",\"), raw[:20]\n"
+                 "rows=list(csv.reader(open(sys.argv[2],encoding=\"utf-8-sig\",newline=\"\")))\n"
+                 "assert len(rows)==6 and rows[0][:3]==[\"path\",\"status\",\"format\"]\n"
+                 "assert [r[0].rsplit(\"/\",1)[1] for r in rows[1:]]==sorted(r[0].rsplit(\"/\",1)[1] for r in rows[1:])\n"
+                 "' '%s' '%s'", jsonl, csv);
+        assert_int_equal(tu_run(cmd, &out), 0);
+        free(out);
+    }
+    assert_int_equal(run_pf(&out, "check --json --jsonl %s 2>&1", data_dir), 2);
+    free(out);
+    free(jsonl);
+    free(csv);
+    tu_rm_rf(root);
+    free(root);
+}
+
+/* Ctrl-C in the middle of a batch: exit 130, the report so far and the
+ * summary printed, no temporary file left, every output a whole JPEG. */
+static void test_interrupt_stops_cleanly(void **state)
+{
+    (void)state;
+    char *root = scratch_dir(), *out = NULL, cmd[8192];
+    char *big = path_in(data_dir, "big.jpg");
+    for (int i = 0; i < 40; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "in/p%02d.jpg", i);
+        char *p = path_in(root, name);
+        if (i == 0) {
+            snprintf(cmd, sizeof cmd, "mkdir -p '%s/in'", root);
+            assert_int_equal(tu_run(cmd, NULL), 0);
+        }
+        copy_file(big, p);
+        free(p);
+    }
+    snprintf(cmd, sizeof cmd, "'%s' fix -j 1 -o '%s/out' '%s/in' > '%s/log' 2>&1 & pid=$!; "
+             "sleep 0.6; kill -INT $pid; wait $pid; echo \"exit $?\"; cat '%s/log'; "
+             "ls -A '%s/out' | grep -c '^\\.' ; for f in '%s'/out/*.jpg; do "
+             "[ -f \"$f\" ] || continue; tail -c 2 \"$f\" | od -An -tx1 | grep -q 'ff d9' "
+             "|| echo \"torn $f\"; done",
+             bin, root, root, root, root, root, root);
+    assert_int_equal(tu_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "exit 130"));
+    assert_non_null(strstr(out, "interrupted after"));
+    assert_non_null(strstr(out, " files: ")); /* the summary */
+    assert_null(strstr(out, "40 files: "));   /* stopped early */
+    assert_null(strstr(out, "torn "));
+    /* No hidden temporary file in the output folder. */
+    assert_non_null(strstr(out, "\n0\n"));
+    free(out);
+    free(big);
+    tu_rm_rf(root);
+    free(root);
+}
+
 /* ---- face photos: the white-background rule ---- */
 
 static void test_face_profile(void **state)
@@ -828,6 +901,8 @@ int main(void)
         cmocka_unit_test(test_json_valid_for_mixed_batch_and_fix),
         cmocka_unit_test(test_jobs_keep_input_order),
         cmocka_unit_test(test_fail_on_warn),
+        cmocka_unit_test(test_jsonl_and_csv),
+        cmocka_unit_test(test_interrupt_stops_cleanly),
         cmocka_unit_test(test_face_profile),
         cmocka_unit_test(test_fix_whiten_and_debug_mask),
     };
