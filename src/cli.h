@@ -85,6 +85,13 @@ typedef int (*cli_stop_fn)(void *arg);
 size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn finished,
                     cli_done_fn done, cli_stop_fn stopped, void *arg);
 
+/* ---- cli_pipe.c ---- */
+
+/* `fix -o - -` or `check -`: one image on stdin. */
+int cli_is_pipe_mode(const cli_options *opts);
+/* Runs it with ctx; returns the exit status. */
+int cli_run_pipe(const cli_options *opts, pf_ctx *ctx);
+
 /* ---- cli_progress.c ---- */
 
 typedef struct {

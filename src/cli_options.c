@@ -134,7 +134,8 @@ void cli_print_usage(FILE *out)
           "      --white-spread N   ... and max - min <= N (18)\n"
           "      --debug-mask FILE.png  draw the measured background (one input)\n"
           "Fix:\n"
-          "  -o, --output DIR       where fix writes (created if missing)\n"
+          "  -o, --output DIR       where fix writes (created if missing);\n"
+          "                         -o - with PATH - : stdin to stdout, report on stderr\n"
           "      --min-quality Q    lowest JPEG quality to use, 1..100 (default 30)\n"
           "      --no-upscale       fail instead of enlarging small images\n"
           "      --keep-metadata    keep EXIF/XMP/comments (default: removed)\n"
@@ -412,6 +413,10 @@ static cli_parse_result check_combination(cli_options *opts)
         return usage_error("check writes nothing; -o is for fix");
     if (opts->output_dir && !*opts->output_dir)
         return usage_error("empty output folder name");
+    if (opts->output_dir && !strcmp(opts->output_dir, "-") &&
+        (opts->n_paths != 1 || strcmp(opts->paths[0], "-") != 0))
+        return usage_error("-o - writes one image to stdout: give - (stdin) as "
+                           "the only PATH");
     if (opts->json && opts->jsonl)
         return usage_error("--json and --jsonl: choose one");
     if (opts->csv && !*opts->csv)

@@ -198,6 +198,13 @@ int cli_run(const cli_options *opts)
         .rules = &opts->rules, .fail_on_warn = opts->fail_on_warn,
     };
     pf_ctx **ctx = NULL;
+    if (cli_is_pipe_mode(opts)) {
+        if (!(ctx = make_contexts(opts, 1, 2, &usage)))
+            return usage ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+        status = cli_run_pipe(opts, ctx[0]);
+        free_contexts(ctx, 1);
+        return status;
+    }
     if (cli_walk_paths(opts->paths, opts->n_paths, opts->recursive,
                        opts->command == CLI_CMD_FIX ? opts->output_dir : NULL,
                        &jobs) != 0)
