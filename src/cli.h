@@ -30,6 +30,7 @@ typedef struct {
     int json;
     int jsonl;               /* one JSON object per line, as files finish */
     const char *csv;         /* --csv FILE */
+    int group_by_folder;     /* per top-level folder summary */
     int quiet;               /* text: hide lines of clean passes */
     int fail_on_warn;        /* --fail-on warn: warnings fail the run */
     cli_color color;
@@ -54,6 +55,7 @@ typedef struct {
     char *path;      /* as given, or joined under the directory given */
     char *out_stem;  /* fix: output path without extension; NULL for check */
     int walk_errno;  /* nonzero: directory could not be read (path is it) */
+    char *group;     /* top-level folder under its PATH argument ("": none) */
 } cli_job;
 
 typedef struct {
@@ -91,6 +93,26 @@ size_t cli_pool_run(size_t n, int workers, cli_work_fn work, cli_done_fn finishe
 int cli_is_pipe_mode(const cli_options *opts);
 /* Runs it with ctx; returns the exit status. */
 int cli_run_pipe(const cli_options *opts, pf_ctx *ctx);
+
+/* ---- cli_groups.c: --group-by-folder ---- */
+
+typedef struct {
+    char *name;             /* top-level folder; "" for files given directly */
+    int files, ready, fixed, need;
+    char *needs;            /* "file (what to do); ..." */
+    size_t needs_len;
+} cli_group;
+
+typedef struct {
+    cli_group *g;
+    size_t n, cap;
+} cli_groups;
+
+void cli_groups_add(cli_groups *gs, const char *group, const char *path,
+                    const pf_report *report);
+void cli_groups_print(const cli_groups *gs, FILE *out);
+void cli_groups_csv(const cli_groups *gs, FILE *csv);
+void cli_groups_free(cli_groups *gs);
 
 /* ---- cli_progress.c ---- */
 
@@ -143,6 +165,8 @@ void cli_report_begin(cli_reporter *reporter);
 void cli_report_file(cli_reporter *reporter, const char *path,
                      const pf_report *report);
 void cli_report_end(cli_reporter *reporter);
+/* One CSV cell: quoted, quotes doubled, formula-like text defused. */
+void cli_csv_field(FILE *out, const char *s, int first);
 /* --jsonl: file `index` has just finished (any order; calls serialised). */
 void cli_report_finished(cli_reporter *reporter, size_t index, const char *path,
                          const pf_report *report);

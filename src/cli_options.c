@@ -30,7 +30,8 @@ enum {
     OPT_DEBUG_MASK,
     OPT_FAIL_ON,
     OPT_JSONL,
-    OPT_CSV
+    OPT_CSV,
+    OPT_GROUP_BY_FOLDER
 };
 
 static const struct option long_options[] = {
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"jsonl", no_argument, NULL, OPT_JSONL},
     {"csv", required_argument, NULL, OPT_CSV},
+    {"group-by-folder", no_argument, NULL, OPT_GROUP_BY_FOLDER},
     {"recursive", no_argument, NULL, 'r'},
     {"jobs", required_argument, NULL, 'j'},
     {"output", required_argument, NULL, 'o'},
@@ -149,6 +151,7 @@ void cli_print_usage(FILE *out)
           "      --jsonl            one JSON object per file as each finishes\n"
           "                         (with its input index), then a summary\n"
           "      --csv FILE         also a CSV report (UTF-8 with BOM, quoted)\n"
+          "      --group-by-folder  end with a summary per top-level folder\n"
           "  -q, --quiet            list only files that fail or warn\n"
           "      --fail-on warn     exit 1 when a file only warns, too\n"
           "      --color WHEN       auto (default), always or never\n"
@@ -324,6 +327,7 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case OPT_DEBUG_MASK: opts->debug_mask = arg; break;
     case OPT_JSONL: opts->jsonl = 1; break;
     case OPT_CSV: opts->csv = arg; break;
+    case OPT_GROUP_BY_FOLDER: opts->group_by_folder = 1; break;
     case OPT_FAIL_ON:
         if (strcmp(arg, "warn") == 0)
             opts->fail_on_warn = 1;

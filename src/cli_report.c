@@ -301,7 +301,7 @@ static const pf_check_id csv_rules[] = {
 /* Every field quoted, quotes doubled: commas, newlines and quotes in file
  * names stay inside their cell. A leading = + - @ is prefixed with ' so a
  * spreadsheet never runs a file name as a formula. */
-static void csv_field(FILE *out, const char *s, int first)
+void cli_csv_field(FILE *out, const char *s, int first)
 {
     if (!first)
         fputc(',', out);
@@ -322,15 +322,15 @@ static void csv_header(FILE *out)
                                        "height", "output", "quality"};
     fputs("\xEF\xBB\xBF", out); /* UTF-8 BOM: Excel then reads UTF-8 */
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-        csv_field(out, cols[i], i == 0);
+        cli_csv_field(out, cols[i], i == 0);
     for (size_t i = 0; i < CSV_RULES; i++) {
         char name[64];
-        csv_field(out, pf_check_name(csv_rules[i]), 0);
+        cli_csv_field(out, pf_check_name(csv_rules[i]), 0);
         snprintf(name, sizeof name, "%s value", pf_check_name(csv_rules[i]));
-        csv_field(out, name, 0);
+        cli_csv_field(out, name, 0);
     }
-    csv_field(out, "actions", 0);
-    csv_field(out, "message", 0);
+    cli_csv_field(out, "actions", 0);
+    cli_csv_field(out, "message", 0);
     fputs("\r\n", out);
 }
 
@@ -338,33 +338,33 @@ static void csv_row(FILE *out, const char *path, const pf_report *report)
 {
     const pf_image_info *info = report->has_output ? &report->output : &report->input;
     char num[64], actions[PF_MAX_ACTIONS * PF_MSG_LEN] = "";
-    csv_field(out, path, 1);
-    csv_field(out, pf_file_status_name(report->status), 0);
-    csv_field(out, info->format ? pf_format_name(info->format) : "", 0);
+    cli_csv_field(out, path, 1);
+    cli_csv_field(out, pf_file_status_name(report->status), 0);
+    cli_csv_field(out, info->format ? pf_format_name(info->format) : "", 0);
     snprintf(num, sizeof num, "%llu", (unsigned long long)info->bytes);
-    csv_field(out, info->bytes ? num : "", 0);
+    cli_csv_field(out, info->bytes ? num : "", 0);
     snprintf(num, sizeof num, "%u", info->width);
-    csv_field(out, info->width ? num : "", 0);
+    cli_csv_field(out, info->width ? num : "", 0);
     snprintf(num, sizeof num, "%u", info->height);
-    csv_field(out, info->height ? num : "", 0);
-    csv_field(out, report->has_output ? report->output_path : "", 0);
+    cli_csv_field(out, info->height ? num : "", 0);
+    cli_csv_field(out, report->has_output ? report->output_path : "", 0);
     snprintf(num, sizeof num, "%g", report->quality);
-    csv_field(out, report->has_output && report->quality >= 0 ? num : "", 0);
+    cli_csv_field(out, report->has_output && report->quality >= 0 ? num : "", 0);
     for (size_t i = 0; i < CSV_RULES; i++) {
         const pf_check *c = NULL;
         for (int k = 0; k < report->n_checks && !c; k++)
             if (report->checks[k].id == csv_rules[i])
                 c = &report->checks[k];
-        csv_field(out, c ? pf_check_status_name(c->status) : "", 0);
-        csv_field(out, c ? c->value : "", 0);
+        cli_csv_field(out, c ? pf_check_status_name(c->status) : "", 0);
+        cli_csv_field(out, c ? c->value : "", 0);
     }
     for (int i = 0; i < report->n_actions; i++) {
         if (i)
             strncat(actions, "; ", sizeof actions - strlen(actions) - 1);
         strncat(actions, report->actions[i], sizeof actions - strlen(actions) - 1);
     }
-    csv_field(out, actions, 0);
-    csv_field(out, report->status == PF_FILE_FAIL || report->status == PF_FILE_ERROR
+    cli_csv_field(out, actions, 0);
+    cli_csv_field(out, report->status == PF_FILE_FAIL || report->status == PF_FILE_ERROR
                    ? report->message : "", 0);
     fputs("\r\n", out);
 }

@@ -102,6 +102,7 @@ typedef struct {
     cli_reporter *reporter;
     cli_progress progress;
     size_t reported;
+    cli_groups groups;      /* --group-by-folder */
 } batch;
 
 /* Ctrl-C: the batch stops claiming files; those in hand finish (outputs are
@@ -131,6 +132,9 @@ static void report_one(void *arg, size_t i, pf_report *report)
     batch *b = arg;
     cli_progress_clear(&b->progress);
     cli_report_file(b->reporter, b->jobs->jobs[i].path, report);
+    if (b->opts->group_by_folder)
+        cli_groups_add(&b->groups, b->jobs->jobs[i].group, b->jobs->jobs[i].path,
+                       report);
     cli_progress_update(&b->progress, ++b->reported, b->jobs->jobs[i].path);
 }
 
@@ -227,7 +231,7 @@ int cli_run(const cli_options *opts)
                 strerror(errno));
         goto cleanup;
     }
-    batch b = {opts, &jobs, ctx, &reporter, {0}, 0};
+    batch b = {opts, &jobs, ctx, &reporter, {0}, 0, {0}};
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
@@ -241,6 +245,11 @@ int cli_run(const cli_options *opts)
                                stop_requested, &b);
     cli_progress_finish(&b.progress);
     cli_report_end(&reporter);
+    if (!opts->json && !opts->jsonl)
+        cli_groups_print(&b.groups, stdout);
+    if (reporter.csv)
+        cli_groups_csv(&b.groups, reporter.csv);
+    cli_groups_free(&b.groups);
     status = cli_report_exit_status(&reporter);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

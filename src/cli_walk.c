@@ -59,7 +59,8 @@ static char *make_stem(const char *out_dir, const char *rel)
 }
 
 /* Appends a job, taking ownership of path and stem (freed on failure). */
-static int push_job(cli_job_list *list, char *path, char *stem, int walk_errno)
+static int push_job(cli_job_list *list, char *path, char *stem, int walk_errno,
+                    char *group)
 {
     if (list->n_jobs == list->cap) {
         size_t cap = list->cap ? list->cap * 2 : 64;
@@ -67,12 +68,13 @@ static int push_job(cli_job_list *list, char *path, char *stem, int walk_errno)
         if (!jobs) {
             free(path);
             free(stem);
+            free(group);
             return -1;
         }
         list->jobs = jobs;
         list->cap = cap;
     }
-    list->jobs[list->n_jobs++] = (cli_job){path, stem, walk_errno};
+    list->jobs[list->n_jobs++] = (cli_job){path, stem, walk_errno, group};
     return 0;
 }
 
@@ -82,14 +84,18 @@ static int add_file(walk_state *ws, const char *path, const char *rel,
 {
     char *path_copy = strdup(path);
     char *stem = NULL;
+    /* The top-level folder under the argument, for --group-by-folder. */
+    const char *slash = strchr(rel, '/');
+    char *group = strndup(rel, slash ? (size_t)(slash - rel) : 0);
     if (ws->out_dir && !walk_errno)
         stem = make_stem(ws->out_dir, rel);
-    if (!path_copy || (ws->out_dir && !walk_errno && !stem)) {
+    if (!path_copy || !group || (ws->out_dir && !walk_errno && !stem)) {
         free(path_copy);
         free(stem);
+        free(group);
         return -1;
     }
-    return push_job(ws->list, path_copy, stem, walk_errno);
+    return push_job(ws->list, path_copy, stem, walk_errno, group);
 }
 
 void cli_job_list_free(cli_job_list *list)
@@ -97,6 +103,7 @@ void cli_job_list_free(cli_job_list *list)
     for (size_t i = 0; i < list->n_jobs; i++) {
         free(list->jobs[i].path);
         free(list->jobs[i].out_stem);
+        free(list->jobs[i].group);
     }
     free(list->jobs);
     memset(list, 0, sizeof *list);

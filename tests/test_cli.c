@@ -845,6 +845,34 @@ static void test_stdin_to_stdout(void **state)
     free(root);
 }
 
+/* --group-by-folder: one line per client folder, saying who is ready and
+ * what to redo; the same in the CSV. */
+static void test_group_by_folder(void **state)
+{
+    (void)state;
+    char *root = scratch_dir(), *out = NULL, cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/in/anna' '%s/in/bo' && cp '%s/ok.jpg' "
+             "'%s/in/anna/' && cp '%s/big.jpg' '%s/grey.jpg' '%s/in/bo/' && cp '%s/ok.jpg' "
+             "'%s/in/loose.jpg'", root, root, data_dir, root, data_dir, data_dir, root,
+             data_dir, root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    assert_int_equal(run_pf(&out, "fix -r --group-by-folder --csv %s/r.csv -o %s/out "
+                            "%s/in", root, root, root), 1);
+    assert_non_null(strstr(out, "By folder:\n  anna: all 1 ready\n"));
+    assert_non_null(strstr(out, "  bo: 2 files, 0 ready, 1 fixed, 1 needs a new photo "
+                                "or scan: grey.jpg (grey-scale copy"));
+    assert_non_null(strstr(out, "  (top level): all 1 ready\n"));
+    free(out);
+    char *csv_path = path_in(root, "r.csv");
+    char *csv = read_text(csv_path);
+    assert_non_null(strstr(csv, "\"folder\",\"files\",\"ready\",\"fixed\""));
+    assert_non_null(strstr(csv, "\"bo\",\"2\",\"0\",\"1\",\"1\",\"grey.jpg (grey-scale"));
+    free(csv);
+    free(csv_path);
+    tu_rm_rf(root);
+    free(root);
+}
+
 /* ---- face photos: the white-background rule ---- */
 
 static void test_face_profile(void **state)
@@ -940,6 +968,7 @@ int main(void)
         cmocka_unit_test(test_jsonl_and_csv),
         cmocka_unit_test(test_interrupt_stops_cleanly),
         cmocka_unit_test(test_stdin_to_stdout),
+        cmocka_unit_test(test_group_by_folder),
         cmocka_unit_test(test_face_profile),
         cmocka_unit_test(test_fix_whiten_and_debug_mask),
     };
