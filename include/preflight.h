@@ -245,6 +245,11 @@ pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
                                  const char *name, uint8_t **png,
                                  size_t *png_len);
 
+/* A small JPEG of an image, upright, its long side at most max_side (for
+ * the HTML report). Free with pf_free. */
+pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
+                            uint32_t max_side, uint8_t **jpg, size_t *jpg_len);
+
 /* Reads a whole file (capped at max_len bytes). Free with pf_free. */
 pf_status pf_read_file(const char *path, size_t max_len, uint8_t **data,
                        size_t *len);

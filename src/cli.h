@@ -31,6 +31,7 @@ typedef struct {
     int jsonl;               /* one JSON object per line, as files finish */
     const char *csv;         /* --csv FILE */
     int group_by_folder;     /* per top-level folder summary */
+    const char *html;        /* --html FILE */
     int quiet;               /* text: hide lines of clean passes */
     int fail_on_warn;        /* --fail-on warn: warnings fail the run */
     cli_color color;
@@ -113,6 +114,19 @@ void cli_groups_add(cli_groups *gs, const char *group, const char *path,
 void cli_groups_print(const cli_groups *gs, FILE *out);
 void cli_groups_csv(const cli_groups *gs, FILE *csv);
 void cli_groups_free(cli_groups *gs);
+
+/* ---- cli_html.c: --html FILE ---- */
+
+typedef struct {
+    uint8_t *in, *out;      /* thumbnails (JPEG) of the input and the output */
+    size_t in_len, out_len;
+} cli_thumbs;
+
+void cli_html_text(FILE *out, const char *s); /* HTML-escaped */
+void cli_html_begin(FILE *out, const char *command, const char *profile);
+void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r,
+                   const cli_thumbs *thumbs);
+void cli_html_end(FILE *out, const cli_groups *groups);
 
 /* ---- cli_progress.c ---- */
 

@@ -31,7 +31,8 @@ enum {
     OPT_FAIL_ON,
     OPT_JSONL,
     OPT_CSV,
-    OPT_GROUP_BY_FOLDER
+    OPT_GROUP_BY_FOLDER,
+    OPT_HTML
 };
 
 static const struct option long_options[] = {
@@ -55,6 +56,7 @@ static const struct option long_options[] = {
     {"jsonl", no_argument, NULL, OPT_JSONL},
     {"csv", required_argument, NULL, OPT_CSV},
     {"group-by-folder", no_argument, NULL, OPT_GROUP_BY_FOLDER},
+    {"html", required_argument, NULL, OPT_HTML},
     {"recursive", no_argument, NULL, 'r'},
     {"jobs", required_argument, NULL, 'j'},
     {"output", required_argument, NULL, 'o'},
@@ -152,6 +154,7 @@ void cli_print_usage(FILE *out)
           "                         (with its input index), then a summary\n"
           "      --csv FILE         also a CSV report (UTF-8 with BOM, quoted)\n"
           "      --group-by-folder  end with a summary per top-level folder\n"
+          "      --html FILE        also a self-contained HTML report with thumbnails\n"
           "  -q, --quiet            list only files that fail or warn\n"
           "      --fail-on warn     exit 1 when a file only warns, too\n"
           "      --color WHEN       auto (default), always or never\n"
@@ -328,6 +331,7 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case OPT_JSONL: opts->jsonl = 1; break;
     case OPT_CSV: opts->csv = arg; break;
     case OPT_GROUP_BY_FOLDER: opts->group_by_folder = 1; break;
+    case OPT_HTML: opts->html = arg; break;
     case OPT_FAIL_ON:
         if (strcmp(arg, "warn") == 0)
             opts->fail_on_warn = 1;

@@ -103,6 +103,8 @@ typedef struct {
     cli_progress progress;
     size_t reported;
     cli_groups groups;      /* --group-by-folder */
+    FILE *html;             /* --html */
+    cli_thumbs *thumbs;     /* per file, made by the worker, freed once shown */
 } batch;
 
 /* Ctrl-C: the batch stops claiming files; those in hand finish (outputs are
@@ -121,10 +123,28 @@ static int stop_requested(void *arg)
     return interrupted != 0;
 }
 
+#define THUMB_SIDE 160
+
+/* A thumbnail of the file at path; nothing when it cannot be made. */
+static void thumbnail_of(pf_ctx *ctx, const char *path, uint8_t **jpg, size_t *len)
+{
+    uint8_t *data = NULL;
+    size_t n = 0;
+    if (pf_read_file(path, (size_t)1 << 29, &data, &n) == PF_OK)
+        pf_thumbnail_jpeg(ctx, data, n, THUMB_SIDE, jpg, len);
+    free(data);
+}
+
 static void work_one(void *arg, size_t i, pf_report *report, int worker)
 {
     batch *b = arg;
     process_job(b->ctx[worker], b->opts, &b->jobs->jobs[i], report);
+    if (!b->thumbs || b->jobs->jobs[i].walk_errno)
+        return;
+    cli_thumbs *t = &b->thumbs[i];
+    thumbnail_of(b->ctx[worker], b->jobs->jobs[i].path, &t->in, &t->in_len);
+    if (report->has_output && report->output_path[0])
+        thumbnail_of(b->ctx[worker], report->output_path, &t->out, &t->out_len);
 }
 
 static void report_one(void *arg, size_t i, pf_report *report)
@@ -135,6 +155,15 @@ static void report_one(void *arg, size_t i, pf_report *report)
     if (b->opts->group_by_folder)
         cli_groups_add(&b->groups, b->jobs->jobs[i].group, b->jobs->jobs[i].path,
                        report);
+    if (b->html) {
+        cli_html_file(b->html, i, b->jobs->jobs[i].path, report,
+                      b->thumbs ? &b->thumbs[i] : NULL);
+        if (b->thumbs) {
+            pf_free(b->thumbs[i].in);
+            pf_free(b->thumbs[i].out);
+            memset(&b->thumbs[i], 0, sizeof b->thumbs[i]);
+        }
+    }
     cli_progress_update(&b->progress, ++b->reported, b->jobs->jobs[i].path);
 }
 
@@ -231,7 +260,18 @@ int cli_run(const cli_options *opts)
                 strerror(errno));
         goto cleanup;
     }
-    batch b = {opts, &jobs, ctx, &reporter, {0}, 0, {0}};
+    batch b = {opts, &jobs, ctx, &reporter, {0}, 0, {0}, NULL, NULL};
+    if (opts->html && (!(b.html = fopen(opts->html, "wb")) ||
+                       !(b.thumbs = calloc(jobs.n_jobs ? jobs.n_jobs : 1,
+                                           sizeof *b.thumbs)))) {
+        fprintf(stderr, "preflight: cannot write --html %s: %s\n", opts->html,
+                strerror(errno ? errno : ENOMEM));
+        if (b.html)
+            fclose(b.html);
+        goto cleanup;
+    }
+    if (b.html)
+        cli_html_begin(b.html, reporter.command, opts->rules.name);
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
@@ -249,6 +289,19 @@ int cli_run(const cli_options *opts)
         cli_groups_print(&b.groups, stdout);
     if (reporter.csv)
         cli_groups_csv(&b.groups, reporter.csv);
+    if (b.html) {
+        cli_html_end(b.html, opts->group_by_folder ? &b.groups : NULL);
+        if (fclose(b.html) != 0) {
+            fprintf(stderr, "preflight: --html %s: %s\n", opts->html, strerror(errno));
+            reporter.summary.error++;
+        }
+    }
+    if (b.thumbs)
+        for (size_t k = 0; k < jobs.n_jobs; k++) {
+            pf_free(b.thumbs[k].in);
+            pf_free(b.thumbs[k].out);
+        }
+    free(b.thumbs);
     cli_groups_free(&b.groups);
     status = cli_report_exit_status(&reporter);
     sigaction(SIGINT, &old_int, NULL);

@@ -346,6 +346,58 @@ static pf_status read_input(pf_ctx *ctx, const char *path, pf_report *report,
                      "unreadable or not a regular file)", path);
 }
 
+/* w x h scaled so its long side is at most max_side (never enlarged). */
+static void thumb_dims(uint32_t w, uint32_t h, uint32_t max_side, uint32_t *tw,
+                       uint32_t *th)
+{
+    uint32_t lng = w > h ? w : h;
+    *tw = w, *th = h;
+    if (lng <= max_side)
+        return;
+    *tw = (uint32_t)(((uint64_t)w * max_side + lng / 2) / lng);
+    *th = (uint32_t)(((uint64_t)h * max_side + lng / 2) / lng);
+    if (!*tw) *tw = 1;
+    if (!*th) *th = 1;
+}
+
+pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
+                            uint32_t max_side, uint8_t **jpg, size_t *jpg_len)
+{
+    char err[PF_ERR_LEN] = "";
+    pf_decoded dec;
+    pf_bitmap small = {0, 0, NULL};
+    uint32_t w, h, tw, th;
+    int comps;
+    pf_status st;
+    if (!ctx || !data || !jpg || !jpg_len || max_side == 0)
+        return PF_ERR_INVALID_ARG;
+    *jpg = NULL;
+    *jpg_len = 0;
+    memset(&dec, 0, sizeof dec);
+    pf_format format = pf_sniff(data, len);
+    if (format == PF_FORMAT_JPEG && pf_jpeg_header(data, len, &w, &h, &comps, err) == PF_OK) {
+        thumb_dims(w, h, max_side, &tw, &th);
+        st = pf_jpeg_decode_resized(data, len, ctx->options.max_pixels, 8,
+                                    tw < w ? tw : 0, tw < w ? th : 0, 1, &dec, err);
+    } else if (format == PF_FORMAT_PNG) {
+        st = pf_png_decode(data, len, ctx->options.max_pixels, &dec, err);
+    } else {
+        return PF_ERR_NOT_IMAGE;
+    }
+    if (st == PF_OK)
+        st = pf_orient_apply(&dec.bmp, dec.exif_orientation);
+    if (st == PF_OK) {
+        thumb_dims(dec.bmp.width, dec.bmp.height, max_side, &tw, &th);
+        if (tw != dec.bmp.width || th != dec.bmp.height)
+            st = pf_resize(&dec.bmp, tw, th, &small);
+    }
+    if (st == PF_OK)
+        st = pf_jpeg_encode(small.rgb ? &small : &dec.bmp, 70, jpg, jpg_len, err);
+    pf_bitmap_free(&small);
+    pf_decoded_free(&dec);
+    return st;
+}
+
 pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
                                  const char *name, uint8_t **png,
                                  size_t *png_len)

@@ -873,6 +873,70 @@ static void test_group_by_folder(void **state)
     free(root);
 }
 
+/* --html, rendered by headless Chromium (Debian's chromium; CI installs
+ * it, elsewhere the test says it is skipped): the counts the page's script
+ * computes, one row and one badge per file, the failed-only filter from
+ * the URL, thumbnails, and a file name that is markup shown as text. */
+static char *render_html(const char *html_path, const char *hash)
+{
+    char cmd[4096], *dom = NULL;
+    snprintf(cmd, sizeof cmd, "timeout 60 chromium --headless --no-sandbox --disable-gpu "
+             "--disable-dev-shm-usage --dump-dom 'file://%s%s' 2>/dev/null", html_path, hash);
+    if (tu_run(cmd, &dom) != 0) {
+        free(dom);
+        return NULL;
+    }
+    return dom;
+}
+
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_html_report_in_chromium(void **state)
+{
+    (void)state;
+    if (tu_run("command -v chromium >/dev/null 2>&1", NULL) != 0) {
+        fprintf(stderr, "chromium missing: HTML report not rendered (CI installs it)\n");
+        return;
+    }
+    char *root = scratch_dir(), cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/in' && cp '%s/ok.jpg' '%s/big.jpg' '%s/grey.jpg' "
+             "'%s/x.jpg' '%s/in/' && cp '%s/ok.jpg' '%s/in/<img src=x onerror=alert(1)>.jpg'",
+             root, data_dir, data_dir, data_dir, data_dir, root, data_dir, root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    char *html = path_in(root, "report.html");
+    assert_int_equal(run_pf(NULL, "fix --html '%s' -o '%s/out' '%s/in' >/dev/null", html,
+                            root, root), 1);
+    char *dom = render_html(html, "");
+    assert_non_null(dom);
+    assert_non_null(strstr(dom, "<span id=\"count-all\">5</span>"));
+    assert_non_null(strstr(dom, "<span id=\"count-pass\">2</span>"));
+    assert_non_null(strstr(dom, "<span id=\"count-fixed\">1</span>"));
+    assert_non_null(strstr(dom, "<span id=\"count-fail\">2</span>"));
+    assert_int_equal(count_of(dom, "<tr class=\"file\""), 5);
+    assert_int_equal(count_of(dom, "<span class=\"badge fail\">fail</span>"), 2);
+    assert_int_equal(count_of(dom, "<span class=\"badge fixed\">fixed</span>"), 1);
+    assert_true(count_of(dom, "src=\"data:image/jpeg;base64,") >= 6);
+    /* A name that is markup ('/' cannot be in a file name, so no </script>). */
+    assert_non_null(strstr(dom, "&lt;img src=x onerror=alert(1)&gt;.jpg"));
+    assert_null(strstr(dom, "<img src=\"x\""));
+    assert_int_equal(count_of(dom, "style=\"display: none;\""), 0);
+    free(dom);
+    /* The failed-only filter, as a link would open it. */
+    dom = render_html(html, "#fail");
+    assert_non_null(dom);
+    assert_int_equal(count_of(dom, "style=\"display: none;\""), 3);
+    free(dom);
+    free(html);
+    tu_rm_rf(root);
+    free(root);
+}
+
 /* ---- face photos: the white-background rule ---- */
 
 static void test_face_profile(void **state)
@@ -969,6 +1033,7 @@ int main(void)
         cmocka_unit_test(test_interrupt_stops_cleanly),
         cmocka_unit_test(test_stdin_to_stdout),
         cmocka_unit_test(test_group_by_folder),
+        cmocka_unit_test(test_html_report_in_chromium),
         cmocka_unit_test(test_face_profile),
         cmocka_unit_test(test_fix_whiten_and_debug_mask),
     };

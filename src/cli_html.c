@@ -1,0 +1,174 @@
+/* --html FILE: one self-contained page for a person to review a batch at a
+ * glance. No network: thumbnails are embedded as data: URLs and a Content
+ * Security Policy forbids every other source. Every text from a file
+ * (names, messages) is HTML-escaped, so a file named
+ * "<script>alert(1)</script>.jpg" is shown, never run. */
+#include "cli.h"
+
+#include <string.h>
+
+static const char page_head[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+    "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width\">\n"
+    "<title>preflight report</title>\n<style>\n"
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\n"
+    "table{border-collapse:collapse;width:100%}\n"
+    "td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}\n"
+    "img{max-width:160px;max-height:160px;border:1px solid #ccc}\n"
+    ".badge{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-weight:600}\n"
+    ".badge.pass{background:#2e7d32}.badge.fixed{background:#1565c0}\n"
+    ".badge.fail{background:#c62828}.badge.error{background:#6d4c41}\n"
+    ".badge.warn{background:#ef6c00;margin-left:4px}\n"
+    "ul{margin:0;padding-left:1.2em}li.fail{color:#c62828}li.warn{color:#ef6c00}\n"
+    "li.pass{color:#555}.name{word-break:break-all;max-width:22em}\n"
+    "#filters button{margin-right:6px;padding:4px 10px}#filters button.on{font-weight:700}\n"
+    ".msg{color:#c62828}\n</style></head><body>\n";
+
+static const char page_script[] =
+    "<script>\n"
+    "(function(){\n"
+    "  var rows=document.querySelectorAll('tr.file');\n"
+    "  var kinds=['pass','fixed','fail','error'];\n"
+    "  kinds.forEach(function(k){\n"
+    "    var n=document.querySelectorAll('tr.file[data-status='+k+']').length;\n"
+    "    document.getElementById('count-'+k).textContent=n;\n"
+    "  });\n"
+    "  document.getElementById('count-all').textContent=rows.length;\n"
+    "  function show(f){\n"
+    "    rows.forEach(function(r){r.style.display=(f==='all'||r.dataset.status===f)?'':'none';});\n"
+    "    document.querySelectorAll('#filters button').forEach(function(b){\n"
+    "      b.className=b.dataset.filter===f?'on':'';});\n"
+    "    document.body.dataset.filter=f;\n"
+    "  }\n"
+    "  document.querySelectorAll('#filters button').forEach(function(b){\n"
+    "    b.addEventListener('click',function(){show(b.dataset.filter);});});\n"
+    "  var h=location.hash.slice(1);\n"
+    "  show(kinds.indexOf(h)>=0?h:'all');\n"
+    "})();\n"
+    "</script>\n";
+
+void cli_html_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\t')
+                fputs("\xEF\xBF\xBD", out); /* control characters: shown, not obeyed */
+            else
+                fputc(*s, out);
+        }
+    }
+}
+
+static void base64(FILE *out, const uint8_t *d, size_t n)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
+                     (i + 2 < n ? d[i + 2] : 0);
+        fputc(a[v >> 18 & 63], out);
+        fputc(a[v >> 12 & 63], out);
+        fputc(i + 1 < n ? a[v >> 6 & 63] : '=', out);
+        fputc(i + 2 < n ? a[v & 63] : '=', out);
+    }
+}
+
+static void thumb_cell(FILE *out, const uint8_t *jpg, size_t len, const char *alt)
+{
+    fputs("<td>", out);
+    if (jpg && len) {
+        fprintf(out, "<img alt=\"%s\" src=\"data:image/jpeg;base64,", alt);
+        base64(out, jpg, len);
+        fputs("\">", out);
+    } else {
+        fputs("&ndash;", out);
+    }
+    fputs("</td>", out);
+}
+
+void cli_html_begin(FILE *out, const char *command, const char *profile)
+{
+    fputs(page_head, out);
+    fputs("<h1>preflight ", out);
+    cli_html_text(out, command);
+    fputs(" &mdash; profile ", out);
+    cli_html_text(out, profile);
+    fputs("</h1>\n<p id=\"counts\"><span id=\"count-all\"></span> files: "
+          "<span id=\"count-pass\"></span> passed, <span id=\"count-fixed\"></span> "
+          "fixed, <span id=\"count-fail\"></span> failed, "
+          "<span id=\"count-error\"></span> errors</p>\n<p id=\"filters\">"
+          "<button data-filter=\"all\">All</button><button data-filter=\"pass\">Passed"
+          "</button><button data-filter=\"fixed\">Fixed</button><button "
+          "data-filter=\"fail\">Failed</button><button data-filter=\"error\">Errors"
+          "</button></p>\n<table><thead><tr><th>#</th><th>File</th><th>Input</th>"
+          "<th>Output</th><th>Status</th><th>Rules (measured against the limit)</th>"
+          "<th>Done</th></tr></thead><tbody>\n", out);
+}
+
+void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r,
+                   const cli_thumbs *t)
+{
+    const char *status = pf_file_status_name(r->status);
+    fprintf(out, "<tr class=\"file\" data-status=\"%s\"><td>%zu</td><td class=\"name\">",
+            status, index + 1);
+    cli_html_text(out, path);
+    if (r->has_output && r->output_path[0]) {
+        fputs("<br>&rarr; ", out);
+        cli_html_text(out, r->output_path);
+    }
+    fputs("</td>", out);
+    thumb_cell(out, t ? t->in : NULL, t ? t->in_len : 0, "input");
+    thumb_cell(out, t ? t->out : NULL, t ? t->out_len : 0, "output");
+    fprintf(out, "<td><span class=\"badge %s\">%s</span>", status, status);
+    if (r->warnings > 0 && (r->status == PF_FILE_PASS || r->status == PF_FILE_FIXED))
+        fputs("<span class=\"badge warn\">warn</span>", out);
+    fputs("</td><td><ul>", out);
+    for (int i = 0; i < r->n_checks; i++) {
+        const pf_check *c = &r->checks[i];
+        fprintf(out, "<li class=\"%s\">%s: ", pf_check_status_name(c->status),
+                pf_check_name(c->id));
+        cli_html_text(out, c->message);
+        fputs("</li>", out);
+    }
+    fputs("</ul></td><td>", out);
+    for (int i = 0; i < r->n_actions; i++) {
+        fputs(i ? "<br>" : "", out);
+        cli_html_text(out, r->actions[i]);
+    }
+    if ((r->status == PF_FILE_FAIL || r->status == PF_FILE_ERROR) && r->message[0]) {
+        fputs("<div class=\"msg\">", out);
+        cli_html_text(out, r->message);
+        fputs("</div>", out);
+    }
+    fputs("</td></tr>\n", out);
+}
+
+void cli_html_end(FILE *out, const cli_groups *groups)
+{
+    fputs("</tbody></table>\n", out);
+    if (groups && groups->n) {
+        fputs("<h2>By folder</h2>\n<table id=\"folders\"><thead><tr><th>Folder</th>"
+              "<th>Files</th><th>Ready</th><th>Fixed</th><th>Need a new photo or scan"
+              "</th><th>What to redo</th></tr></thead><tbody>\n", out);
+        for (size_t i = 0; i < groups->n; i++) {
+            const cli_group *g = &groups->g[i];
+            fputs("<tr><td>", out);
+            cli_html_text(out, g->name[0] ? g->name : "(top level)");
+            fprintf(out, "</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>",
+                    g->files, g->ready, g->fixed, g->need);
+            cli_html_text(out, g->needs ? g->needs : "");
+            fputs("</td></tr>\n", out);
+        }
+        fputs("</tbody></table>\n", out);
+    }
+    fputs(page_script, out);
+    fputs("</body></html>\n", out);
+}
