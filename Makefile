@@ -90,14 +90,20 @@ demo: $(BUILD)/preflight
 
 install: $(BUILD)/preflight $(BUILD)/libpreflight.a
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/applications
 	install -m 755 $(BUILD)/preflight $(DESTDIR)$(PREFIX)/bin/preflight
+	install -m 755 scripts/preflight-drop $(DESTDIR)$(PREFIX)/bin/preflight-drop
+	install -m 644 scripts/preflight-drop.desktop \
+	  $(DESTDIR)$(PREFIX)/share/applications/preflight-drop.desktop
 	install -m 644 $(BUILD)/libpreflight.a $(DESTDIR)$(PREFIX)/lib/libpreflight.a
 	install -m 644 include/preflight.h $(DESTDIR)$(PREFIX)/include/preflight.h
 	install -m 644 man/preflight.1 $(DESTDIR)$(PREFIX)/share/man/man1/preflight.1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/preflight $(DESTDIR)$(PREFIX)/lib/libpreflight.a \
+	rm -f $(DESTDIR)$(PREFIX)/bin/preflight $(DESTDIR)$(PREFIX)/bin/preflight-drop \
+	  $(DESTDIR)$(PREFIX)/share/applications/preflight-drop.desktop \
+	  $(DESTDIR)$(PREFIX)/lib/libpreflight.a \
 	  $(DESTDIR)$(PREFIX)/include/preflight.h $(DESTDIR)$(PREFIX)/share/man/man1/preflight.1
 
 clean:

@@ -937,6 +937,46 @@ static void test_html_report_in_chromium(void **state)
     free(root);
 }
 
+/* scripts/preflight-drop on a folder of good and bad files, as a launcher
+ * runs it (no terminal, no desktop): copies and report.html in
+ * preflight-ready/ beside the dropped folder, one line per file, and
+ * `make install` puts the script and its desktop entry (Exec with %F). */
+static void test_drop_script(void **state)
+{
+    (void)state;
+    const char *testdata = getenv("PF_TESTDATA");
+    char *root = scratch_dir(), *out = NULL, cmd[8192];
+    if (!testdata) {
+        fprintf(stderr, "PF_TESTDATA unset: drop script not run\n");
+        goto cleanup;
+    }
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/dropped' && cp '%s/ok.jpg' '%s/big.jpg' "
+             "'%s/grey.jpg' '%s/x.jpg' '%s/dropped/'", root, data_dir, data_dir, data_dir,
+             data_dir, root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && env -u DISPLAY -u WAYLAND_DISPLAY PREFLIGHT='%s' "
+             "sh '%s/../scripts/preflight-drop' dropped < /dev/null; echo \"exit $?\"",
+             root, bin, testdata);
+    assert_int_equal(tu_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "exit 1"));        /* grey and PDF fail */
+    assert_int_equal(count_of(out, "dropped/"), 4); /* one line per file */
+    assert_null(strstr(out, "\n    "));            /* no detail lines */
+    assert_non_null(strstr(out, "preflight-ready"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd '%s/preflight-ready' && test -s report.html && "
+             "test -s ok.jpg && test -s big.jpg && ! test -e grey.jpg && ! test -e x.jpg && "
+             "! ls -A | grep -q '^\\.'", root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    snprintf(cmd, sizeof cmd, "make -s -C '%s/..' install PREFIX=/usr DESTDIR='%s/inst' "
+             ">/dev/null 2>&1 && test -x '%s/inst/usr/bin/preflight-drop' && grep -q "
+             "'^Exec=preflight-drop %%F$' '%s/inst/usr/share/applications/preflight-drop.desktop'",
+             testdata, root, root, root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+cleanup:
+    tu_rm_rf(root);
+    free(root);
+}
+
 /* ---- face photos: the white-background rule ---- */
 
 static void test_face_profile(void **state)
@@ -1034,6 +1074,7 @@ int main(void)
         cmocka_unit_test(test_stdin_to_stdout),
         cmocka_unit_test(test_group_by_folder),
         cmocka_unit_test(test_html_report_in_chromium),
+        cmocka_unit_test(test_drop_script),
         cmocka_unit_test(test_face_profile),
         cmocka_unit_test(test_fix_whiten_and_debug_mask),
     };
