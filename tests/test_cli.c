@@ -977,6 +977,35 @@ cleanup:
     free(root);
 }
 
+/* The progress line: on a terminal (util-linux `script` gives one) with 6+
+ * files; never when stderr is a file, nor with -q. */
+static void test_progress_only_on_a_terminal(void **state)
+{
+    (void)state;
+    char *root = scratch_dir(), *out = NULL, cmd[8192];
+    if (tu_run("command -v script >/dev/null 2>&1", NULL) != 0) {
+        fprintf(stderr, "script(1) missing: progress line not tested\n");
+        goto cleanup;
+    }
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/in' && for i in 1 2 3 4 5 6 7; do cp '%s/ok.jpg' "
+             "'%s/in/p'$i.jpg; done", root, data_dir, root);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    snprintf(cmd, sizeof cmd, "script -qc \"'%s' check -j 1 '%s/in' >/dev/null\" /dev/null",
+             bin, root);
+    assert_int_equal(tu_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "] 7/7 "));
+    assert_non_null(strstr(out, " files/s "));
+    free(out);
+    snprintf(cmd, sizeof cmd, "script -qc \"'%s' check -q -j 1 '%s/in' >/dev/null\" "
+             "/dev/null; '%s' check '%s/in' 2>&1 >/dev/null", bin, root, bin, root);
+    assert_int_equal(tu_run(cmd, &out), 0);
+    assert_null(strstr(out, "files/s"));
+    free(out);
+cleanup:
+    tu_rm_rf(root);
+    free(root);
+}
+
 /* ---- face photos: the white-background rule ---- */
 
 static void test_face_profile(void **state)
@@ -1075,6 +1104,7 @@ int main(void)
         cmocka_unit_test(test_group_by_folder),
         cmocka_unit_test(test_html_report_in_chromium),
         cmocka_unit_test(test_drop_script),
+        cmocka_unit_test(test_progress_only_on_a_terminal),
         cmocka_unit_test(test_face_profile),
         cmocka_unit_test(test_fix_whiten_and_debug_mask),
     };
