@@ -23,7 +23,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 CORPUS   ?= ../shared/corpus
 
-.PHONY: all test test-asan test-corpus demo bench bench-jobs install uninstall clean
+.PHONY: all test test-asan test-corpus demo bench bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight
 
 $(BUILD)/obj/%.o: src/%.c
@@ -82,6 +82,43 @@ bench: all
 # Batch speed-up of -j (one per CPU) against -j 1 over the corpus images.
 bench-jobs: all
 	bench/jobs $(CORPUS)
+
+# ---- fuzzing: libFuzzer (clang-14, libclang-rt-14-dev) under ASan + UBSan ----
+# `make fuzz` runs each target FUZZ_SECONDS, seeded from testdata/ and the
+# corpus; crashes land in build-fuzz/crash-*. `make fuzz-replay` replays
+# tests/fuzz-regressions/ and the corpus through both targets with gcc's
+# sanitizers, no libFuzzer needed.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 900
+FUZZ_TARGETS := fuzz_check fuzz_fix
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libpreflight.a
+	for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_CC) -O1 -g -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) fuzz/$$t.c \
+	    build-fuzz/libpreflight.a $(LDLIBS) -o build-fuzz/$$t || exit 1; done
+
+fuzz: fuzz-build
+	@rm -rf build-fuzz/seeds && mkdir -p build-fuzz/seeds
+	@find testdata $(CORPUS) -type f -size -1024k 2>/dev/null | \
+	  while read -r f; do cp "$$f" "build-fuzz/seeds/$$(echo "$$f" | md5sum | cut -c1-16)"; done
+	@for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/work-$$t; \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
+	    build-fuzz/work-$$t build-fuzz/seeds || exit 1; done
+
+fuzz-replay: $(BUILD)/libpreflight.a
+	@mkdir -p build-asan
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="$(FUZZ_SAN)" build-asan/libpreflight.a
+	for t in $(FUZZ_TARGETS); do \
+	  $(CC) -O1 -g -Iinclude $(FUZZ_SAN) fuzz/$$t.c fuzz/replay.c build-asan/libpreflight.a \
+	    $(LDLIBS) -o build-asan/replay-$$t || exit 1; \
+	  find tests/fuzz-regressions testdata $(CORPUS)/broken $(CORPUS)/codec -type f 2>/dev/null | \
+	    xargs -r build-asan/replay-$$t || exit 1; done
 
 # The main job on the bundled samples.
 demo: $(BUILD)/preflight
