@@ -44,19 +44,6 @@ static uint8_t *read_stdin(size_t *len)
     return NULL;
 }
 
-static int write_all(int fd, const uint8_t *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n, len -= (size_t)n;
-    }
-    return 0;
-}
-
 int cli_is_pipe_mode(const cli_options *opts)
 {
     return opts->n_paths == 1 && strcmp(opts->paths[0], "-") == 0 &&
@@ -84,7 +71,7 @@ int cli_run_pipe(const cli_options *opts, pf_ctx *ctx)
         pf_check_buffer(ctx, data, len, "(stdin)", report);
     if (fix && report->has_output) {
         snprintf(report->output_path, sizeof report->output_path, "(stdout)");
-        if (write_all(STDOUT_FILENO, out, out_len) != 0) {
+        if (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0) {
             fprintf(stderr, "preflight: cannot write standard output: %s\n",
                     strerror(errno));
             goto cleanup;

@@ -130,6 +130,20 @@ static int call_threads(const pf_options *o)
     return o->threads > 0 ? o->threads : 2;
 }
 
+/* w x h scaled so its long side is at most max_long (never enlarged). */
+static void fit_long_side(uint32_t w, uint32_t h, uint32_t max_long, uint32_t *tw,
+                          uint32_t *th)
+{
+    uint32_t lng = w > h ? w : h;
+    *tw = w, *th = h;
+    if (lng <= max_long)
+        return;
+    *tw = (uint32_t)(((uint64_t)w * max_long + lng / 2) / lng);
+    *th = (uint32_t)(((uint64_t)h * max_long + lng / 2) / lng);
+    if (!*tw) *tw = 1;
+    if (!*th) *th = 1;
+}
+
 /* The size fix makes of a w x h upright image: the smallest meeting the
  * minimum resolution, else (no minimum) at most fix_max_long on the long
  * side, else unchanged. Symmetric in w and h, so it serves stored and
@@ -137,16 +151,11 @@ static int call_threads(const pf_options *o)
 static void fix_dims(const pf_rules *r, uint32_t w, uint32_t h, uint32_t *tw,
                      uint32_t *th)
 {
-    uint32_t lng = w > h ? w : h;
     *tw = w, *th = h;
-    if (r->min_long || r->min_short) {
+    if (r->min_long || r->min_short)
         pf_fit_dims(w, h, r->min_long, r->min_short, tw, th);
-    } else if (r->fix_max_long && lng > r->fix_max_long) {
-        *tw = (uint32_t)(((uint64_t)w * r->fix_max_long + lng / 2) / lng);
-        *th = (uint32_t)(((uint64_t)h * r->fix_max_long + lng / 2) / lng);
-        if (*tw == 0) *tw = 1;
-        if (*th == 0) *th = 1;
-    }
+    else if (r->fix_max_long)
+        fit_long_side(w, h, r->fix_max_long, tw, th);
 }
 
 /* A JPEG larger than the size fix will make is shrunk while it is decoded
@@ -157,14 +166,18 @@ static void fix_dims(const pf_rules *r, uint32_t w, uint32_t h, uint32_t *tw,
  * more in butteraugli (2.8 against 0.85 on a 20 MP photo, before any JPEG
  * loss) than the JPEG encode does. */
 static pf_status decode_jpeg(const pf_ctx *ctx, const uint8_t *data,
-                             size_t len, pf_decoded *dec, char err[PF_ERR_LEN])
+                             size_t len, uint32_t max_long, pf_decoded *dec,
+                             char err[PF_ERR_LEN])
 {
     const pf_rules *r = &ctx->rules;
     uint32_t w, h, tw = 0, th = 0;
     int comps;
-    if ((r->min_long || r->min_short || r->fix_max_long) &&
+    if ((max_long || r->min_long || r->min_short || r->fix_max_long) &&
         pf_jpeg_header(data, len, &w, &h, &comps, err) == PF_OK) {
-        fix_dims(r, w, h, &tw, &th);
+        if (max_long)
+            fit_long_side(w, h, max_long, &tw, &th);
+        else
+            fix_dims(r, w, h, &tw, &th);
         if (tw >= w || th >= h)
             tw = th = 0;
     }
@@ -172,14 +185,16 @@ static pf_status decode_jpeg(const pf_ctx *ctx, const uint8_t *data,
                                   th, call_threads(&ctx->options), dec, err);
 }
 
+/* Decodes and orients. A JPEG is shrunk while decoding: to max_long on its
+ * long side when given (thumbnails), else to the size fix makes. */
 static pf_status decode_upright(const pf_ctx *ctx, const uint8_t *data,
-                                size_t len, pf_format format, pf_decoded *dec,
-                                char err[PF_ERR_LEN])
+                                size_t len, pf_format format, uint32_t max_long,
+                                pf_decoded *dec, char err[PF_ERR_LEN])
 {
     pf_status st;
     memset(dec, 0, sizeof *dec);
     if (format == PF_FORMAT_JPEG)
-        st = decode_jpeg(ctx, data, len, dec, err);
+        st = decode_jpeg(ctx, data, len, max_long, dec, err);
     else
         st = pf_png_decode(data, len, ctx->options.max_pixels, dec, err);
     if (st == PF_OK)
@@ -247,7 +262,7 @@ static pf_status examine(pf_ctx *ctx, const uint8_t *data, size_t len,
         report->status = PF_FILE_FAIL;
         return PF_ERR_FORMAT;
     }
-    pf_status st = decode_upright(ctx, data, len, info->format, &dec, err);
+    pf_status st = decode_upright(ctx, data, len, info->format, 0, &dec, err);
     if (st != PF_OK)
         return decode_error(ctx, report, st, name, info->format, err);
     st = fill_info(&ctx->rules, info, &dec);
@@ -346,51 +361,27 @@ static pf_status read_input(pf_ctx *ctx, const char *path, pf_report *report,
                      "unreadable or not a regular file)", path);
 }
 
-/* w x h scaled so its long side is at most max_side (never enlarged). */
-static void thumb_dims(uint32_t w, uint32_t h, uint32_t max_side, uint32_t *tw,
-                       uint32_t *th)
-{
-    uint32_t lng = w > h ? w : h;
-    *tw = w, *th = h;
-    if (lng <= max_side)
-        return;
-    *tw = (uint32_t)(((uint64_t)w * max_side + lng / 2) / lng);
-    *th = (uint32_t)(((uint64_t)h * max_side + lng / 2) / lng);
-    if (!*tw) *tw = 1;
-    if (!*th) *th = 1;
-}
-
 pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
                             uint32_t max_side, uint8_t **jpg, size_t *jpg_len)
 {
     char err[PF_ERR_LEN] = "";
     pf_decoded dec;
     pf_bitmap small = {0, 0, NULL};
-    uint32_t w, h, tw, th;
-    int comps;
-    pf_status st;
+    uint32_t tw, th;
     if (!ctx || !data || !jpg || !jpg_len || max_side == 0)
         return PF_ERR_INVALID_ARG;
     *jpg = NULL;
     *jpg_len = 0;
-    memset(&dec, 0, sizeof dec);
     pf_format format = pf_sniff(data, len);
-    if (format == PF_FORMAT_JPEG && pf_jpeg_header(data, len, &w, &h, &comps, err) == PF_OK) {
-        thumb_dims(w, h, max_side, &tw, &th);
-        st = pf_jpeg_decode_resized(data, len, ctx->options.max_pixels, 8,
-                                    tw < w ? tw : 0, tw < w ? th : 0, 1, &dec, err);
-    } else if (format == PF_FORMAT_PNG) {
-        st = pf_png_decode(data, len, ctx->options.max_pixels, &dec, err);
-    } else {
+    if (format != PF_FORMAT_JPEG && format != PF_FORMAT_PNG)
         return PF_ERR_NOT_IMAGE;
-    }
-    if (st == PF_OK)
-        st = pf_orient_apply(&dec.bmp, dec.exif_orientation);
-    if (st == PF_OK) {
-        thumb_dims(dec.bmp.width, dec.bmp.height, max_side, &tw, &th);
-        if (tw != dec.bmp.width || th != dec.bmp.height)
-            st = pf_resize(&dec.bmp, tw, th, &small);
-    }
+    pf_status st = decode_upright(ctx, data, len, format, max_side, &dec, err);
+    if (st != PF_OK)
+        return st;
+    /* A PNG comes in full size. */
+    fit_long_side(dec.bmp.width, dec.bmp.height, max_side, &tw, &th);
+    if (tw != dec.bmp.width || th != dec.bmp.height)
+        st = pf_resize(&dec.bmp, tw, th, &small);
     if (st == PF_OK)
         st = pf_jpeg_encode(small.rgb ? &small : &dec.bmp, 70, jpg, jpg_len, err);
     pf_bitmap_free(&small);
@@ -416,7 +407,7 @@ pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
                  shown(name));
         return PF_ERR_NOT_IMAGE;
     }
-    st = decode_upright(ctx, data, len, format, &dec, err);
+    st = decode_upright(ctx, data, len, format, 0, &dec, err);
     if (st != PF_OK) {
         snprintf(ctx->error, sizeof ctx->error, "%s: cannot decode (%s)",
                  shown(name), err);

@@ -268,19 +268,31 @@ static void test_labelled_set(void **state)
     pf_ctx_free(whiten);
 }
 
+/* fix --whiten on one generated photo. */
+static pf_status fix_with_whiten(const face_case *fc, unsigned seed, pf_report *report,
+                                 uint8_t **out, size_t *out_len)
+{
+    size_t len;
+    uint8_t *jpg = make_photo(fc, seed, &len);
+    pf_ctx *ctx = face_ctx(1);
+    *out = NULL;
+    pf_status st = pf_fix_buffer(ctx, jpg, len, "face.jpg", out, out_len, NULL, report);
+    free(jpg);
+    pf_ctx_free(ctx);
+    return st;
+}
+
 /* Whitening an off-white photo: the background is white afterwards, the
  * face keeps its colour (levels, not a paint-over), and the report says so. */
 static void test_whiten_keeps_the_face(void **state)
 {
     (void)state;
     const face_case fc = {BG_OFFWHITE, 0, 0, 300, 400, 0, 95, F, P};
-    size_t len, out_len = 0;
-    uint8_t *jpg = make_photo(&fc, 5, &len), *out = NULL;
-    pf_ctx *ctx = face_ctx(1);
+    size_t out_len = 0;
+    uint8_t *out = NULL;
     pf_report *report = malloc(sizeof *report);
     char err[PF_ERR_LEN];
-    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "f.jpg", &out, &out_len, NULL, report),
-                     PF_OK);
+    assert_int_equal(fix_with_whiten(&fc, 5, report, &out, &out_len), PF_OK);
     assert_int_equal(report->status, PF_FILE_FIXED);
     assert_true(report->input.background.white_share < 0.5);
     assert_true(report->output.background.white_share >= 0.9);
@@ -299,9 +311,7 @@ static void test_whiten_keeps_the_face(void **state)
     assert_true(dec.bmp.rgb[0] >= 250 && dec.bmp.rgb[1] >= 250 && dec.bmp.rgb[2] >= 250);
     pf_decoded_free(&dec);
     free(out);
-    free(jpg);
     free(report);
-    pf_ctx_free(ctx);
 }
 
 /* A coloured background is never "fixed": fix writes nothing and says to
@@ -310,19 +320,15 @@ static void test_coloured_background_is_not_fixed(void **state)
 {
     (void)state;
     const face_case fc = {BG_BLUE, 0, 0, 300, 400, 2, 90, F, F};
-    size_t len, out_len = 0;
-    uint8_t *jpg = make_photo(&fc, 9, &len), *out = NULL;
-    pf_ctx *ctx = face_ctx(1);
+    size_t out_len = 0;
+    uint8_t *out = NULL;
     pf_report *report = malloc(sizeof *report);
-    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "blue.jpg", &out, &out_len, NULL,
-                                   report), PF_ERR_UNFIXABLE);
+    assert_int_equal(fix_with_whiten(&fc, 9, report, &out, &out_len), PF_ERR_UNFIXABLE);
     assert_int_equal(report->status, PF_FILE_FAIL);
     assert_false(report->has_output);
     assert_null(out);
     assert_non_null(strstr(report->message, "retake the photo against a white wall"));
-    free(jpg);
     free(report);
-    pf_ctx_free(ctx);
 }
 
 /* The thresholds are the caller's: a stricter level fails what passed. */
