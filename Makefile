@@ -1,5 +1,5 @@
 # preflight — build, test, install. Dependencies come from Debian via pkg-config.
-PKGS     := libturbojpeg libjpeg libpng libexif
+PKGS     := libturbojpeg libjpeg libpng libexif zlib
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build

@@ -31,13 +31,14 @@ typedef enum {
     PF_ERR_INVALID_ARG,    /* bad argument or option value */
     PF_ERR_NOT_IMAGE,      /* bytes are no image format we know */
     PF_ERR_FORMAT,         /* a known format the portals do not accept */
-    PF_ERR_CORRUPT,        /* decoder failed: truncated or damaged data */
+    PF_ERR_CORRUPT,        /* decoder failed: damaged data */
     PF_ERR_TOO_LARGE,      /* more pixels than the configured cap */
     PF_ERR_BUDGET,         /* cannot fit the byte budget at the lowest quality */
     PF_ERR_UNFIXABLE,      /* fails a rule fix cannot mend (grey-scale, ...) */
     PF_ERR_UPSCALE,        /* would need upscaling, refused by --no-upscale */
     PF_ERR_EXISTS,         /* output exists and overwriting was not allowed */
     PF_ERR_SAME_FILE,      /* output path is the input path */
+    PF_ERR_TRUNCATED,      /* the file ends before its image data does */
     PF_ERR_INTERNAL        /* a library call failed unexpectedly */
 } pf_status;
 

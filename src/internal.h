@@ -101,6 +101,10 @@ pf_status pf_png_encode(const pf_bitmap *bmp, uint8_t **out, size_t *out_len,
 
 /* Copies a PNG dropping ancillary metadata chunks (tEXt, zTXt, iTXt, eXIf,
  * tIME); keeps everything that affects pixels or colour. */
+/* Per cent of a PNG's image data (inflated IDAT against the size its
+ * header promises) present in a cut-short file; -1 without a header. */
+int pf_png_data_share(const uint8_t *data, size_t len);
+
 pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
                                 uint8_t **out, size_t *out_len,
                                 char err[PF_ERR_LEN]);

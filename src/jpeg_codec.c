@@ -31,26 +31,111 @@ typedef struct {
     jmp_buf jump;
     pf_status status;          /* what a jump means for our caller */
     int warnings;
+    int hit_end;               /* the decoder asked for bytes past the end */
     char message[JMSG_LENGTH_MAX];
     char first_warning[JMSG_LENGTH_MAX];
 } codec_error;
 
+static void jump_truncated(j_decompress_ptr c);
+
 static void on_error_exit(j_common_ptr cinfo)
 {
     codec_error *e = (codec_error *)cinfo->err;
+    if (e->hit_end && cinfo->is_decompressor)
+        jump_truncated((j_decompress_ptr)cinfo); /* errors of a cut file */
     (*cinfo->err->format_message)(cinfo, e->message);
-    e->status = cinfo->err->msg_code == JERR_OUT_OF_MEMORY ? PF_ERR_NOMEM
-                                                           : PF_ERR_CORRUPT;
+    switch (cinfo->err->msg_code) {
+    case JERR_OUT_OF_MEMORY:
+        e->status = PF_ERR_NOMEM;
+        break;
+    case JERR_BAD_PRECISION: /* 12- and 16-bit JPEGs */
+        snprintf(e->message, sizeof e->message, "%d-bit JPEG",
+                 cinfo->err->msg_parm.i[0]);
+        e->status = PF_ERR_FORMAT;
+        break;
+    case JERR_SOF_UNSUPPORTED: /* lossless, hierarchical */
+        snprintf(e->message, sizeof e->message, "%s JPEG",
+                 (cinfo->err->msg_parm.i[0] & 3) == 3 ? "lossless"
+                                                      : "hierarchical");
+        e->status = PF_ERR_FORMAT;
+        break;
+    default:
+        e->status = PF_ERR_CORRUPT;
+    }
     longjmp(e->jump, 1);
 }
 
-/* Warnings (corrupt data, premature end) are counted, never printed: libjpeg
- * recovers from them and the partial image is still worth checking. */
+/* The scan in hand was read to its end and it, with those before, refined
+ * every coefficient to full precision (libjpeg marks a scan's coefficients
+ * when the scan starts). */
+static int progressive_complete(j_decompress_ptr c)
+{
+    if (!c->coef_bits || c->input_iMCU_row < c->total_iMCU_rows)
+        return 0;
+    for (int ci = 0; ci < c->num_components; ci++)
+        for (int k = 0; k < DCTSIZE2; k++)
+            if (c->coef_bits[ci][k] != 0)
+                return 0;
+    return 1;
+}
+
+/* Per cent of a sequential file's image data read: scans hold whole
+ * components in order, rows within a scan in order. */
+static int sequential_percent(j_decompress_ptr c)
+{
+    unsigned rows = c->total_iMCU_rows, comps = (unsigned)c->num_components;
+    unsigned first = c->comps_in_scan ? (unsigned)c->cur_comp_info[0]->component_index : 0;
+    unsigned done = c->input_iMCU_row < rows ? c->input_iMCU_row : rows;
+    if (c->comps_in_scan == c->num_components || comps == 0)
+        return rows ? (int)(100u * done / rows) : 0;
+    return (int)(100u * (first * rows + done) / (comps * rows));
+}
+
+/* The data ran out where the decoder still needed it. */
+static void describe_truncation(j_decompress_ptr c, char *msg, size_t size)
+{
+    if (c->total_iMCU_rows == 0) /* set once the frame header is read */
+        snprintf(msg, size, "truncated JPEG: the file ends inside its header");
+    else if (c->progressive_mode)
+        snprintf(msg, size, "truncated JPEG: the data stops in scan %d of a "
+                 "progressive image, which shows only part of its detail",
+                 c->input_scan_number);
+    else
+        snprintf(msg, size, "truncated JPEG: %d%% of the image data present",
+                 sequential_percent(c));
+}
+
+static void jump_truncated(j_decompress_ptr c)
+{
+    codec_error *e = (codec_error *)c->err;
+    describe_truncation(c, e->message, sizeof e->message);
+    e->status = PF_ERR_TRUNCATED;
+    longjmp(e->jump, 1);
+}
+
+/* At the end of the data, an end marker without libjpeg's warning: its
+ * Huffman decoder reads ahead, so running out is only an error when it
+ * then needs bits the file lacks (JWRN_HIT_MARKER below). */
+static boolean fill_past_end(j_decompress_ptr c)
+{
+    static const JOCTET eoi[2] = {0xFF, JPEG_EOI};
+    ((codec_error *)c->err)->hit_end = 1;
+    c->src->next_input_byte = eoi;
+    c->src->bytes_in_buffer = sizeof eoi;
+    return TRUE;
+}
+
+/* Warnings (corrupt data) are counted, never printed: libjpeg recovers from
+ * them and the picture is still worth checking. Data that ends early is an
+ * error: the rest of the picture would be grey. */
 static void on_emit_message(j_common_ptr cinfo, int msg_level)
 {
     codec_error *e = (codec_error *)cinfo->err;
     if (msg_level >= 0)
         return; /* trace messages */
+    if (cinfo->err->msg_code == JWRN_HIT_MARKER && e->hit_end &&
+        cinfo->is_decompressor)
+        jump_truncated((j_decompress_ptr)cinfo);
     if (e->warnings == 0)
         (*cinfo->err->format_message)(cinfo, e->first_warning);
     e->warnings++;
@@ -264,6 +349,7 @@ static pf_status decode_guarded(decode_job *job)
     job->progress.progress_monitor = limit_scans;
     c->progress = &job->progress;
     jpeg_mem_src(c, job->data, (unsigned long)job->len);
+    c->src->fill_input_buffer = fill_past_end;
     jpeg_save_markers(c, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(c, TRUE);
     if ((st = check_pixel_cap(job)) != PF_OK ||
@@ -276,7 +362,9 @@ static pf_status decode_guarded(decode_job *job)
     c->scale_denom = 8;
     if ((st = prepare_output(job)) != PF_OK)
         return st;
-    jpeg_start_decompress(c);
+    jpeg_start_decompress(c); /* a progressive file's scans are all read */
+    if (c->progressive_mode && job->err.hit_end && !progressive_complete(c))
+        jump_truncated(c); /* the data stops at the end of a scan */
     if (c->out_color_space != JCS_RGB)
         job->row = (*c->mem->alloc_sarray)((j_common_ptr)c, JPOOL_IMAGE,
                                            c->output_width *
@@ -329,7 +417,8 @@ pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
     job.scale_eighths = scale_eighths, job.out = out, job.msg = err;
     job.target_w = target_w, job.target_h = target_h, job.threads = threads;
     st = decode_guarded(&job);
-    if (st == PF_ERR_CORRUPT || st == PF_ERR_NOMEM)
+    if (st == PF_ERR_CORRUPT || st == PF_ERR_NOMEM ||
+        st == PF_ERR_TRUNCATED || (st == PF_ERR_FORMAT && job.err.message[0]))
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
     else if (st == PF_OK && job.err.warnings > 0)
         /* Success with a note: callers may show it, nothing requires it. */

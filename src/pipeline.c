@@ -234,6 +234,14 @@ static pf_status decode_error(pf_ctx *ctx, pf_report *report, pf_status st,
     if (st == PF_ERR_NOMEM)
         return set_error(ctx, report, st, "%s: out of memory decoding the %s",
                          shown(name), label);
+    if (st == PF_ERR_TRUNCATED)
+        return set_error(ctx, report, st, "%s: %s; the file was cut short (an "
+                         "interrupted download or copy): get the whole file "
+                         "again", shown(name), err);
+    if (st == PF_ERR_FORMAT && err && *err)
+        return set_error(ctx, report, st, "%s: %s is not accepted by the "
+                         "filing portals; export it as an ordinary 8-bit %s",
+                         shown(name), err, label);
     return set_error(ctx, report, st == PF_OK ? PF_ERR_CORRUPT : st,
                      "%s: damaged %s (%s); export or scan it again",
                      shown(name), label, err && *err ? err : "cannot decode");

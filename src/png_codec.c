@@ -24,6 +24,7 @@ struct png_job {
     char *err;
     pf_status status;      /* returned when libpng jumps back */
     int limit_hit;         /* libpng warned about the user dimension limits */
+    int rows_started;      /* reading image rows: truncation is partial */
     int pixels_done;       /* errors after this point are ignored */
     int end_done;          /* png_read_end finished: end info is valid */
     png_structp png;
@@ -57,11 +58,31 @@ static void on_warning_ignored(png_structp png, png_const_charp msg)
     (void)png, (void)msg;
 }
 
+/* Names how much of the picture a cut-short file still holds. */
+static void describe_truncation(struct png_job *job)
+{
+    int share = job->rows_started ? pf_png_data_share(job->data, job->len) : -1;
+    if (share < 0)
+        pf_set_message(job->err, PF_ERR_LEN,
+                       "truncated PNG: the file ends before the image data");
+    else if (share >= 100) /* the pixels are there, the chunk around them not */
+        pf_set_message(job->err, PF_ERR_LEN, "truncated PNG: the file ends "
+                       "inside the chunk that holds the image data");
+    else
+        pf_set_message(job->err, PF_ERR_LEN, "truncated PNG: %d%% of the "
+                       "image data present", share);
+}
+
 static void read_mem(png_structp png, png_bytep buf, png_size_t n)
 {
     struct png_job *job = png_get_io_ptr(png);
-    if (n > job->len - job->pos)
-        png_error(png, "file is truncated");
+    if (n > job->len - job->pos) {
+        if (!job->pixels_done) {
+            describe_truncation(job);
+            job->status = PF_ERR_TRUNCATED;
+        }
+        png_longjmp(png, 1);
+    }
     memcpy(buf, job->data + job->pos, n);
     job->pos += n;
 }
@@ -211,6 +232,7 @@ static pf_status decode_steps(struct png_job *job)
     status = alloc_output(job, w, h);
     if (status != PF_OK)
         return status;
+    job->rows_started = 1;
     if (channels == 3)
         read_rgb(job);
     else if ((status = read_rgba(job, passes)) != PF_OK)

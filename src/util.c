@@ -109,13 +109,14 @@ const char *pf_strerror(pf_status status)
     case PF_ERR_INVALID_ARG: return "invalid argument";
     case PF_ERR_NOT_IMAGE: return "not an image";
     case PF_ERR_FORMAT: return "format not accepted by the filing portals";
-    case PF_ERR_CORRUPT: return "corrupt or truncated image data";
+    case PF_ERR_CORRUPT: return "corrupt image data";
     case PF_ERR_TOO_LARGE: return "image has more pixels than the limit";
     case PF_ERR_BUDGET: return "cannot fit the byte budget at the lowest quality";
     case PF_ERR_UNFIXABLE: return "fails a rule that fix cannot mend";
     case PF_ERR_UPSCALE: return "image too small and upscaling was refused";
     case PF_ERR_EXISTS: return "output exists";
     case PF_ERR_SAME_FILE: return "output path is the input path";
+    case PF_ERR_TRUNCATED: return "truncated file: the image data is incomplete";
     case PF_ERR_INTERNAL: return "internal error";
     }
     return "unknown status";

@@ -291,7 +291,8 @@ static void test_truncated(void **state)
     pf_decoded dec;
     assert_int_equal(tu_png(rgb, NULL, 64, 48, 2, 8, 1, NULL, 0, &png, &len),
                      0);
-    /* Every cut: no crash, no leak, and an error unless only IEND is gone. */
+    /* Every cut: no crash, no leak, and an error unless only IEND is gone;
+     * from the signature on, the error says the file was cut short. */
     for (size_t cut = 0; cut < len; cut++) {
         pf_status st = pf_png_decode(png, cut, CAP, &dec, err);
         if (cut < len - 12) {
@@ -299,9 +300,40 @@ static void test_truncated(void **state)
                 fail_msg("cut at %zu of %zu decoded", cut, len);
             assert_null(dec.bmp.rgb);
             assert_true(err[0] != '\0');
+            if (cut >= 8)
+                assert_int_equal(st, PF_ERR_TRUNCATED);
+            if (cut >= 8 && cut < 33) /* signature + IHDR */
+                assert_string_equal(err, "truncated PNG: the file ends "
+                                         "before the image data");
         }
         pf_decoded_free(&dec);
     }
+    /* Interlaced: the pass the data stops in. */
+    assert_int_equal(pf_png_decode(png, len - 40, CAP, &dec, err),
+                     PF_ERR_TRUNCATED);
+    unsigned pct = 0;
+    assert_int_equal(sscanf(err, "truncated PNG: %u%% of the image data present",
+                            &pct), 1);
+    assert_in_range(pct, 85, 99);
+    /* Not interlaced, incompressible rows: the share of rows present. */
+    free(png);
+    uint32_t noise = 2463534242u;
+    for (size_t i = 0; i < 64 * 48 * 3; i++) {
+        noise ^= noise << 13, noise ^= noise >> 17, noise ^= noise << 5;
+        rgb[i] = (uint8_t)noise;
+    }
+    /* 40x30: one IDAT chunk */
+    assert_int_equal(tu_png(rgb, NULL, 40, 30, 2, 8, 0, NULL, 0, &png, &len),
+                     0);
+    size_t idat = 8;
+    while (memcmp(png + idat + 4, "IDAT", 4) != 0)
+        idat += 12 + ((size_t)png[idat + 2] << 8 | png[idat + 3]);
+    size_t idat_len = (size_t)png[idat + 2] << 8 | png[idat + 3];
+    assert_int_equal(pf_png_decode(png, idat + 8 + idat_len / 2, CAP, &dec, err),
+                     PF_ERR_TRUNCATED);
+    assert_int_equal(sscanf(err, "truncated PNG: %u%% of the image data present",
+                            &pct), 1);
+    assert_in_range(pct, 45, 50);
     /* A flipped bit inside IDAT fails its CRC. */
     png[len - 20] ^= 0x10;
     assert_int_not_equal(pf_png_decode(png, len, CAP, &dec, err), PF_OK);
