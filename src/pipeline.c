@@ -526,6 +526,8 @@ static void describe_conversions(const pf_image_info *in, pf_report *report)
         add_action(report, "converted PNG to JPEG");
 }
 
+#define JPEG_MAX_SIDE 65500u /* libjpeg's JPEG_MAX_DIMENSION */
+
 /* Scales to the smallest size meeting the minimum resolution, upscaling
  * (with a warning) only when allowed. The target comes from the image's full
  * upright size in; src may already be shrunk to it while decoding. *scaled stays
@@ -543,6 +545,14 @@ static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
     if (tw == in->width && th == in->height)
         return PF_OK;
     *upscaled = tw > in->width;
+    uint64_t max_px = ctx->options.max_pixels;
+    if (tw > JPEG_MAX_SIDE || th > JPEG_MAX_SIDE ||
+        (max_px && (uint64_t)tw * th > max_px)) /* a sliver: 256x1 */
+        return fail_unfixable(ctx, report, PF_ERR_UPSCALE,
+                              "%s: %u\xC3\x97%u would have to be enlarged to "
+                              "%u\xC3\x97%u, more than a JPEG or --max-pixels "
+                              "allows; rescan the whole document", shown(name),
+                              in->width, in->height, tw, th);
     if (*upscaled && ctx->options.no_upscale)
         return fail_unfixable(ctx, report, PF_ERR_UPSCALE,
                               "%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "

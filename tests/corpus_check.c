@@ -7,6 +7,9 @@
  *    higher than wide, hopper_orientation_N the same as the unrotated
  *    image) and a trailing _N must be the EXIF orientation read.
  *
+ * With --hostile: every file under CORPUS/broken and CORPUS/codec through
+ * check and fix (see check_hostile).
+ *
  * Prints one line per failure and "corpus: N passed, M failed"; exits 1
  * when anything failed, 2 on bad usage. */
 #include "internal.h"
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_FILE_BYTES (64u << 20)
 #define MAX_DEPTH 8
@@ -227,9 +231,24 @@ static int is_jpeg_or_png(const char *name)
 typedef void (*image_check)(pf_ctx *ctx, const char *path, const char *name,
                             struct tally *t);
 
+static int any_file(const char *name)
+{
+    (void)name;
+    return 1;
+}
+
+static void walk_files(pf_ctx *ctx, const char *dir, int depth, struct tally *t,
+                       image_check check, int (*wanted)(const char *));
+
 /* Runs check on every JPEG and PNG under dir. */
 static void walk_images(pf_ctx *ctx, const char *dir, int depth, struct tally *t,
                         image_check check)
+{
+    walk_files(ctx, dir, depth, t, check, is_jpeg_or_png);
+}
+
+static void walk_files(pf_ctx *ctx, const char *dir, int depth, struct tally *t,
+                       image_check check, int (*wanted)(const char *))
 {
     size_t n = 0;
     char **names = list_dir(dir, &n);
@@ -240,8 +259,8 @@ static void walk_images(pf_ctx *ctx, const char *dir, int depth, struct tally *t
             stat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
-            walk_images(ctx, path, depth + 1, t, check);
-        else if (S_ISREG(st.st_mode) && is_jpeg_or_png(names[i]))
+            walk_files(ctx, path, depth + 1, t, check, wanted);
+        else if (S_ISREG(st.st_mode) && wanted(names[i]))
             check(ctx, path, names[i], t);
     }
     free_names(names, n);
@@ -272,14 +291,100 @@ static void check_face(pf_ctx *ctx, const char *path, const char *name, struct t
     free(r);
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *outcome_name(const pf_report *r)
+{
+    static const char *const names[] = {"pass", "fixed", "fail", "error"};
+    return names[r->status];
+}
+
+/* A clear per-file error starts with the file's name and says what is
+ * wrong in words of its own, not just that decoding failed. */
+static int message_is_clear(const pf_report *r, const char *path)
+{
+    size_t n = strlen(path);
+    if (r->status != PF_FILE_ERROR)
+        return 1;
+    return strncmp(r->message, path, n) == 0 && r->message[n] == ':' &&
+           strlen(r->message + n) > 12 && !strstr(r->message, "cannot decode");
+}
+
+/* Damaged and unusual files (CORPUS/broken, CORPUS/codec): check and fix
+ * each within HOSTILE_SECONDS, ending in a verdict or a clear error. Run
+ * under ASan/UBSan by `make test-hostile`. */
+#define HOSTILE_SECONDS 5.0
+static void check_hostile(pf_ctx *ctx, const char *path, const char *name,
+                          struct tally *t)
+{
+    pf_report *check = malloc(sizeof *check), *fix = malloc(sizeof *fix);
+    uint8_t *data = NULL, *out = NULL;
+    size_t len = 0, out_len = 0;
+    pf_format format;
+    int ok = 0;
+    (void)name;
+    if (!check || !fix || pf_read_file(path, MAX_FILE_BYTES, &data, &len) != PF_OK)
+        goto cleanup;
+    double start = now_seconds();
+    pf_check_buffer(ctx, data, len, path, check);
+    double mid = now_seconds();
+    pf_fix_buffer(ctx, data, len, path, &out, &out_len, &format, fix);
+    double end = now_seconds();
+    ok = mid - start < HOSTILE_SECONDS && end - mid < HOSTILE_SECONDS &&
+         message_is_clear(check, path) && message_is_clear(fix, path);
+    printf("%s %-5s %-5s %5.0f %5.0f ms  %s\n", ok ? "hostile" : "FAIL",
+           outcome_name(check), outcome_name(fix), (mid - start) * 1e3,
+           (end - mid) * 1e3, fix->message[0] ? fix->message : path);
+cleanup:
+    if (!check || !fix || !data)
+        printf("FAIL %s: cannot read\n", path);
+    verdict(t, ok);
+    pf_free(out);
+    pf_free(data);
+    free(check);
+    free(fix);
+}
+
+/* Each of CORPUS/broken and CORPUS/codec, when present. */
+static void check_hostile_dirs(pf_ctx *ctx, const char *corpus, struct tally *t)
+{
+    static const char *const dirs[] = {"broken", "codec"};
+    pf_rules rules;
+    char dir[PF_PATH_LEN];
+    struct stat st;
+    pf_profile_rules("wechat", &rules);
+    pf_ctx_set_rules(ctx, &rules);
+    for (size_t i = 0; i < 2; i++) {
+        if (join_path(dir, sizeof dir, corpus, dirs[i]) && stat(dir, &st) == 0)
+            walk_files(ctx, dir, 0, t, check_hostile, any_file);
+        else
+            printf("note: no %s; skipped\n", dir);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct tally t = {0, 0};
     char dir[PF_PATH_LEN];
     struct stat st;
-    if (argc != 2 || stat(argv[1], &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "usage: corpus_check CORPUS_DIR\n");
+    int hostile = argc == 3 && strcmp(argv[1], "--hostile") == 0;
+    if (argc != 2 + hostile || stat(argv[1 + hostile], &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "usage: corpus_check [--hostile] CORPUS_DIR\n");
         return 2;
+    }
+    if (hostile) {
+        pf_ctx *ctx = pf_ctx_new();
+        if (ctx)
+            check_hostile_dirs(ctx, argv[2], &t);
+        pf_ctx_free(ctx);
+        printf("hostile corpus: %d passed, %d failed\n", t.passed, t.failed);
+        return ctx && t.failed == 0 ? 0 : 1;
     }
     check_pngsuite(argv[1], &t);
     pf_ctx *ctx = pf_ctx_new();
