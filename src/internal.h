@@ -104,6 +104,15 @@ pf_status pf_png_encode(const pf_bitmap *bmp, uint8_t **out, size_t *out_len,
 /* Per cent of a PNG's image data (inflated IDAT against the size its
  * header promises) present in a cut-short file; -1 without a header. */
 int pf_png_data_share(const uint8_t *data, size_t len);
+/* "truncated PNG: ..." naming the share present; in_pixels: the file ends
+ * after its image data began. */
+void pf_png_describe_truncation(const uint8_t *data, size_t len, int in_pixels,
+                                char err[PF_ERR_LEN]);
+/* Walks the chunk headers before libpng allocates by them: a chunk running
+ * past the end (PF_ERR_TRUNCATED) or an ancillary chunk over
+ * max_metadata_chunk bytes (PF_ERR_TOO_LARGE). */
+pf_status pf_png_check_chunks(const uint8_t *data, size_t len,
+                              uint32_t max_metadata_chunk, char err[PF_ERR_LEN]);
 
 pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
                                 uint8_t **out, size_t *out_len,

@@ -228,6 +228,9 @@ static pf_status decode_error(pf_ctx *ctx, pf_report *report, pf_status st,
                               const char *err)
 {
     const char *label = pf_format_label(format);
+    if (st == PF_ERR_TOO_LARGE && strstr(err, "limit for metadata"))
+        return set_error(ctx, report, st, "%s: %s; export the image again "
+                         "without metadata", shown(name), err);
     if (st == PF_ERR_TOO_LARGE)
         return set_error(ctx, report, st, "%s: %s; reduce the image or raise "
                          "--max-pixels", shown(name), err);
@@ -527,6 +530,8 @@ static void describe_conversions(const pf_image_info *in, pf_report *report)
 }
 
 #define JPEG_MAX_SIDE 65500u /* libjpeg's JPEG_MAX_DIMENSION */
+/* Beyond 4x a side, enlarging invents the detail a reviewer looks for. */
+#define MAX_UPSCALE 4u
 
 /* Scales to the smallest size meeting the minimum resolution, upscaling
  * (with a warning) only when allowed. The target comes from the image's full
@@ -547,12 +552,14 @@ static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
     *upscaled = tw > in->width;
     uint64_t max_px = ctx->options.max_pixels;
     if (tw > JPEG_MAX_SIDE || th > JPEG_MAX_SIDE ||
-        (max_px && (uint64_t)tw * th > max_px)) /* a sliver: 256x1 */
+        (max_px && (uint64_t)tw * th > max_px) || /* a sliver: 256x1 */
+        (uint64_t)tw > (uint64_t)in->width * MAX_UPSCALE ||
+        (uint64_t)th > (uint64_t)in->height * MAX_UPSCALE)
         return fail_unfixable(ctx, report, PF_ERR_UPSCALE,
                               "%s: %u\xC3\x97%u would have to be enlarged to "
-                              "%u\xC3\x97%u, more than a JPEG or --max-pixels "
-                              "allows; rescan the whole document", shown(name),
-                              in->width, in->height, tw, th);
+                              "%u\xC3\x97%u, which only blurs it; rescan the "
+                              "whole document at a higher resolution",
+                              shown(name), in->width, in->height, tw, th);
     if (*upscaled && ctx->options.no_upscale)
         return fail_unfixable(ctx, report, PF_ERR_UPSCALE,
                               "%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #define PNG_MAX_DIM 1000000u                /* per side, before any alloc */
-#define PNG_CHUNK_MALLOC_MAX (8u << 20)     /* one ancillary chunk */
-#define PNG_CHUNK_CACHE_MAX 1000u           /* number of ancillary chunks */
+#define PNG_CHUNK_MALLOC_MAX (2u << 20)     /* one ancillary chunk, inflated */
+#define PNG_CHUNK_CACHE_MAX 32u             /* text/unknown chunks kept */
 
 struct png_job {
     const uint8_t *data;
@@ -58,27 +58,13 @@ static void on_warning_ignored(png_structp png, png_const_charp msg)
     (void)png, (void)msg;
 }
 
-/* Names how much of the picture a cut-short file still holds. */
-static void describe_truncation(struct png_job *job)
-{
-    int share = job->rows_started ? pf_png_data_share(job->data, job->len) : -1;
-    if (share < 0)
-        pf_set_message(job->err, PF_ERR_LEN,
-                       "truncated PNG: the file ends before the image data");
-    else if (share >= 100) /* the pixels are there, the chunk around them not */
-        pf_set_message(job->err, PF_ERR_LEN, "truncated PNG: the file ends "
-                       "inside the chunk that holds the image data");
-    else
-        pf_set_message(job->err, PF_ERR_LEN, "truncated PNG: %d%% of the "
-                       "image data present", share);
-}
-
 static void read_mem(png_structp png, png_bytep buf, png_size_t n)
 {
     struct png_job *job = png_get_io_ptr(png);
     if (n > job->len - job->pos) {
         if (!job->pixels_done) {
-            describe_truncation(job);
+            pf_png_describe_truncation(job->data, job->len, job->rows_started,
+                                       job->err);
             job->status = PF_ERR_TRUNCATED;
         }
         png_longjmp(png, 1);
@@ -344,6 +330,11 @@ pf_status pf_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         status = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }
+    /* Chunk lengths checked before libpng allocates by them (it takes a
+     * 1 GB buffer for a tEXt chunk that says it is that long). */
+    status = pf_png_check_chunks(data, len, PNG_CHUNK_MALLOC_MAX, err);
+    if (status != PF_OK)
+        goto cleanup;
     status = PF_ERR_NOMEM;
     job.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &job, on_error,
                                      on_warning);

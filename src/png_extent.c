@@ -91,3 +91,56 @@ int pf_png_data_share(const uint8_t *data, size_t len)
     inflateEnd(&z);
     return share;
 }
+
+static int is_type(const uint8_t *type, const char *name)
+{
+    return memcmp(type, name, 4) == 0;
+}
+
+/* "truncated PNG: ..." for a file that ends at data + len. */
+void pf_png_describe_truncation(const uint8_t *data, size_t len, int in_pixels,
+                                char err[PF_ERR_LEN])
+{
+    int share = in_pixels ? pf_png_data_share(data, len) : -1;
+    if (share < 0)
+        pf_set_message(err, PF_ERR_LEN,
+                       "truncated PNG: the file ends before the image data");
+    else if (share >= 100) /* the pixels are there, the chunk around them not */
+        pf_set_message(err, PF_ERR_LEN, "truncated PNG: the file ends "
+                       "inside the chunk that holds the image data");
+    else
+        pf_set_message(err, PF_ERR_LEN, "truncated PNG: %d%% of the image "
+                       "data present", share);
+}
+
+pf_status pf_png_check_chunks(const uint8_t *data, size_t len,
+                              uint32_t max_metadata_chunk, char err[PF_ERR_LEN])
+{
+    size_t pos = 8;
+    int seen_idat = 0;
+    while (len >= pos && len - pos >= 8) {
+        uint32_t n = read_be32(data + pos);
+        const uint8_t *type = data + pos + 4;
+        if (is_type(type, "IEND"))
+            return PF_OK;
+        seen_idat |= is_type(type, "IDAT");
+        if (n > PNG_UINT_31_MAX)
+            return PF_OK; /* libpng names this damage */
+        if ((uint64_t)n + 4 > len - pos - 8) {
+            /* Pixels all there (a cut trailing chunk) are still a picture. */
+            if (seen_idat && pf_png_data_share(data, len) >= 100)
+                return PF_OK;
+            pf_png_describe_truncation(data, len, seen_idat, err);
+            return PF_ERR_TRUNCATED;
+        }
+        if (!(type[0] & 0x20) || n <= max_metadata_chunk) {
+            pos += 12 + (size_t)n;
+            continue;
+        }
+        pf_set_message(err, PF_ERR_LEN, "PNG %.4s chunk of %u B is over the "
+                       "%u B limit for metadata", (const char *)type,
+                       (unsigned)n, (unsigned)max_metadata_chunk);
+        return PF_ERR_TOO_LARGE;
+    }
+    return PF_OK;
+}

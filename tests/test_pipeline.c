@@ -179,6 +179,23 @@ static void test_upscale_warns_or_refuses(void **state)
     assert_int_equal(report.status, PF_FILE_FAIL);
     assert_non_null(strstr(report.message, "rescan at a higher resolution"));
     free(jpg);
+    /* Over 4x a side is refused even when upscaling is allowed: 36x27 would
+     * need 150x113 (4.2x). 38x28 needs 3.9x and is enlarged. */
+    o.no_upscale = 0;
+    pf_ctx_set_options(ctx, &o);
+    jpg = jpeg_of(36, 27, TU_PATTERN_COLOR, 3, 90, NULL, 0, &len);
+    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "tiny.jpg", &out, &out_len,
+                                   NULL, &report), PF_ERR_UPSCALE);
+    assert_null(out);
+    assert_string_equal(report.message, "tiny.jpg: 36\xC3\x97" "27 would have to "
+                        "be enlarged to 150\xC3\x97" "113, which only blurs it; "
+                        "rescan the whole document at a higher resolution");
+    free(jpg);
+    jpg = jpeg_of(38, 28, TU_PATTERN_COLOR, 3, 90, NULL, 0, &len);
+    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "t.jpg", &out, &out_len,
+                                   NULL, &report), PF_OK);
+    free(out);
+    free(jpg);
     pf_ctx_free(ctx);
 }
 

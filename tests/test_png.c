@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <sys/resource.h>
 
 #include "internal.h"
 #include "testutil.h"
@@ -342,6 +343,64 @@ static void test_truncated(void **state)
     free(rgb);
 }
 
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* Metadata made to exhaust memory: a zTXt that inflates to 64 MB, 40 times
+ * over (2.5 GB if each were kept); a 3 MB tEXt; a tEXt that says it is
+ * 1 GB long. Each decodes or is refused with a named limit, and the peak
+ * memory of this process grows by far less than the bombs ask for. */
+static void test_metadata_limits(void **state)
+{
+    (void)state;
+    uint8_t *rgb = tu_make_rgb(32, 24, TU_PATTERN_COLOR, 3), *png = NULL;
+    size_t len = 0, big_len = 0, zlen = (64u << 20) / 1000 + 64;
+    char err[PF_ERR_LEN];
+    pf_decoded dec;
+    assert_int_equal(tu_png(rgb, NULL, 32, 24, 2, 8, 0, NULL, 0, &png, &len), 0);
+    uint8_t *zeros = calloc(1, 64u << 20), *ztxt = malloc(zlen + 8);
+    assert_non_null(zeros);
+    memcpy(ztxt, "Comment\0\0", 9); /* keyword, NUL, method 0 */
+    uLongf clen = zlen;
+    assert_int_equal(compress2(ztxt + 9, &clen, zeros, 64u << 20, 9), Z_OK);
+    free(zeros);
+    long before = peak_rss_kb();
+    uint8_t *bomb = png;
+    for (int i = 0; i < 40; i++) {
+        uint8_t *next = insert_chunk(bomb, len, "zTXt", ztxt, (uint32_t)clen + 9, &big_len);
+        if (bomb != png)
+            free(bomb);
+        bomb = next, len = big_len;
+    }
+    decode_ok(bomb, len, &dec);
+    assert_int_equal(dec.bmp.width, 32);
+    pf_decoded_free(&dec);
+    free(bomb);
+    /* A tEXt of 3 MB of real bytes: over the 2 MB metadata limit. */
+    size_t tlen = 3u << 20;
+    uint8_t *text = calloc(1, tlen);
+    memcpy(text, "Comment", 7);
+    memset(text + 8, 'a', tlen - 8);
+    assert_int_equal(tu_png(rgb, NULL, 32, 24, 2, 8, 0, NULL, 0, &png, &len), 0);
+    bomb = insert_chunk(png, len, "tEXt", text, (uint32_t)tlen, &big_len);
+    assert_int_equal(pf_png_decode(bomb, big_len, CAP, &dec, err), PF_ERR_TOO_LARGE);
+    assert_string_equal(err, "PNG tEXt chunk of 3145728 B is over the 2097152 B "
+                             "limit for metadata");
+    /* A tEXt claiming 1 GB in a tiny file: cut short, nothing allocated. */
+    put_be32(bomb + 33, 0x3FFFFFFFu);
+    assert_int_equal(pf_png_decode(bomb, 33 + 12 + 100, CAP, &dec, err),
+                     PF_ERR_TRUNCATED);
+    assert_string_equal(err, "truncated PNG: the file ends before the image data");
+    long grown_mb = (peak_rss_kb() - before) / 1024;
+    if (grown_mb > 256)
+        fail_msg("peak memory grew by %ld MB", grown_mb);
+    free(bomb), free(text), free(ztxt), free(png), free(rgb);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -550,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_opaque_alpha),
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_metadata_limits),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_exif),
         cmocka_unit_test(test_raw_profile),
