@@ -179,6 +179,10 @@ void cli_report_begin(cli_reporter *reporter);
 void cli_report_file(cli_reporter *reporter, const char *path,
                      const pf_report *report);
 void cli_report_end(cli_reporter *reporter);
+/* What became of the input's GPS position: "" (it had none), "present"
+ * (nothing written: check, or a fix that failed), "removed" or "kept". */
+const char *cli_gps_state(const pf_report *report);
+#define CLI_GPS_NOTE "input carries a GPS position (removed by fix)"
 /* One CSV cell: quoted, quotes doubled, formula-like text defused. */
 void cli_csv_field(FILE *out, const char *s, int first);
 /* --jsonl: file `index` has just finished (any order; calls serialised). */

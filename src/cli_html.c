@@ -24,7 +24,7 @@ static const char page_head[] =
     "ul{margin:0;padding-left:1.2em}li.fail{color:#c62828}li.warn{color:#ef6c00}\n"
     "li.pass{color:#555}.name{word-break:break-all;max-width:22em}\n"
     "#filters button{margin-right:6px;padding:4px 10px}#filters button.on{font-weight:700}\n"
-    ".msg{color:#c62828}\n</style></head><body>\n";
+    ".msg{color:#c62828}.note{color:#6d4c41}\n</style></head><body>\n";
 
 static const char page_script[] =
     "<script>\n"
@@ -148,6 +148,8 @@ void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r
         cli_html_text(out, r->message);
         fputs("</div>", out);
     }
+    if (strcmp(cli_gps_state(r), "present") == 0)
+        fputs("<div class=\"note gps\">" CLI_GPS_NOTE "</div>", out);
     fputs("</td></tr>\n", out);
 }
 

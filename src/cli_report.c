@@ -82,7 +82,18 @@ static void print_detail(FILE *out, const char *path, const pf_report *report)
     }
 }
 
-/* Indented lines: each failed or warned check, then what to do. */
+const char *cli_gps_state(const pf_report *report)
+{
+    if (!report->input.has_gps)
+        return "";
+    if (!report->has_output)
+        return "present";
+    return report->output.has_gps ? "kept" : "removed";
+}
+
+/* Indented lines: each failed or warned check, then what to do; a GPS
+ * position in an input nothing was written for (fix's actions say what
+ * became of it otherwise). */
 static void print_findings(const cli_reporter *r, const char *path,
                            const pf_report *report)
 {
@@ -102,6 +113,8 @@ static void print_findings(const cli_reporter *r, const char *path,
         print_safe(r->out, without_path(report->message, path));
         fputc('\n', r->out);
     }
+    if (strcmp(cli_gps_state(report), "present") == 0)
+        fprintf(r->out, "    note: %s\n", CLI_GPS_NOTE);
 }
 
 static void print_text_file(const cli_reporter *r, const char *path,
@@ -272,6 +285,9 @@ static void json_file_object(FILE *out, const char *path, const pf_report *repor
         fprintf(out, "%g", report->quality); /* fractional: 85.37 */
     else
         fputs("null", out);
+    json_key(out, "has_gps", 0);
+    fputs((written ? report->output.has_gps : report->input.has_gps) ? "true" : "false",
+          out);
     json_checks(out, report);
     json_actions(out, report);
     json_key(out, "error", 0);
@@ -331,6 +347,7 @@ static void csv_header(FILE *out)
     }
     cli_csv_field(out, "actions", 0);
     cli_csv_field(out, "message", 0);
+    cli_csv_field(out, "gps", 0);
     fputs("\r\n", out);
 }
 
@@ -366,6 +383,7 @@ static void csv_row(FILE *out, const char *path, const pf_report *report)
     cli_csv_field(out, actions, 0);
     cli_csv_field(out, report->status == PF_FILE_FAIL || report->status == PF_FILE_ERROR
                    ? report->message : "", 0);
+    cli_csv_field(out, cli_gps_state(report), 0);
     fputs("\r\n", out);
 }
 

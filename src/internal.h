@@ -79,13 +79,28 @@ pf_status pf_jpeg_transform_upright(const uint8_t *data, size_t len,
                                     uint8_t **out, size_t *out_len,
                                     char err[PF_ERR_LEN]);
 
-/* Copies the JPEG's compressed data unchanged, dropping metadata segments:
- * APP1 (EXIF, XMP), APP13 (IPTC), COM, other APPn and JFXX thumbnails.
- * Keeps JFIF APP0 (without its thumbnail), APP2 ICC profile and APP14
- * Adobe (needed to decode colours right). */
+/* Copies the JPEG's compressed data unchanged, dropping metadata segments
+ * wherever they are (before the first scan or between scans): APP1 (EXIF,
+ * XMP), APP13 (IPTC), COM, other APPn, JFXX thumbnails, and anything after
+ * EOI (MPF second images, vendor trailers). Keeps JFIF APP0 (without its
+ * thumbnail), APP2 ICC profile and APP14 Adobe cut to its 12 defined bytes
+ * (needed to show colours right). PF_ERR_CORRUPT on a marker structure it
+ * cannot follow. */
 pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
                                  uint8_t **out, size_t *out_len,
                                  char err[PF_ERR_LEN]);
+
+/* The metadata a re-encoded copy carries with --keep-metadata, as ready
+ * marker segments: the first EXIF APP1 (orientation set to 1, IFD1
+ * thumbnail removed), other APP1 (XMP), APP13 (IPTC) and COM found before
+ * the first scan. *out is NULL when there are none. Free with free(). */
+pf_status pf_jpeg_collect_metadata(const uint8_t *data, size_t len,
+                                   uint8_t **out, size_t *out_len);
+
+/* jpeg with the marker segments inserted after SOI and its JFIF APP0. */
+pf_status pf_jpeg_insert_segments(const uint8_t *jpeg, size_t len,
+                                  const uint8_t *segments, size_t seg_len,
+                                  uint8_t **out, size_t *out_len);
 
 /* ---- png_codec.c (libpng; setjmp lives only there) ---- */
 
@@ -133,6 +148,15 @@ void pf_exif_read(const uint8_t *data, size_t len, pf_exif_info *info);
 /* Rewrites the orientation tag to 1 in place inside an EXIF block of either
  * form. Returns 1 when a tag was changed, 0 when none was found. */
 int pf_exif_clear_orientation(uint8_t *data, size_t len);
+
+/* Removes the IFD1 thumbnail from an EXIF block of either form, in place:
+ * IFD0 no longer links IFD1, whose directory and JPEG thumbnail bytes are
+ * zeroed; *len shrinks when the thumbnail ended the block. Returns 1 when
+ * a thumbnail directory was unlinked. */
+int pf_exif_drop_thumbnail(uint8_t *data, size_t *len);
+
+/* EXIF of a JPEG from its first Exif APP1 (jpeg_codec.c; empty if none). */
+void pf_jpeg_exif_info(const uint8_t *data, size_t len, pf_exif_info *info);
 
 /* ---- orient.c ---- */
 

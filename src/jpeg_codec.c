@@ -690,14 +690,15 @@ cleanup:
 typedef struct {
     size_t start;   /* offset of the segment's 0xFF */
     size_t payload; /* offset after the length field */
-    size_t end;     /* offset after the segment */
+    size_t end;     /* offset after the segment (EOI: after the marker) */
     int marker;     /* second marker byte, e.g. 0xE1 for APP1 */
 } jpeg_segment;
 
-enum { SEG_OK, SEG_SOS, SEG_BAD };
+enum { SEG_OK, SEG_SOS, SEG_EOI, SEG_BAD };
 
 /* Reads the segment at pos (fill 0xFF bytes allowed). Lengths are checked
- * against the buffer, never trusted. At SOS only start/marker are set. */
+ * against the buffer, never trusted. SOS gets its header's extent; the
+ * entropy-coded data after it is the caller's to skip. */
 static int next_segment(const uint8_t *d, size_t len, size_t pos,
                         jpeg_segment *seg)
 {
@@ -709,11 +710,13 @@ static int next_segment(const uint8_t *d, size_t len, size_t pos,
     if (pos >= len)
         return SEG_BAD;
     seg->marker = d[pos++];
-    if (seg->marker == 0xDA)
-        return SEG_SOS;
-    /* Stand-alone markers (TEM, RSTn, SOI, EOI) cannot occur before SOS. */
+    if (seg->marker == 0xD9) {
+        seg->payload = seg->end = pos;
+        return SEG_EOI;
+    }
+    /* Other stand-alone markers (TEM, RSTn, SOI) never start a segment. */
     if (seg->marker == 0x00 || seg->marker == 0x01 ||
-        (seg->marker >= 0xD0 && seg->marker <= 0xD9))
+        (seg->marker >= 0xD0 && seg->marker <= 0xD8))
         return SEG_BAD;
     if (len - pos < 2)
         return SEG_BAD;
@@ -722,7 +725,22 @@ static int next_segment(const uint8_t *d, size_t len, size_t pos,
         return SEG_BAD;
     seg->payload = pos + 2;
     seg->end = pos + seglen;
-    return SEG_OK;
+    return seg->marker == 0xDA ? SEG_SOS : SEG_OK;
+}
+
+/* End of the entropy-coded data starting at pos: the next 0xFF that is
+ * neither stuffing (FF 00), a restart marker nor fill, else len. */
+static size_t skip_entropy_data(const uint8_t *d, size_t len, size_t pos)
+{
+    const uint8_t *ff;
+    while (pos + 1 < len && (ff = memchr(d + pos, 0xFF, len - pos - 1))) {
+        pos = (size_t)(ff - d);
+        uint8_t next = d[pos + 1];
+        if (next != 0x00 && next != 0xFF && (next < 0xD0 || next > 0xD7))
+            return pos;
+        pos += next == 0xFF ? 1 : 2;
+    }
+    return len;
 }
 
 static int payload_starts(const uint8_t *d, const jpeg_segment *s,
@@ -731,14 +749,35 @@ static int payload_starts(const uint8_t *d, const jpeg_segment *s,
     return s->end - s->payload >= n && memcmp(d + s->payload, magic, n) == 0;
 }
 
+static int is_exif_segment(const uint8_t *d, const jpeg_segment *s)
+{
+    return s->marker == 0xE1 && payload_starts(d, s, "Exif\0\0", 6);
+}
+
 /* Sets EXIF orientation to 1 in the first Exif APP1 before SOS, if any. */
 static void clear_orientation_in_jpeg(uint8_t *d, size_t len)
 {
     jpeg_segment s;
     size_t pos = 2;
     while (next_segment(d, len, pos, &s) == SEG_OK) {
-        if (s.marker == 0xE1 && payload_starts(d, &s, "Exif\0\0", 6)) {
+        if (is_exif_segment(d, &s)) {
             pf_exif_clear_orientation(d + s.payload, s.end - s.payload);
+            return;
+        }
+        pos = s.end;
+    }
+}
+
+void pf_jpeg_exif_info(const uint8_t *data, size_t len, pf_exif_info *info)
+{
+    jpeg_segment s;
+    size_t pos = 2;
+    memset(info, 0, sizeof *info);
+    if (!looks_like_jpeg(data, len))
+        return;
+    while (next_segment(data, len, pos, &s) == SEG_OK) {
+        if (is_exif_segment(data, &s)) {
+            pf_exif_read(data + s.payload, s.end - s.payload, info);
             return;
         }
         pos = s.end;
@@ -748,32 +787,91 @@ static void clear_orientation_in_jpeg(uint8_t *d, size_t len)
 /* ------------------------------------------------------------------ */
 /* Metadata stripping                                                  */
 
-enum { SEG_DROP, SEG_KEEP, SEG_JFIF };
+enum { SEG_DROP, SEG_KEEP, SEG_JFIF, SEG_ADOBE };
+
+/* The JFIF header (thumbnail size fields included) and Adobe's APP14. */
+#define JFIF_LEN 14
+#define ADOBE_LEN 12
 
 static int segment_fate(const uint8_t *d, const jpeg_segment *s)
 {
     switch (s->marker) {
     case 0xE0: /* JFIF keeps (thumbnail cut); JFXX and others go */
-        return payload_starts(d, s, "JFIF\0", 5) && s->end - s->payload >= 14
+        return payload_starts(d, s, "JFIF\0", 5) && s->end - s->payload >= JFIF_LEN
                    ? SEG_JFIF : SEG_DROP;
     case 0xE2:
         return payload_starts(d, s, "ICC_PROFILE\0", 12) ? SEG_KEEP : SEG_DROP;
-    case 0xEE:
-        return payload_starts(d, s, "Adobe", 5) ? SEG_KEEP : SEG_DROP;
+    case 0xEE: /* libjpeg reads only the first 12 bytes: the rest could hide data */
+        return payload_starts(d, s, "Adobe", 5) && s->end - s->payload >= ADOBE_LEN
+                   ? SEG_ADOBE : SEG_DROP;
     case 0xFE: /* COM */
         return SEG_DROP;
-    default: /* APP1, APP3..APP13, APP15 go; tables and frames stay */
+    default: /* APP1, APP3..APP13, APP15 go; tables, frames and scans stay */
         return s->marker >= 0xE0 && s->marker <= 0xEF ? SEG_DROP : SEG_KEEP;
     }
 }
 
-/* JFIF APP0 without its thumbnail: the 14-byte header, Xthumb = Ythumb = 0. */
-static size_t write_jfif(const uint8_t *d, const jpeg_segment *s, uint8_t *o)
+/* The first n payload bytes of segment s as a segment of their own. */
+static size_t write_truncated(const uint8_t *d, const jpeg_segment *s, size_t n,
+                              uint8_t *o)
 {
-    o[0] = 0xFF, o[1] = 0xE0, o[2] = 0, o[3] = 16;
-    memcpy(o + 4, d + s->payload, 12); /* "JFIF\0", version, units, density */
-    o[16] = 0, o[17] = 0;
-    return 18;
+    o[0] = 0xFF, o[1] = (uint8_t)s->marker;
+    o[2] = (uint8_t)((n + 2) >> 8), o[3] = (uint8_t)(n + 2);
+    memcpy(o + 4, d + s->payload, n);
+    return n + 4;
+}
+
+/* Writes segment s as its fate says; returns the bytes written. */
+static size_t write_stripped(const uint8_t *d, const jpeg_segment *s, uint8_t *o)
+{
+    size_t n;
+    switch (segment_fate(d, s)) {
+    case SEG_JFIF: /* Xthumb = Ythumb = 0: no thumbnail follows */
+        n = write_truncated(d, s, JFIF_LEN, o);
+        o[n - 2] = 0, o[n - 1] = 0;
+        return n;
+    case SEG_ADOBE:
+        return write_truncated(d, s, ADOBE_LEN, o);
+    case SEG_KEEP:
+        memcpy(o, d + s->start, s->end - s->start);
+        return s->end - s->start;
+    default:
+        return 0;
+    }
+}
+
+/* Walks every segment, between scans too (progressive files may carry
+ * comments there), up to EOI; whatever follows EOI (MPF second images with
+ * their own EXIF, vendor trailers) is dropped. A file that ends inside a
+ * scan keeps what it has. */
+static pf_status strip_walk(const uint8_t *data, size_t len, uint8_t *o,
+                            size_t *n, char *err)
+{
+    jpeg_segment s;
+    size_t pos = 2;
+    int seen_sos = 0;
+    for (;;) {
+        int r = next_segment(data, len, pos, &s);
+        if (r == SEG_BAD || (r == SEG_EOI && !seen_sos)) {
+            pf_set_message(err, PF_ERR_LEN, "bad JPEG marker structure at byte %zu",
+                           pos);
+            return PF_ERR_CORRUPT;
+        }
+        if (r == SEG_EOI) {
+            o[(*n)++] = 0xFF, o[(*n)++] = 0xD9;
+            return PF_OK;
+        }
+        *n += write_stripped(data, &s, o + *n);
+        pos = s.end;
+        if (r != SEG_SOS)
+            continue;
+        seen_sos = 1;
+        pos = skip_entropy_data(data, len, s.end);
+        memcpy(o + *n, data + s.end, pos - s.end);
+        *n += pos - s.end;
+        if (pos >= len)
+            return PF_OK;
+    }
 }
 
 pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
@@ -782,9 +880,7 @@ pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
 {
     pf_status st = PF_OK;
     uint8_t *o = NULL;
-    size_t n = 2, pos = 2;
-    jpeg_segment s;
-    int r;
+    size_t n = 2;
     clear_err(err);
     if (!out || !out_len) {
         st = PF_ERR_INVALID_ARG;
@@ -802,25 +898,102 @@ pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
         goto cleanup;
     }
     o[0] = 0xFF, o[1] = 0xD8;
-    while ((r = next_segment(data, len, pos, &s)) == SEG_OK) {
-        int fate = segment_fate(data, &s);
-        if (fate == SEG_JFIF)
-            n += write_jfif(data, &s, o + n);
-        else if (fate == SEG_KEEP) {
-            memcpy(o + n, data + s.start, s.end - s.start);
-            n += s.end - s.start;
-        }
-        pos = s.end;
+    if ((st = strip_walk(data, len, o, &n, err)) != PF_OK)
+        goto cleanup;
+    *out = o, *out_len = n;
+    o = NULL;
+cleanup:
+    free(o);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Metadata carried into a re-encoded copy (--keep-metadata)           */
+
+/* APP1 (EXIF, XMP, extended XMP), APP13 (IPTC) and COM travel; other APPn
+ * describe the old encoding (JFXX and MPF thumbnails, ICC of a CMYK file,
+ * vendor blocks) and do not. Only the first EXIF block counts. */
+static int carried(const uint8_t *d, const jpeg_segment *s, int *seen_exif)
+{
+    if (is_exif_segment(d, s)) {
+        if (*seen_exif)
+            return 0;
+        *seen_exif = 1;
+        return 1;
     }
-    if (r != SEG_SOS) {
-        pf_set_message(err, PF_ERR_LEN, "bad JPEG marker structure at byte %zu",
-                       pos);
-        st = PF_ERR_CORRUPT;
+    return s->marker == 0xE1 || s->marker == 0xED || s->marker == 0xFE;
+}
+
+/* Copies segment s to o; an EXIF block is made to say "upright" and loses
+ * its thumbnail (the old picture, before any resize or whitening). */
+static size_t write_carried(const uint8_t *d, const jpeg_segment *s, uint8_t *o)
+{
+    size_t n = s->end - s->start;
+    memcpy(o, d + s->start, n);
+    if (!is_exif_segment(d, s))
+        return n;
+    size_t payload = n - 4;
+    pf_exif_clear_orientation(o + 4, payload);
+    pf_exif_drop_thumbnail(o + 4, &payload);
+    o[2] = (uint8_t)((payload + 2) >> 8), o[3] = (uint8_t)(payload + 2);
+    return payload + 4;
+}
+
+pf_status pf_jpeg_collect_metadata(const uint8_t *data, size_t len,
+                                   uint8_t **out, size_t *out_len)
+{
+    pf_status st = PF_OK;
+    jpeg_segment s;
+    size_t pos = 2, n = 0;
+    int seen_exif = 0;
+    uint8_t *o = NULL;
+    if (!out || !out_len || !looks_like_jpeg(data, len)) {
+        st = PF_ERR_INVALID_ARG;
         goto cleanup;
     }
-    memcpy(o + n, data + s.start, len - s.start); /* scans, EOI, any trailer */
-    n += len - s.start;
-    *out = o, *out_len = n;
+    *out = NULL, *out_len = 0;
+    if (!(o = malloc(len))) {
+        st = PF_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (; next_segment(data, len, pos, &s) == SEG_OK; pos = s.end)
+        if (carried(data, &s, &seen_exif))
+            n += write_carried(data, &s, o + n);
+    if (n) {
+        *out = o, *out_len = n;
+        o = NULL;
+    }
+cleanup:
+    free(o);
+    return st;
+}
+
+pf_status pf_jpeg_insert_segments(const uint8_t *jpeg, size_t len,
+                                  const uint8_t *segments, size_t seg_len,
+                                  uint8_t **out, size_t *out_len)
+{
+    pf_status st = PF_OK;
+    jpeg_segment s;
+    size_t at = 2;
+    uint8_t *o = NULL;
+    if (!out || !out_len || !looks_like_jpeg(jpeg, len) || (!segments && seg_len) ||
+        seg_len > SIZE_MAX - len) {
+        st = PF_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    *out = NULL, *out_len = 0;
+    /* After the JFIF APP0, which readers expect right after SOI. */
+    if (next_segment(jpeg, len, at, &s) == SEG_OK && s.marker == 0xE0)
+        at = s.end;
+    if (!(o = malloc(len + seg_len))) {
+        st = PF_ERR_NOMEM;
+        goto cleanup;
+    }
+    memcpy(o, jpeg, at);
+    if (seg_len)
+        memcpy(o + at, segments, seg_len);
+    memcpy(o + at + seg_len, jpeg + at, len - at);
+    *out = o, *out_len = len + seg_len;
     o = NULL;
 cleanup:
     free(o);

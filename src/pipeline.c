@@ -608,26 +608,89 @@ static pf_status whiten_if_needed(pf_ctx *ctx, pf_bitmap *bmp,
     return st;
 }
 
-static pf_status reencode(pf_ctx *ctx, pf_decoded *dec,
-                          const pf_image_info *in, const char *name,
-                          pf_report *report, fix_output *out)
+/* --keep-metadata on a JPEG that is re-encoded: its EXIF (orientation 1,
+ * thumbnail gone), XMP, IPTC and comments, ready to splice in. They count
+ * against the byte limit, so more than a quarter of it is not kept. */
+static pf_status metadata_to_carry(const pf_ctx *ctx, const uint8_t *data,
+                                   size_t len, const pf_image_info *in,
+                                   pf_report *report, uint8_t **meta,
+                                   size_t *meta_len)
+{
+    uint64_t max_bytes = ctx->rules.max_bytes;
+    char size[32];
+    *meta = NULL, *meta_len = 0;
+    if (!ctx->options.keep_metadata)
+        return PF_OK;
+    if (in->format != PF_FORMAT_JPEG) {
+        add_action(report, "metadata not kept: the PNG's text and EXIF chunks "
+                   "have no place in the JPEG");
+        return PF_OK;
+    }
+    pf_status st = pf_jpeg_collect_metadata(data, len, meta, meta_len);
+    if (st != PF_OK || !*meta || !max_bytes || *meta_len <= max_bytes / 4)
+        return st;
+    pf_format_thousands(*meta_len, size, sizeof size);
+    add_action(report, "metadata not kept: its %s B would take over a quarter "
+               "of the size limit", size);
+    free(*meta);
+    *meta = NULL, *meta_len = 0;
+    return PF_OK;
+}
+
+/* Puts the carried metadata into the encoded file. */
+static pf_status splice_metadata(fix_output *out, const uint8_t *meta,
+                                 size_t meta_len, pf_report *report)
+{
+    uint8_t *with = NULL;
+    size_t with_len = 0;
+    if (!meta)
+        return PF_OK;
+    pf_status st = pf_jpeg_insert_segments(out->data, out->len, meta, meta_len,
+                                           &with, &with_len);
+    if (st != PF_OK)
+        return st;
+    free(out->data);
+    out->data = with, out->len = with_len;
+    add_action(report, "metadata kept (EXIF orientation set to 1, EXIF "
+               "thumbnail removed)");
+    return PF_OK;
+}
+
+/* Encodes at the best quality that fits the byte limits, less the room
+ * the carried metadata takes (at most a quarter of max_bytes). */
+static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
+                                  size_t meta_len, fix_output *out,
+                                  char err[PF_ERR_LEN])
+{
+    const pf_options *o = &ctx->options;
+    const pf_rules *r = &ctx->rules;
+    uint64_t max_b = r->max_bytes ? r->max_bytes - meta_len : 0;
+    uint64_t min_b = r->min_bytes > meta_len ? r->min_bytes - meta_len : 0;
+    /* A minimum size may need more than the usual top quality. */
+    int top = r->min_bytes ? 100 : o->max_quality;
+    return pf_fit_jpeg_to_budget(bmp, max_b, min_b, o->min_quality, top,
+                                 call_threads(o), &out->data, &out->len,
+                                 &out->quality, err);
+}
+
+static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
+                          pf_decoded *dec, const pf_image_info *in,
+                          const char *name, pf_report *report, fix_output *out)
 {
     char err[PF_ERR_LEN] = "";
     pf_bitmap scaled;
-    const pf_options *o = &ctx->options;
-    const pf_rules *r = &ctx->rules;
+    uint8_t *meta = NULL;
+    size_t meta_len = 0;
     describe_conversions(in, report);
     pf_status st = scale_for_rules(ctx, &dec->bmp, in, name,
                                    report, &scaled, &out->upscaled);
     if (st != PF_OK)
         goto cleanup;
     pf_bitmap *bmp = scaled.rgb ? &scaled : &dec->bmp;
-    if ((st = whiten_if_needed(ctx, bmp, in, name, report)) != PF_OK)
+    if ((st = whiten_if_needed(ctx, bmp, in, name, report)) != PF_OK ||
+        (st = metadata_to_carry(ctx, data, len, in, report, &meta, &meta_len)) != PF_OK)
         goto cleanup;
-    /* A minimum size may need more than the usual top quality. */
-    int top = r->min_bytes ? 100 : o->max_quality;
-    st = pf_fit_jpeg_to_budget(bmp, r->max_bytes, r->min_bytes, o->min_quality,
-                               top, call_threads(o), &out->data, &out->len, &out->quality, err);
+    st = encode_to_budget(ctx, bmp, meta_len, out, err);
     if (st == PF_ERR_BUDGET) {
         st = fail_unfixable(ctx, report, st, "%s: cannot meet the size limits "
                             "at %u\xC3\x97%u (%s); crop to the document or "
@@ -640,6 +703,8 @@ static pf_status reencode(pf_ctx *ctx, pf_decoded *dec,
         goto cleanup;
     }
     out->format = PF_FORMAT_JPEG;
+    if ((st = splice_metadata(out, meta, meta_len, report)) != PF_OK)
+        goto cleanup;
     char size[32];
     pf_format_thousands(out->len, size, sizeof size);
     add_action(report, "JPEG quality %g, %s B", out->quality, size);
@@ -648,6 +713,7 @@ static pf_status reencode(pf_ctx *ctx, pf_decoded *dec,
                             "copy fails its own check; not written", shown(name));
 cleanup:
     pf_bitmap_free(&scaled);
+    free(meta);
     return st;
 }
 
@@ -669,6 +735,9 @@ static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
     if (encoded) {
         pf_image_info *info = &check->input;
         pf_color_stats color;
+        pf_exif_info exif;
+        pf_jpeg_exif_info(out->data, out->len, &exif);
+        info->has_gps = exif.has_gps;
         info->format = pf_sniff(out->data, out->len);
         info->bytes = out->len;
         st = pf_jpeg_header(out->data, out->len, &info->width, &info->height,
@@ -720,6 +789,17 @@ static int try_copy(pf_ctx *ctx, const uint8_t *data, size_t len,
     return 0;
 }
 
+/* Says what became of an input's GPS position. */
+static void note_gps(pf_report *report)
+{
+    if (!report->input.has_gps)
+        return;
+    if (report->output.has_gps)
+        add_action(report, "kept the GPS position (--keep-metadata)");
+    else
+        add_action(report, "removed the GPS position and other metadata");
+}
+
 pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
                         const char *name, uint8_t **out, size_t *out_len,
                         pf_format *out_format, pf_report *report)
@@ -744,7 +824,7 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
                  try_copy(ctx, data, len, name, report, &fo);
     if (!copied) {
         pf_image_info in = report->input;
-        st = reencode(ctx, &dec, &in, name, report, &fo);
+        st = reencode(ctx, data, len, &dec, &in, name, report, &fo);
         if (st != PF_OK)
             goto cleanup;
     }
@@ -752,6 +832,7 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
                                                                   : PF_FILE_FIXED;
     report->has_output = 1;
     report->quality = fo.quality;
+    note_gps(report);
     *out = fo.data;
     *out_len = fo.len;
     if (out_format)
