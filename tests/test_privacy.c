@@ -801,6 +801,27 @@ static uint8_t *fix_corpus_file(const uint8_t *in, size_t len, int reencode, int
     return out;
 }
 
+/* A file the library cannot read whole (ultrahdr.jpg is cut after its
+ * scan header) gets no output at all, so nothing can leak. Returns 1 then. */
+static int refused_writes_nothing(const uint8_t *in, size_t len, const char *path)
+{
+    pf_ctx *ctx = pf_ctx_new();
+    pf_report report;
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_non_null(ctx);
+    pf_status st = pf_fix_buffer(ctx, in, len, "corpus", &out, &out_len, NULL, &report);
+    int refused = report.status == PF_FILE_ERROR;
+    if (refused) {
+        assert_int_not_equal(st, PF_OK);
+        assert_null(out);
+        print_message("%s: refused (%s), nothing written\n", path, report.message);
+    }
+    pf_free(out);
+    pf_ctx_free(ctx);
+    return refused;
+}
+
 /* Every corpus JPEG whose EXIF has a GPS IFD, copied and re-encoded:
  * without --keep-metadata no EXIF at all; with it the same GPS entries. */
 static void test_corpus_gps_files(void **state)
@@ -813,6 +834,11 @@ static void test_corpus_gps_files(void **state)
     for (int i = 0; i < n_gps_files; i++) {
         size_t len, out_len;
         uint8_t *in = tu_read(gps_files[i], &len);
+        if (refused_writes_nothing(in, len, gps_files[i])) {
+            free(in);
+            free(gps_files[i]);
+            continue;
+        }
         ExifData *in_exif = exif_data_new_from_data(in, (unsigned)len);
         assert_non_null(in_exif);
         for (int reencode = 0; reencode < 2; reencode++) {
