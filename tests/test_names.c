@@ -88,6 +88,9 @@ static const struct odd_name names[] = {
     {"@SUM(1).jpg", NOT_IMAGE, "@SUM(1).jpg", "@SUM(1).jpg", "@SUM(1).jpg"},
     {"\t=1+2.jpg", TINY, "\\t=1+2.jpg", "\\t=1+2.jpg", PICTURE_TAB "=1+2.jpg"},
     {"&amp;.jpg", PASSES, "&amp;.jpg", "&amp;.jpg", "&amp;amp;.jpg"},
+    /* DEL, and U+009B: CSI to a terminal that takes 8-bit controls. */
+    {"del\x7F csi\xC2\x9B.jpg", GREY, "del\\x7f csi\\u009b.jpg", "del\x7F csi\xC2\x9B.jpg",
+     "del\xE2\x90\xA1 csi\xC2\x9B.jpg"},
 };
 #define N_NAMES (sizeof names / sizeof names[0])
 
@@ -445,6 +448,19 @@ static void test_leading_dash_needs_double_dash(void **state)
     free(out), free(cmd.s);
 }
 
+/* A diagnostic on stderr that names a folder escapes it as the report does. */
+static void test_diagnostic_escapes_names(void **state)
+{
+    (void)state;
+    strbuf cmd = {0};
+    char *err = NULL;
+    sb_add(&cmd, "cd '%s' && mkdir -p 'empty\x1b[2J\n' && '%s' check 'empty\x1b[2J\n' "
+           "2>&1 >/dev/null; rmdir 'empty\x1b[2J\n'", root, bin);
+    assert_int_equal(tu_run(cmd.s, &err), 0);
+    assert_string_equal(err, "preflight: empty\\x1b[2J\\n: no files (use -r for subfolders)\n");
+    free(err), free(cmd.s);
+}
+
 /* --group-by-folder: one line per folder, its name and the names of the
  * files to redo escaped as in each file's line. */
 static void test_group_by_folder_escapes(void **state)
@@ -715,7 +731,7 @@ static void test_html_report_in_chromium(void **state)
     assert_non_null(strstr(dom, counts));
     assert_non_null(strstr(dom, "<span id=\"count-pass\">9</span>"));
     assert_non_null(strstr(dom, "<span id=\"count-fixed\">4</span>"));
-    assert_non_null(strstr(dom, "<span id=\"count-fail\">6</span>"));
+    assert_non_null(strstr(dom, "<span id=\"count-fail\">7</span>"));
     assert_non_null(strstr(dom, "<span id=\"count-error\">6</span>"));
     assert_int_equal(tu_count(dom, "style=\"display: none;\""), 0);
     free(dom);
@@ -773,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_text_report_fix),
         cmocka_unit_test(test_leading_dash_needs_double_dash),
         cmocka_unit_test(test_group_by_folder_escapes),
+        cmocka_unit_test(test_diagnostic_escapes_names),
         cmocka_unit_test(test_json_and_jsonl),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_html_report_in_chromium),
