@@ -152,6 +152,13 @@ void cli_json_string_n(FILE *out, const char *s, size_t len);
 int cli_json_is_number(const char *text);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
 size_t cli_utf8_sequence_length(const unsigned char *s, size_t avail);
+/* The next piece of s (avail >= 1): a valid sequence (*valid 1), or the
+ * invalid bytes that one U+FFFD stands for (*valid 0). Never 0. */
+size_t cli_utf8_step(const unsigned char *s, size_t avail, int *valid);
+/* Writes s[0..len) through write_piece, one cli_utf8_step piece a call:
+ * each report format says how it shows a character and an invalid run. */
+typedef void (*cli_piece_fn)(FILE *out, const unsigned char *p, size_t n, int valid);
+void cli_utf8_write(FILE *out, const char *s, size_t len, cli_piece_fn write_piece);
 
 /* ---- cli_report.c ---- */
 
@@ -183,7 +190,11 @@ void cli_report_end(cli_reporter *reporter);
  * (nothing written: check, or a fix that failed), "removed" or "kept". */
 const char *cli_gps_state(const pf_report *report);
 #define CLI_GPS_NOTE "input carries a GPS position (removed by fix)"
-/* One CSV cell: quoted, quotes doubled, formula-like text defused. */
+/* Text from a file name for the text report: control characters, invalid
+ * UTF-8 and backslashes shown as backslash escapes (\n, \x1b, \xff, \\). */
+void cli_text_safe(FILE *out, const char *s);
+/* One CSV cell: quoted, quotes doubled, formula-like text defused, bytes
+ * that are not UTF-8 as U+FFFD. */
 void cli_csv_field(FILE *out, const char *s, int first);
 /* --jsonl: file `index` has just finished (any order; calls serialised). */
 void cli_report_finished(cli_reporter *reporter, size_t index, const char *path,

@@ -70,6 +70,14 @@ static const char *shown_name(const cli_group *g)
     return g->name[0] ? g->name : "(top level)";
 }
 
+static void print_needs(FILE *out, const cli_group *g)
+{
+    fprintf(out, ": %d files, %d ready, %d fixed, %d need%s a new photo or scan: ",
+            g->files, g->ready, g->fixed, g->need, g->need == 1 ? "s" : "");
+    cli_text_safe(out, g->needs ? g->needs : "");
+    fputc('\n', out);
+}
+
 void cli_groups_print(const cli_groups *gs, FILE *out)
 {
     if (gs->n == 0)
@@ -77,15 +85,14 @@ void cli_groups_print(const cli_groups *gs, FILE *out)
     fputs("By folder:\n", out);
     for (size_t i = 0; i < gs->n; i++) {
         const cli_group *g = &gs->g[i];
-        fprintf(out, "  %s: ", shown_name(g));
+        fputs("  ", out);
+        cli_text_safe(out, shown_name(g)); /* names escaped as in each file's line */
         if (!g->need && !g->fixed)
-            fprintf(out, "all %d ready\n", g->files);
+            fprintf(out, ": all %d ready\n", g->files);
         else if (!g->need)
-            fprintf(out, "all %d ready after fix (%d fixed)\n", g->files, g->fixed);
+            fprintf(out, ": all %d ready after fix (%d fixed)\n", g->files, g->fixed);
         else
-            fprintf(out, "%d files, %d ready, %d fixed, %d need%s a new photo or "
-                    "scan: %s\n", g->files, g->ready, g->fixed, g->need,
-                    g->need == 1 ? "s" : "", g->needs ? g->needs : "");
+            print_needs(out, g);
     }
 }
 

@@ -60,11 +60,13 @@ size_t cli_utf8_sequence_length(const unsigned char *s, size_t avail)
     return valid_prefix_length(s, avail) == need ? need : 0;
 }
 
-/* Bytes replaced by one U+FFFD: the "maximal subpart" of the ill-formed
- * sequence (Unicode's recommended practice, as browsers do), at least 1. */
-static size_t invalid_run_length(const unsigned char *s, size_t avail)
+/* An invalid run is the "maximal subpart" of the ill-formed sequence, one
+ * U+FFFD's worth by Unicode's recommended practice (as browsers do). */
+size_t cli_utf8_step(const unsigned char *s, size_t avail, int *valid)
 {
-    return valid_prefix_length(s, avail);
+    size_t n = cli_utf8_sequence_length(s, avail);
+    *valid = n > 0;
+    return n ? n : valid_prefix_length(s, avail);
 }
 
 static void write_escaped_ascii(FILE *out, unsigned char c)
@@ -85,27 +87,33 @@ static void write_escaped_ascii(FILE *out, unsigned char c)
     }
 }
 
-void cli_json_string_n(FILE *out, const char *s, size_t len)
+void cli_utf8_write(FILE *out, const char *s, size_t len, cli_piece_fn write_piece)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    fputc('"', out);
-    while (s && i < len) {
-        size_t n = cli_utf8_sequence_length(p + i, len - i);
-        if (n == 1) {
-            write_escaped_ascii(out, p[i]);
-        } else if (n == 0) {
-            fputs("\\ufffd", out);
-            n = invalid_run_length(p + i, len - i);
-        } else if (n == 3 && p[i] == 0xE2 && p[i + 1] == 0x80 &&
-                   (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
-            /* U+2028/U+2029 are valid JSON but break JavaScript parsers. */
-            fprintf(out, "\\u%s", p[i + 2] == 0xA8 ? "2028" : "2029");
-        } else {
-            fwrite(p + i, 1, n, out);
-        }
-        i += n;
+    for (size_t i = 0, n; s && i < len; i += n) {
+        int valid;
+        n = cli_utf8_step(p + i, len - i, &valid);
+        write_piece(out, p + i, n, valid);
     }
+}
+
+static void write_json_piece(FILE *out, const unsigned char *p, size_t n, int valid)
+{
+    if (!valid)
+        fputs("\\ufffd", out);
+    else if (n == 1)
+        write_escaped_ascii(out, p[0]);
+    else if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+        /* U+2028/U+2029 are valid JSON but break JavaScript parsers. */
+        fprintf(out, "\\u%s", p[2] == 0xA8 ? "2028" : "2029");
+    else
+        fwrite(p, 1, n, out);
+}
+
+void cli_json_string_n(FILE *out, const char *s, size_t len)
+{
+    fputc('"', out);
+    cli_utf8_write(out, s, len, write_json_piece);
     fputc('"', out);
 }
 

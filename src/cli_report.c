@@ -12,19 +12,57 @@
 
 /* ---- text ---- */
 
-/* File names may hold newlines or escape sequences: show them, harmlessly. */
-static void print_safe(FILE *out, const char *s)
+/* A code point that must not reach a terminal as is: C1 controls (U+009B
+ * is CSI to some terminals), the line and paragraph separators, and the
+ * bidi controls that can make "gpj.exe" look like "exe.jpg". */
+static int is_hidden_control(uint32_t cp)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p == '\t')
-            fputs("\\t", out);
-        else if (*p < 0x20 || *p == 0x7F)
-            fprintf(out, "\\x%02x", *p);
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+           (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static uint32_t code_point(const unsigned char *p, size_t n)
+{
+    uint32_t cp = n == 1 ? p[0] : p[0] & (0x7Fu >> n);
+    for (size_t k = 1; k < n; k++)
+        cp = cp << 6 | (p[k] & 0x3Fu);
+    return cp;
+}
+
+static void print_escaped_byte(FILE *out, unsigned char c)
+{
+    switch (c) {
+    case '\\': fputs("\\\\", out); break; /* a name's own backslash-n is no newline */
+    case '\n': fputs("\\n", out); break;
+    case '\r': fputs("\\r", out); break;
+    case '\t': fputs("\\t", out); break;
+    default:
+        if (c < 0x20 || c == 0x7F)
+            fprintf(out, "\\x%02x", c);
         else
-            fputc(*p, out);
+            fputc(c, out);
     }
+}
+
+static void write_text_piece(FILE *out, const unsigned char *p, size_t n, int valid)
+{
+    if (!valid)
+        for (size_t k = 0; k < n; k++)
+            fprintf(out, "\\x%02x", p[k]);
+    else if (n == 1)
+        print_escaped_byte(out, p[0]);
+    else if (is_hidden_control(code_point(p, n)))
+        fprintf(out, "\\u%04x", (unsigned)code_point(p, n));
+    else
+        fwrite(p, 1, n, out);
+}
+
+/* File names may hold newlines, escape sequences or bytes that are not
+ * UTF-8: each is shown as a backslash escape, so one file stays one line
+ * and nothing reaches the terminal as a command. */
+void cli_text_safe(FILE *out, const char *s)
+{
+    cli_utf8_write(out, s, strlen(s), write_text_piece);
 }
 
 static void print_colored(const cli_reporter *r, const char *color,
@@ -64,13 +102,13 @@ static void print_detail(FILE *out, const char *path, const pf_report *report)
 {
     if (report->status == PF_FILE_ERROR) {
         fputs(": ", out);
-        print_safe(out, report->message[0]
+        cli_text_safe(out, report->message[0]
                             ? without_path(report->message, path)
                             : pf_strerror(report->error));
     } else if (report->n_actions > 0) {
         for (int i = 0; i < report->n_actions; i++) {
             fputs(i ? "; " : ": ", out);
-            print_safe(out, report->actions[i]);
+            cli_text_safe(out, report->actions[i]);
         }
     } else if (report->input.format != PF_FORMAT_UNKNOWN) {
         fputs(": ", out);
@@ -78,7 +116,7 @@ static void print_detail(FILE *out, const char *path, const pf_report *report)
     }
     if (report->has_output && report->output_path[0]) {
         fputs(" \xE2\x86\x92 ", out);
-        print_safe(out, report->output_path);
+        cli_text_safe(out, report->output_path);
     }
 }
 
@@ -105,12 +143,12 @@ static void print_findings(const cli_reporter *r, const char *path,
         print_colored(r, c->status == PF_FAIL ? ANSI_RED : ANSI_YELLOW,
                       pf_check_status_name(c->status));
         fprintf(r->out, " %s: ", pf_check_name(c->id));
-        print_safe(r->out, c->message);
+        cli_text_safe(r->out, c->message);
         fputc('\n', r->out);
     }
     if (report->status == PF_FILE_FAIL && report->message[0]) {
         fputs("    \xE2\x86\x92 ", r->out);
-        print_safe(r->out, without_path(report->message, path));
+        cli_text_safe(r->out, without_path(report->message, path));
         fputc('\n', r->out);
     }
     if (strcmp(cli_gps_state(report), "present") == 0)
@@ -127,7 +165,7 @@ static void print_text_file(const cli_reporter *r, const char *path,
     print_colored(r, color, bad ? "\xE2\x9C\x97" : report->warnings
                                      ? "\xE2\x9A\xA0" : "\xE2\x9C\x93");
     fputc(' ', r->out);
-    print_safe(r->out, path);
+    cli_text_safe(r->out, path);
     fputs("  ", r->out);
     print_colored(r, color, pf_file_status_name(report->status));
     print_detail(r->out, path, report);
@@ -315,20 +353,28 @@ static const pf_check_id csv_rules[] = {
 #define CSV_RULES (sizeof csv_rules / sizeof csv_rules[0])
 
 /* Every field quoted, quotes doubled: commas, newlines and quotes in file
- * names stay inside their cell. A leading = + - @ is prefixed with ' so a
- * spreadsheet never runs a file name as a formula. */
+ * names stay inside their cell. A leading = + - @ (or tab or CR, which
+ * Excel skips before them) is prefixed with ' so a spreadsheet never runs
+ * a file name as a formula. Bytes that are not UTF-8 become U+FFFD, as in
+ * the JSON report: the file stays readable as UTF-8. */
+static void write_csv_piece(FILE *out, const unsigned char *p, size_t n, int valid)
+{
+    if (!valid)
+        fputs("\xEF\xBF\xBD", out);
+    else if (p[0] == '"')
+        fputs("\"\"", out);
+    else
+        fwrite(p, 1, n, out);
+}
+
 void cli_csv_field(FILE *out, const char *s, int first)
 {
     if (!first)
         fputc(',', out);
     fputc('"', out);
-    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+    if (*s && strchr("=+-@\t\r", *s))
         fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
+    cli_utf8_write(out, s, strlen(s), write_csv_piece);
     fputc('"', out);
 }
 

@@ -186,9 +186,11 @@ static int walk_argument(walk_state *ws, const char *path)
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return add_file(ws, path, base_name(path), 0);
     int rc = walk_dir(ws, path, "");
-    if (rc == 0 && ws->list->n_jobs == before)
-        fprintf(stderr, "preflight: %s: no files%s\n", path,
-                ws->recursive ? "" : " (use -r for subfolders)");
+    if (rc == 0 && ws->list->n_jobs == before) {
+        fputs("preflight: ", stderr);
+        cli_text_safe(stderr, path); /* as the report shows names */
+        fprintf(stderr, ": no files%s\n", ws->recursive ? "" : " (use -r for subfolders)");
+    }
     return rc;
 }
 

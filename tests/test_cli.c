@@ -97,15 +97,11 @@ static void write_big_jpeg(const char *path, uint32_t w, uint32_t h)
     free(rgb);
 }
 
-/* A file's content as a C string (tu_read does not terminate it). */
+/* A file's content as a C string. */
 static char *read_text(const char *path)
 {
-    size_t len = 0;
-    uint8_t *data = tu_read(path, &len);
-    assert_non_null(data);
-    char *text = realloc(data, len + 1);
+    char *text = tu_read_text(path);
     assert_non_null(text);
-    text[len] = '\0';
     return text;
 }
 
@@ -237,10 +233,8 @@ static void write_face_photo(const char *path, uint8_t r, uint8_t g, uint8_t b)
 static int setup_inputs(void **state)
 {
     (void)state;
-    bin = getenv("PF_BIN");
-    if (!bin || !*bin)
-        bin = "build/preflight";
-    have_python = tu_run("command -v python3 >/dev/null 2>&1", NULL) == 0;
+    bin = tu_pf_bin();
+    have_python = tu_have("python3");
     data_dir = tu_mkdtemp();
     if (!data_dir)
         return -1;
@@ -877,30 +871,10 @@ static void test_group_by_folder(void **state)
  * it, elsewhere the test says it is skipped): the counts the page's script
  * computes, one row and one badge per file, the failed-only filter from
  * the URL, thumbnails, and a file name that is markup shown as text. */
-static char *render_html(const char *html_path, const char *hash)
-{
-    char cmd[4096], *dom = NULL;
-    snprintf(cmd, sizeof cmd, "timeout 60 chromium --headless --no-sandbox --disable-gpu "
-             "--disable-dev-shm-usage --dump-dom 'file://%s%s' 2>/dev/null", html_path, hash);
-    if (tu_run(cmd, &dom) != 0) {
-        free(dom);
-        return NULL;
-    }
-    return dom;
-}
-
-static size_t count_of(const char *s, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
-
 static void test_html_report_in_chromium(void **state)
 {
     (void)state;
-    if (tu_run("command -v chromium >/dev/null 2>&1", NULL) != 0) {
+    if (!tu_have("chromium")) {
         fprintf(stderr, "chromium missing: HTML report not rendered (CI installs it)\n");
         return;
     }
@@ -912,25 +886,25 @@ static void test_html_report_in_chromium(void **state)
     char *html = path_in(root, "report.html");
     assert_int_equal(run_pf(NULL, "fix --html '%s' -o '%s/out' '%s/in' >/dev/null", html,
                             root, root), 1);
-    char *dom = render_html(html, "");
+    char *dom = tu_render_html(html, "");
     assert_non_null(dom);
     assert_non_null(strstr(dom, "<span id=\"count-all\">5</span>"));
     assert_non_null(strstr(dom, "<span id=\"count-pass\">2</span>"));
     assert_non_null(strstr(dom, "<span id=\"count-fixed\">1</span>"));
     assert_non_null(strstr(dom, "<span id=\"count-fail\">2</span>"));
-    assert_int_equal(count_of(dom, "<tr class=\"file\""), 5);
-    assert_int_equal(count_of(dom, "<span class=\"badge fail\">fail</span>"), 2);
-    assert_int_equal(count_of(dom, "<span class=\"badge fixed\">fixed</span>"), 1);
-    assert_true(count_of(dom, "src=\"data:image/jpeg;base64,") >= 6);
+    assert_int_equal(tu_count(dom, "<tr class=\"file\""), 5);
+    assert_int_equal(tu_count(dom, "<span class=\"badge fail\">fail</span>"), 2);
+    assert_int_equal(tu_count(dom, "<span class=\"badge fixed\">fixed</span>"), 1);
+    assert_true(tu_count(dom, "src=\"data:image/jpeg;base64,") >= 6);
     /* A name that is markup ('/' cannot be in a file name, so no </script>). */
     assert_non_null(strstr(dom, "&lt;img src=x onerror=alert(1)&gt;.jpg"));
     assert_null(strstr(dom, "<img src=\"x\""));
-    assert_int_equal(count_of(dom, "style=\"display: none;\""), 0);
+    assert_int_equal(tu_count(dom, "style=\"display: none;\""), 0);
     free(dom);
     /* The failed-only filter, as a link would open it. */
-    dom = render_html(html, "#fail");
+    dom = tu_render_html(html, "#fail");
     assert_non_null(dom);
-    assert_int_equal(count_of(dom, "style=\"display: none;\""), 3);
+    assert_int_equal(tu_count(dom, "style=\"display: none;\""), 3);
     free(dom);
     free(html);
     tu_rm_rf(root);
@@ -959,7 +933,7 @@ static void test_drop_script(void **state)
              root, bin, testdata);
     assert_int_equal(tu_run(cmd, &out), 0);
     assert_non_null(strstr(out, "exit 1"));        /* grey and PDF fail */
-    assert_int_equal(count_of(out, "dropped/"), 4); /* one line per file */
+    assert_int_equal(tu_count(out, "dropped/"), 4); /* one line per file */
     assert_null(strstr(out, "\n    "));            /* no detail lines */
     assert_non_null(strstr(out, "preflight-ready"));
     free(out);
@@ -983,7 +957,7 @@ static void test_progress_only_on_a_terminal(void **state)
 {
     (void)state;
     char *root = scratch_dir(), *out = NULL, cmd[8192];
-    if (tu_run("command -v script >/dev/null 2>&1", NULL) != 0) {
+    if (!tu_have("script")) {
         fprintf(stderr, "script(1) missing: progress line not tested\n");
         goto cleanup;
     }

@@ -442,3 +442,49 @@ int tu_run(const char *cmd, char **out)
         return -1;
     return WEXITSTATUS(status);
 }
+
+char *tu_read_text(const char *path)
+{
+    size_t len = 0;
+    uint8_t *data = tu_read(path, &len);
+    char *text = data ? realloc(data, len + 1) : NULL;
+    if (!text) {
+        free(data);
+        return NULL;
+    }
+    text[len] = '\0';
+    return text;
+}
+
+size_t tu_count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+const char *tu_pf_bin(void)
+{
+    const char *bin = getenv("PF_BIN");
+    return bin && *bin ? bin : "build/preflight";
+}
+
+int tu_have(const char *program)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", program);
+    return tu_run(cmd, NULL) == 0;
+}
+
+char *tu_render_html(const char *html_path, const char *hash)
+{
+    char cmd[8192], *dom = NULL;
+    snprintf(cmd, sizeof cmd, "timeout 60 chromium --headless --no-sandbox --disable-gpu "
+             "--disable-dev-shm-usage --dump-dom 'file://%s%s' 2>/dev/null", html_path, hash);
+    if (tu_run(cmd, &dom) != 0) {
+        free(dom);
+        return NULL;
+    }
+    return dom;
+}

@@ -45,5 +45,17 @@ void tu_rm_rf(const char *dir);
  * (free(); add 2>&1 to the command for stderr); returns the exit status, -1
  * when it could not run or was killed. */
 int tu_run(const char *cmd, char **out);
+/* A file's content, NUL-terminated (free()); NULL when it cannot be read. */
+char *tu_read_text(const char *path);
+/* How many times needle occurs in s, without overlaps. */
+size_t tu_count(const char *s, const char *needle);
+
+/* The program under test: env PF_BIN, else build/preflight. */
+const char *tu_pf_bin(void);
+/* 1 when program is on PATH (python3, chromium, script). */
+int tu_have(const char *program);
+/* Headless Chromium's --dump-dom of file://<html_path><hash> (hash: "" or
+ * "#fail"): the DOM after the page's script ran (free()); NULL on failure. */
+char *tu_render_html(const char *html_path, const char *hash);
 
 #endif
