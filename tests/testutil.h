@@ -23,6 +23,12 @@ int tu_jpeg(const uint8_t *rgb, uint32_t w, uint32_t h, int components,
             int quality, int progressive, const uint8_t *exif, size_t exif_len,
             uint8_t **out, size_t *out_len);
 
+/* Decodes every scanline of a JPEG file with libjpeg: 0 with its size and
+ * component count, -1 when it cannot be decoded. *warnings (may be NULL)
+ * counts data libjpeg had to work around: a truncated file gives one. */
+int tu_decode_jpeg(const char *path, unsigned *w, unsigned *h, int *comps,
+                   long *warnings);
+
 /* PNG via libpng from RGB, converted to color_type (0 grey, 2 RGB, 3 palette,
  * 4 grey+alpha, 6 RGBA) and bit_depth; alpha: if non-NULL, w*h 8-bit alpha.
  * exif: bare TIFF block for an eXIf chunk, or NULL. Returns 0; free(). */
@@ -45,5 +51,7 @@ void tu_rm_rf(const char *dir);
  * (free(); add 2>&1 to the command for stderr); returns the exit status, -1
  * when it could not run or was killed. */
 int tu_run(const char *cmd, char **out);
+/* tu_run of a printf-formatted command (up to 16 KiB; -1 when longer). */
+int tu_runf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
