@@ -213,7 +213,7 @@ static int setup_inputs(void **state)
     if (!(inputs = tu_mkdtemp()))
         return -1;
     join(path, inputs, "big.jpg");
-    write_jpeg(path, 1800, 1300, TU_PATTERN_COLOR);
+    write_jpeg(path, 1600, 1200, TU_PATTERN_COLOR);
     join(path, inputs, "small.jpg");
     write_jpeg(path, 1600, 1200, TU_PATTERN_FLAT);
     join(path, inputs, "scan.png");
