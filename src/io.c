@@ -192,24 +192,25 @@ static pf_status write_unnamed(pending_write *w, const uint8_t *data,
     return PF_OK;
 }
 
-/* Where O_TMPFILE is missing: a named temporary file from mkstemp (O_EXCL,
+/* Where O_TMPFILE is missing: a named temporary file from mkostemp (O_EXCL,
  * so it never follows a planted symlink), removed on every failure. */
 static pf_status write_named(pending_write *w, const uint8_t *data, size_t len,
                              int force)
 {
     if (!(w->temp = temp_path_for(w->path)))
         return PF_ERR_NOMEM;
-    if ((w->fd = mkstemp(w->temp)) < 0) {
+    if ((w->fd = mkostemp(w->temp, O_CLOEXEC)) < 0) {
         pf_status st = failed(w);
         free(w->temp);
         w->temp = NULL;
         return st == PF_ERR_EXISTS ? PF_ERR_IO : st;
     }
     pf_status st = fill_and_sync(w, data, len);
-    if (st == PF_OK && close(w->fd) != 0)
-        st = failed(w);
+    if (st != PF_OK)
+        return st; /* the caller closes and removes it */
+    int closed = close(w->fd);
     w->fd = -1;
-    return st == PF_OK ? publish_temp(w, force) : st;
+    return closed != 0 ? failed(w) : publish_temp(w, force);
 }
 
 /* The folder of path ("." when none, "/" for the root). */

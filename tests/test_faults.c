@@ -496,24 +496,27 @@ static void test_file_size_limit(void **state)
     drop_scratch(root);
 }
 
-static void test_disk_full(void **state)
+/* Runs "<wrapper>preflight fix" of big.jpg and small.jpg into a 128 KiB
+ * tmpfs (root only; skipped with a reason elsewhere). */
+static void run_on_full_tmpfs(const char *wrapper, const char *close_wrapper)
 {
-    (void)state;
     char *root = scratch(), *log = NULL, out[PATH_MAX];
     join(out, root, "full");
     snprintf(mounted, sizeof mounted, "%s", out);
     assert_int_equal(mkdir(out, 0755), 0);
     if (geteuid() != 0 ||
-        tu_runf(NULL, "mount -t tmpfs -o size=128k tmpfs '%s' 2>/dev/null", out) != 0) {
-        mounted[0] = '\0';
-        fprintf(stderr, "  skipped: no root or no tmpfs mount for a real full "
-                "disk (the ulimit -f test covers the message)\n");
-        tu_rm_rf(root);
-        free(root);
+        tu_runf(NULL, "mount -t tmpfs -o size=128k tmpfs '%s' 2>/dev/null", out) != 0 ||
+        tu_runf(NULL, "%s\"%s\" --version%s >/dev/null 2>&1", wrapper, bin,
+                close_wrapper) != 0) {
+        unmount_scratch(NULL);
+        fprintf(stderr, "  skipped: needs root, a tmpfs mount%s\n",
+                *wrapper ? " and unshare" : "");
+        drop_scratch(root);
         skip();
     }
     char *in = folder_with(root, "in", "big.jpg small.jpg");
-    int status = tu_runf(&log, "'%s' fix -j 1 -o '%s' '%s' 2>&1", bin, out, in);
+    int status = tu_runf(&log, "%s\"%s\" fix -j 1 -o \"%s\" \"%s\"%s 2>&1", wrapper,
+                         bin, out, in, close_wrapper);
     assert_non_null(log);
     assert_full_disk_run(log, status, out, "the disk is full (No space left on "
                          "device)");
@@ -521,6 +524,21 @@ static void test_disk_full(void **state)
     free(log);
     free(in);
     drop_scratch(root);
+}
+
+static void test_disk_full(void **state)
+{
+    (void)state;
+    run_on_full_tmpfs("", "");
+}
+
+/* Without /proc/self/fd an unnamed file cannot be linked in: preflight falls
+ * back to a named temporary file, which must go as cleanly. An empty tmpfs
+ * over this process's /proc/PID/fd hides it (exec keeps the PID). */
+static void test_disk_full_without_proc_fd(void **state)
+{
+    (void)state;
+    run_on_full_tmpfs("unshare -m sh -c 'mount -t tmpfs tmpfs /proc/$$/fd && exec ", "'");
 }
 
 /* ---- e: an output folder that cannot be written ---- */
@@ -593,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_sigkill_leaves_only_whole_outputs),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test_teardown(test_disk_full, unmount_scratch),
+        cmocka_unit_test_teardown(test_disk_full_without_proc_fd, unmount_scratch),
         cmocka_unit_test_teardown(test_unwritable_folder, unmount_scratch),
     };
     return cmocka_run_group_tests(tests, setup_inputs, teardown_inputs);
