@@ -233,9 +233,11 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
                         const char *name, uint8_t **out, size_t *out_len,
                         pf_format *out_format, pf_report *report);
 /* Fixes in_path and writes out_stem + ".jpg" (or ".png" when a compliant
- * PNG is copied as is) through a temporary file and rename; the path is put
- * in report->output_path. Writes nothing when the image cannot be made
- * compliant. */
+ * PNG is copied as is) with pf_write_file_atomic; the path is put in
+ * report->output_path. Writes nothing when the image cannot be made
+ * compliant or the output would be the input itself (PF_ERR_SAME_FILE);
+ * when the write fails, report->message says why (disk full, folder not
+ * writable, ...) and what to do. */
 pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
                       pf_report *report);
 
@@ -254,7 +256,11 @@ pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
 /* Reads a whole file (capped at max_len bytes). Free with pf_free. */
 pf_status pf_read_file(const char *path, size_t max_len, uint8_t **data,
                        size_t *len);
-/* Writes via temp file + fsync + rename; never overwrites unless force. */
+/* Writes the whole file or nothing: an unnamed temporary file in path's
+ * folder (O_TMPFILE; a hidden named one where that is unsupported), fsync,
+ * then linked in, or renamed over the target when force. Never overwrites
+ * unless force; never writes through a symlink at path (force replaces the
+ * link itself). PF_ERR_EXISTS when path exists and force is 0. */
 pf_status pf_write_file_atomic(const char *path, const uint8_t *data,
                                size_t len, int force);
 

@@ -63,8 +63,11 @@ static void process_job(pf_ctx *ctx, const cli_options *opts,
         st = pf_check_file(ctx, job->path, report);
     } else {
         if (cli_make_parent_dirs(job->out_stem) != 0) {
-            set_cli_error(report, "%s: cannot create the folder for %s: %s",
-                          job->path, job->out_stem, strerror(errno));
+            const char *slash = strrchr(job->out_stem, '/');
+            set_cli_error(report, "%s: %.*s/: cannot create the folder (%s); "
+                          "choose another folder with -o", job->path,
+                          slash ? (int)(slash - job->out_stem) : 1,
+                          slash ? job->out_stem : ".", strerror(errno));
             return;
         }
         st = pf_fix_file(ctx, job->path, job->out_stem, report);

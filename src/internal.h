@@ -250,6 +250,14 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
 void pf_rules_evaluate(const pf_rules *rules, const pf_image_info *info,
                        pf_report *report);
 
+/* ---- io.c ---- */
+
+/* pf_write_file_atomic that also hands back, in *err (may be NULL), the errno
+ * of the step that failed (0 on success or when no system call failed), so
+ * the caller can say what to do about a full disk or a read-only folder. */
+pf_status pf_write_file_report_errno(const char *path, const uint8_t *data,
+                                     size_t len, int force, int *err);
+
 /* ---- util.c ---- */
 
 /* snprintf that truncates safely on UTF-8 boundaries. */

@@ -2,6 +2,7 @@
  * dispatches: parsing in cli_options.c, the work in cli_run.c. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -24,6 +25,9 @@ int main(int argc, char **argv)
     cli_options opts;
     int status;
     keep_freed_memory_for_reuse();
+    /* Over a file-size limit (ulimit -f) a write then fails with EFBIG, which
+     * is reported for that file, instead of the signal killing the batch. */
+    signal(SIGXFSZ, SIG_IGN);
     switch (cli_parse_options(argc, argv, &opts)) {
     case CLI_PARSE_DONE:
         status = CLI_EXIT_OK;

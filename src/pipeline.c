@@ -2,6 +2,7 @@
  * for fix, copy or re-encode into a file that passes. */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -844,6 +845,8 @@ cleanup:
     return st;
 }
 
+#define DASH " \xE2\x80\x94 " /* an em dash between what happened and what to do */
+
 /* Refuses to write over the input itself, however the paths are spelt. */
 static int same_file(const char *a, const char *b)
 {
@@ -852,25 +855,67 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* Says why an output could not be written and what to do; err is the errno
+ * of the step that failed (0 when none did). Nothing is left on disk. */
+static pf_status explain_write_failure(pf_ctx *ctx, pf_report *report,
+                                       const char *in_path, pf_status st, int err)
+{
+    const char *path = report->output_path, *slash = strrchr(path, '/');
+    const char *folder = slash ? path : ".";  /* shown as "folder/" */
+    int folder_len = slash ? (int)(slash - path) : 1;
+    char reason[96];
+    if (strerror_r(err, reason, sizeof reason) != 0)
+        snprintf(reason, sizeof reason, "error %d", err);
+    if (st == PF_ERR_EXISTS)
+        return set_error(ctx, report, st, "%s: %s already exists; use --force to "
+                         "overwrite it", in_path, path);
+    if (st == PF_ERR_SAME_FILE)
+        return set_error(ctx, report, st, "%s: the output %s is the input itself; "
+                         "nothing was written" DASH "choose another output folder "
+                         "with -o", in_path, path);
+    if (st != PF_ERR_IO || err == 0)
+        return set_error(ctx, report, st, "%s: cannot write %s (%s)", in_path, path,
+                         pf_strerror(st));
+    switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+        return set_error(ctx, report, st, "%s: %s: the disk is full (%s); nothing "
+                         "was written" DASH "free some space and run again",
+                         in_path, path, reason);
+    case EFBIG:
+        return set_error(ctx, report, st, "%s: %s: the file is over the size limit "
+                         "(%s; see ulimit -f); nothing was written" DASH "raise the "
+                         "limit and run again", in_path, path, reason);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return set_error(ctx, report, st, "%s: %.*s/: folder is not writable (%s); "
+                         "choose another folder with -o", in_path, folder_len,
+                         folder, reason);
+    case ENOENT:
+    case ENOTDIR:
+        return set_error(ctx, report, st, "%s: %.*s/: folder does not exist (%s); "
+                         "create it or choose another folder with -o", in_path,
+                         folder_len, folder, reason);
+    default:
+        return set_error(ctx, report, st, "%s: cannot write %s (%s); nothing was "
+                         "written" DASH "check the disk and run again", in_path,
+                         path, reason);
+    }
+}
+
 static pf_status write_output(pf_ctx *ctx, const char *in_path,
                               const uint8_t *data, size_t len, pf_report *report)
 {
-    const char *path = report->output_path;
     pf_status st = PF_ERR_SAME_FILE;
-    if (!same_file(in_path, path))
-        st = pf_write_file_atomic(path, data, len, ctx->options.force);
+    int err = 0;
+    if (!same_file(in_path, report->output_path))
+        st = pf_write_file_report_errno(report->output_path, data, len,
+                                        ctx->options.force, &err);
     if (st == PF_OK)
         return st;
     report->has_output = 0;
-    if (st == PF_ERR_EXISTS)
-        set_error(ctx, report, st, "%s: %s already exists; use --force to "
-                  "overwrite it", in_path, path);
-    else if (st == PF_ERR_SAME_FILE)
-        set_error(ctx, report, st, "%s: the output would overwrite the input; "
-                  "choose another output folder", in_path);
-    else
-        set_error(ctx, report, st, "%s: cannot write %s (folder missing, "
-                  "read-only or disk full)", in_path, path);
+    explain_write_failure(ctx, report, in_path, st, err);
     report->output_path[0] = '\0';
     return st;
 }

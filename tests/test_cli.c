@@ -1,14 +1,14 @@
 /* End-to-end tests of the preflight program (env PF_BIN): exit statuses,
  * JSON fields, files written by fix, inputs left alone. Inputs are made
- * with the testutil generators; outputs are decoded with libjpeg directly. */
+ * with the testutil generators; outputs are decoded with libjpeg directly
+ * (tu_decode_jpeg). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h> /* before jpeglib.h, which needs FILE */
-#include <jpeglib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,51 +110,6 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(tu_write(path, (const uint8_t *)text, strlen(text)), 0);
 }
 
-struct jpeg_error_jump {
-    struct jpeg_error_mgr mgr;
-    jmp_buf jump;
-};
-
-static void on_jpeg_error(j_common_ptr cinfo)
-{
-    longjmp(((struct jpeg_error_jump *)cinfo->err)->jump, 1);
-}
-
-/* Decodes every scanline of a JPEG file; 0 on success with its size. */
-static int decode_jpeg(const char *path, unsigned *w, unsigned *h, int *comps)
-{
-    size_t len = 0;
-    uint8_t *data = tu_read(path, &len);
-    if (!data)
-        return -1;
-    struct jpeg_decompress_struct cinfo;
-    struct jpeg_error_jump err;
-    JSAMPLE *row = NULL;
-    cinfo.err = jpeg_std_error(&err.mgr);
-    err.mgr.error_exit = on_jpeg_error;
-    if (setjmp(err.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        free(row);
-        free(data);
-        return -1;
-    }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)len);
-    jpeg_read_header(&cinfo, TRUE);
-    jpeg_start_decompress(&cinfo);
-    row = malloc((size_t)cinfo.output_width * cinfo.output_components);
-    while (row && cinfo.output_scanline < cinfo.output_height)
-        jpeg_read_scanlines(&cinfo, &row, 1);
-    *w = cinfo.output_width;
-    *h = cinfo.output_height;
-    *comps = cinfo.num_components;
-    jpeg_finish_decompress(&cinfo);
-    jpeg_destroy_decompress(&cinfo);
-    free(row);
-    free(data);
-    return 0;
-}
-
 /* Asserts path is a JPEG a WeChat portal takes: size, dimensions, colour. */
 static void assert_wechat_jpeg(const char *path)
 {
@@ -163,7 +118,7 @@ static void assert_wechat_jpeg(const char *path)
     int comps = 0;
     assert_int_equal(stat(path, &st), 0);
     assert_true(st.st_size > 0 && st.st_size <= WECHAT_MAX_BYTES);
-    assert_int_equal(decode_jpeg(path, &w, &h, &comps), 0);
+    assert_int_equal(tu_decode_jpeg(path, &w, &h, &comps, NULL), 0);
     unsigned long_side = w > h ? w : h, short_side = w > h ? h : w;
     assert_true(long_side >= 1500 && short_side >= 1100);
     assert_int_equal(comps, 3);

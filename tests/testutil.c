@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <jpeglib.h>
 #include <png.h>
@@ -101,6 +103,62 @@ int tu_jpeg(const uint8_t *rgb, uint32_t w, uint32_t h, int components,
     *out = mem;
     *out_len = mem_len;
     return 0;
+}
+
+struct jpeg_error_jump {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jump;
+};
+
+static void on_jpeg_error(j_common_ptr cinfo)
+{
+    longjmp(((struct jpeg_error_jump *)cinfo->err)->jump, 1);
+}
+
+/* Counts warnings (data libjpeg had to work around) without printing. */
+static void on_jpeg_message(j_common_ptr cinfo, int level)
+{
+    if (level < 0)
+        cinfo->err->num_warnings++;
+}
+
+int tu_decode_jpeg(const char *path, unsigned *w, unsigned *h, int *comps,
+                   long *warnings)
+{
+    size_t len = 0;
+    uint8_t *data = tu_read(path, &len);
+    if (!data)
+        return -1;
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_error_jump err;
+    JSAMPLE *row = NULL;
+    cinfo.err = jpeg_std_error(&err.mgr);
+    err.mgr.error_exit = on_jpeg_error;
+    err.mgr.emit_message = on_jpeg_message;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        free(row);
+        free(data);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    jpeg_start_decompress(&cinfo);
+    row = malloc((size_t)cinfo.output_width * cinfo.output_components);
+    while (row && cinfo.output_scanline < cinfo.output_height)
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    *w = cinfo.output_width;
+    *h = cinfo.output_height;
+    *comps = cinfo.num_components;
+    jpeg_finish_decompress(&cinfo);
+    if (warnings)
+        *warnings = err.mgr.num_warnings;
+    int rc = row ? 0 : -1;
+    jpeg_destroy_decompress(&cinfo);
+    free(row);
+    free(data);
+    return rc;
 }
 
 static uint8_t grey_of(const uint8_t *p)
@@ -487,4 +545,19 @@ char *tu_render_html(const char *html_path, const char *hash)
         return NULL;
     }
     return dom;
+}
+
+int tu_runf(char **out, const char *fmt, ...)
+{
+    char cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof cmd) {
+        if (out)
+            *out = NULL;
+        return -1;
+    }
+    return tu_run(cmd, out);
 }

@@ -23,6 +23,12 @@ int tu_jpeg(const uint8_t *rgb, uint32_t w, uint32_t h, int components,
             int quality, int progressive, const uint8_t *exif, size_t exif_len,
             uint8_t **out, size_t *out_len);
 
+/* Decodes every scanline of a JPEG file with libjpeg: 0 with its size and
+ * component count, -1 when it cannot be decoded. *warnings (may be NULL)
+ * counts data libjpeg had to work around: a truncated file gives one. */
+int tu_decode_jpeg(const char *path, unsigned *w, unsigned *h, int *comps,
+                   long *warnings);
+
 /* PNG via libpng from RGB, converted to color_type (0 grey, 2 RGB, 3 palette,
  * 4 grey+alpha, 6 RGBA) and bit_depth; alpha: if non-NULL, w*h 8-bit alpha.
  * exif: bare TIFF block for an eXIf chunk, or NULL. Returns 0; free(). */
@@ -57,5 +63,7 @@ int tu_have(const char *program);
 /* Headless Chromium's --dump-dom of file://<html_path><hash> (hash: "" or
  * "#fail"): the DOM after the page's script ran (free()); NULL on failure. */
 char *tu_render_html(const char *html_path, const char *hash);
+/* tu_run of a printf-formatted command (up to 16 KiB; -1 when longer). */
+int tu_runf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
