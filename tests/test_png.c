@@ -385,6 +385,7 @@ static void test_metadata_limits(void **state)
     uint8_t *text = calloc(1, tlen);
     memcpy(text, "Comment", 7);
     memset(text + 8, 'a', tlen - 8);
+    free(png);
     assert_int_equal(tu_png(rgb, NULL, 32, 24, 2, 8, 0, NULL, 0, &png, &len), 0);
     bomb = insert_chunk(png, len, "tEXt", text, (uint32_t)tlen, &big_len);
     assert_int_equal(pf_png_decode(bomb, big_len, CAP, &dec, err), PF_ERR_TOO_LARGE);
