@@ -267,5 +267,10 @@ void pf_vset_message(char *dst, size_t cap, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 /* Overflow-checked a*b*c; returns 0 on overflow. */
 int pf_mul3(uint64_t a, uint64_t b, uint64_t c, uint64_t *out);
+/* PF_ERR_TOO_LARGE, with "image is WxH = N MP, over the M MP limit" in err,
+ * when w*h exceeds max_pixels (0: no cap). Called from headers, before any
+ * pixel memory exists. */
+pf_status pf_check_pixel_cap(uint64_t w, uint64_t h, uint64_t max_pixels,
+                             char err[PF_ERR_LEN]);
 
 #endif

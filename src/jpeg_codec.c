@@ -217,16 +217,8 @@ static void read_saved_exif(decode_job *job)
  * progressive files still buffer coefficients for the whole stored image. */
 static pf_status check_pixel_cap(decode_job *job)
 {
-    uint64_t w = job->cinfo.image_width, h = job->cinfo.image_height, px;
-    if (!pf_mul3(w, h, 1, &px))
-        return PF_ERR_TOO_LARGE;
-    if (job->max_pixels == 0 || px <= job->max_pixels)
-        return PF_OK;
-    pf_set_message(job->msg, PF_ERR_LEN,
-                   "image is %llu×%llu = %.1f MP, over the %g MP limit",
-                   (unsigned long long)w, (unsigned long long)h, px / 1e6,
-                   job->max_pixels / 1e6);
-    return PF_ERR_TOO_LARGE;
+    return pf_check_pixel_cap(job->cinfo.image_width, job->cinfo.image_height,
+                              job->max_pixels, job->msg);
 }
 
 /* Picks what libjpeg outputs; grey and CMYK are widened to RGB by us. */
@@ -754,34 +746,29 @@ static int is_exif_segment(const uint8_t *d, const jpeg_segment *s)
     return s->marker == 0xE1 && payload_starts(d, s, "Exif\0\0", 6);
 }
 
-/* Sets EXIF orientation to 1 in the first Exif APP1 before SOS, if any. */
+/* The first Exif APP1 before SOS; 0 when there is none. */
+static int find_exif_segment(const uint8_t *d, size_t len, jpeg_segment *s)
+{
+    for (size_t pos = 2; next_segment(d, len, pos, s) == SEG_OK; pos = s->end)
+        if (is_exif_segment(d, s))
+            return 1;
+    return 0;
+}
+
+/* Sets EXIF orientation to 1 in the first Exif APP1, if any. */
 static void clear_orientation_in_jpeg(uint8_t *d, size_t len)
 {
     jpeg_segment s;
-    size_t pos = 2;
-    while (next_segment(d, len, pos, &s) == SEG_OK) {
-        if (is_exif_segment(d, &s)) {
-            pf_exif_clear_orientation(d + s.payload, s.end - s.payload);
-            return;
-        }
-        pos = s.end;
-    }
+    if (find_exif_segment(d, len, &s))
+        pf_exif_clear_orientation(d + s.payload, s.end - s.payload);
 }
 
 void pf_jpeg_exif_info(const uint8_t *data, size_t len, pf_exif_info *info)
 {
     jpeg_segment s;
-    size_t pos = 2;
     memset(info, 0, sizeof *info);
-    if (!looks_like_jpeg(data, len))
-        return;
-    while (next_segment(data, len, pos, &s) == SEG_OK) {
-        if (is_exif_segment(data, &s)) {
-            pf_exif_read(data + s.payload, s.end - s.payload, info);
-            return;
-        }
-        pos = s.end;
-    }
+    if (looks_like_jpeg(data, len) && find_exif_segment(data, len, &s))
+        pf_exif_read(data + s.payload, s.end - s.payload, info);
 }
 
 /* ------------------------------------------------------------------ */

@@ -108,19 +108,6 @@ static void set_transforms(struct png_job *job)
     }
 }
 
-/* Runs before any pixel memory exists. A max_pixels of 0 means no cap. */
-static pf_status check_pixels(struct png_job *job, uint32_t w, uint32_t h)
-{
-    uint64_t pixels = (uint64_t)w * h;
-    if (job->max_pixels == 0 || pixels <= job->max_pixels)
-        return PF_OK;
-    pf_set_message(job->err, PF_ERR_LEN,
-                   "image is %u\u00d7%u = %.1f MP, over the %g MP limit",
-                   (unsigned)w, (unsigned)h, (double)pixels / 1e6,
-                   (double)job->max_pixels / 1e6);
-    return PF_ERR_TOO_LARGE;
-}
-
 /* Composites onto white in 8-bit sRGB, as a browser shows it on a white
  * page. Returns 1 when some pixel was not opaque. */
 static int flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w)
@@ -201,7 +188,7 @@ static pf_status decode_steps(struct png_job *job)
     png_read_info(png, job->info);
     uint32_t w = png_get_image_width(png, job->info);
     uint32_t h = png_get_image_height(png, job->info);
-    pf_status status = check_pixels(job, w, h);
+    pf_status status = pf_check_pixel_cap(w, h, job->max_pixels, job->err);
     if (status != PF_OK)
         return status;
     set_transforms(job);
@@ -357,11 +344,6 @@ cleanup:
 
 /* ---- metadata stripping: a plain chunk walk, no libpng needed ---- */
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
 
 /* Critical chunks (upper-case first letter) always stay; of the ancillary
  * ones only those that change how pixels or colours look. cICP joins the
@@ -386,7 +368,7 @@ static pf_status next_chunk(const uint8_t *data, size_t len, size_t pos,
         pf_set_message(err, PF_ERR_LEN, "PNG: file ends before IEND");
         return PF_ERR_CORRUPT;
     }
-    uint32_t n = be32(data + pos);
+    uint32_t n = png_get_uint_32(data + pos);
     if (n > 0x7fffffffu || n > len - pos - 12) {
         pf_set_message(err, PF_ERR_LEN,
                        "PNG: chunk length %lu runs past the end",

@@ -8,10 +8,6 @@
 #include <string.h>
 #include <zlib.h>
 
-static uint32_t read_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static int samples_per_pixel(int colour_type)
 {
@@ -33,7 +29,7 @@ static uint64_t row_bytes(uint64_t width, int bits_per_pixel)
 /* Inflated size of the whole image from the IHDR fields; 0 if invalid. */
 static uint64_t expected_raw_bytes(const uint8_t *ihdr)
 {
-    uint32_t w = read_be32(ihdr), h = read_be32(ihdr + 4);
+    uint32_t w = png_get_uint_32(ihdr), h = png_get_uint_32(ihdr + 4);
     int bpp = ihdr[8] * samples_per_pixel(ihdr[9]);
     if (w == 0 || h == 0 || w > PNG_UINT_31_MAX || h > PNG_UINT_31_MAX || bpp == 0)
         return 0;
@@ -74,7 +70,7 @@ int pf_png_data_share(const uint8_t *data, size_t len)
     if (len < 8 + 8 + 13 || inflateInit(&z) != Z_OK)
         return -1;
     while (len - pos >= 8) {
-        uint32_t n = read_be32(data + pos);
+        uint32_t n = png_get_uint_32(data + pos);
         const uint8_t *type = data + pos + 4, *body = data + pos + 8;
         size_t present = len - pos - 8 < n ? len - pos - 8 : n;
         if (memcmp(type, "IHDR", 4) == 0 && present >= 13)
@@ -119,7 +115,7 @@ pf_status pf_png_check_chunks(const uint8_t *data, size_t len,
     size_t pos = 8;
     int seen_idat = 0;
     while (len >= pos && len - pos >= 8) {
-        uint32_t n = read_be32(data + pos);
+        uint32_t n = png_get_uint_32(data + pos);
         const uint8_t *type = data + pos + 4;
         if (is_type(type, "IEND"))
             return PF_OK;

@@ -56,6 +56,20 @@ void pf_set_message(char *dst, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+pf_status pf_check_pixel_cap(uint64_t w, uint64_t h, uint64_t max_pixels,
+                              char err[PF_ERR_LEN])
+{
+    uint64_t px;
+    if (!pf_mul3(w, h, 1, &px))
+        return PF_ERR_TOO_LARGE;
+    if (max_pixels == 0 || px <= max_pixels)
+        return PF_OK;
+    pf_set_message(err, PF_ERR_LEN, "image is %llu\u00d7%llu = %.1f MP, over "
+                   "the %g MP limit", (unsigned long long)w,
+                   (unsigned long long)h, px / 1e6, max_pixels / 1e6);
+    return PF_ERR_TOO_LARGE;
+}
+
 int pf_mul3(uint64_t a, uint64_t b, uint64_t c, uint64_t *out)
 {
     uint64_t ab;
