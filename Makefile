@@ -9,15 +9,19 @@ WARN     := -Wall -Wextra -Werror -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700
 DEPFLAGS := -MMD -MP
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS := $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS := $(WARN) $(CFLAGS) -Iinclude -Isrc -Isrc/cli $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS     := $(PKG_LIBS) -lm -lpthread $(EXTRA_LDFLAGS)
 
-LIB_SRC  := $(filter-out src/main.c src/cli_%.c,$(wildcard src/*.c))
-CLI_SRC  := $(wildcard src/cli_*.c)
+# src/ is grouped by role: core (context, check pipeline, I/O), codec
+# (decoders/encoders), resample, measure (what is seen in the pixels), checks
+# (rules judged on the measures), fix (making a compliant file), cli.
+LIB_DIRS := core codec resample measure checks fix
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+CLI_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
-MAIN_OBJ := $(BUILD)/obj/main.o
+MAIN_OBJ := $(BUILD)/obj/cli/main.o
 TESTUTIL_OBJ := $(BUILD)/obj/tests/testutil.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -32,7 +36,7 @@ $(BUILD)/obj/%.o: src/%.c
 
 # The resampler's row loops need the vectoriser's full cost model (-O2 in
 # GCC 12 skips loops with a remainder): 2-3x faster resizing.
-$(BUILD)/obj/shrink.o: FILE_CFLAGS := -O3
+$(BUILD)/obj/resample/shrink.o: FILE_CFLAGS := -O3
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -159,4 +163,4 @@ uninstall:
 clean:
 	rm -rf build build-asan demo-out preflight
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d)

@@ -1,4 +1,4 @@
-/* Tests for src/exif.c: reading orientation/GPS through libexif and the
+/* Tests for src/codec/exif.c: reading orientation/GPS through libexif and the
  * hand-written in-place orientation reset, on good and hostile blocks. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Tests for src/jpeg_codec.c: decode (colour spaces, caps, damage, scaling),
+/* Tests for src/codec/jpeg_codec.c: decode (colour spaces, caps, damage, scaling),
  * header, encode, lossless upright transform and metadata stripping. */
 #include <setjmp.h>
 #include <stdarg.h>

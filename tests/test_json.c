@@ -1,4 +1,4 @@
-/* The CLI's JSON string escaper and number test (src/cli_json.c). */
+/* The CLI's JSON string escaper and number test (src/cli/cli_json.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
