@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700
 DEPFLAGS := -MMD -MP
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS := $(WARN) $(CFLAGS) -Iinclude -Isrc -Isrc/cli $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS := $(WARN) $(CFLAGS) -Iinclude -Isrc -Isrc/cli -Itests -Itests/eval $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS     := $(PKG_LIBS) -lm -lpthread $(EXTRA_LDFLAGS)
 
 # src/ is grouped by role: core (context, check pipeline, I/O), codec
@@ -27,7 +27,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 CORPUS   ?= ../shared/corpus
 
-.PHONY: all test test-asan test-corpus test-hostile demo bench bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
+.PHONY: all test test-asan test-corpus test-hostile eval examples demo bench bench-check bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight
 
 $(BUILD)/obj/%.o: src/%.c
@@ -90,11 +90,33 @@ $(BUILD)/tests/corpus_check: $(BUILD)/obj/tests/corpus_check.o $(BUILD)/libprefl
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(BUILD)/libpreflight.a $(LDLIBS)
 
+# The image checks' confusion tables on the evaluation set built from the
+# corpus (tests/eval/): thresholds set on one half, reported on the other.
+EVAL_SRC := $(wildcard tests/eval/*.c)
+EVAL_OBJ := $(EVAL_SRC:tests/%.c=$(BUILD)/obj/tests/%.o)
+$(BUILD)/tests/eval_checks: $(EVAL_OBJ) $(TESTUTIL_OBJ) $(BUILD)/libpreflight.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(EVAL_OBJ) $(TESTUTIL_OBJ) $(BUILD)/libpreflight.a $(LDLIBS)
+
+eval: $(BUILD)/tests/eval_checks
+	@if [ -d "$(CORPUS)" ]; then $(BUILD)/tests/eval_checks $(EVAL_ARGS) "$(CORPUS)"; \
+	else echo "no corpus at $(CORPUS); skipped"; fi
+
+# The README's pictures of each image check (testdata/checks/).
+examples: $(BUILD)/tests/eval_checks
+	@mkdir -p testdata/checks
+	$(BUILD)/tests/eval_checks --examples testdata/checks
+
 # preflight fix against ImageMagick, vipsthumbnail+jpegoptim and the codec
 # floor on a photo folder (installs the peers from Debian when missing).
 PHOTOS ?= $(CORPUS)/photos
 bench: all
 	bench/run $(PHOTOS) $(BENCH_ARGS)
+
+# What the image checks cost check on camera photos, against the revision
+# before them (one run, side by side).
+bench-check: all
+	bench/check-cost $(CORPUS)
 
 # Batch speed-up of -j (one per CPU) against -j 1 over the corpus images.
 bench-jobs: all
@@ -163,4 +185,4 @@ uninstall:
 clean:
 	rm -rf build build-asan demo-out preflight
 
--include $(wildcard $(BUILD)/obj/*/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/tests/eval/*.d)

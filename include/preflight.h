@@ -19,7 +19,7 @@ extern "C" {
 
 #define PF_MSG_LEN 320    /* room for a file name plus a sentence */
 #define PF_PATH_LEN 4096
-#define PF_MAX_CHECKS 8
+#define PF_MAX_CHECKS 16
 #define PF_MAX_ACTIONS 8
 #define PF_DEFAULT_MAX_PIXELS 100000000ULL /* 100 megapixels */
 #define PF_DEFAULT_MIN_QUALITY 30
@@ -94,7 +94,25 @@ typedef struct {
     /* fix shrinks an image whose long side exceeds this, when no minimum
      * size applies (0: never); the face profile uses 1600. */
     uint32_t fix_max_long;
+    /* What reviewers reject beyond size (PF_RULE_* bits): the document's
+     * focus, its whole border in the frame, glare, exposure. Each figure
+     * below fails past its fail limit and warns past its warn limit (a
+     * borderline case warns: failing a good scan is the worst error). */
+    unsigned image_checks;
+    double min_sharpness, warn_sharpness;   /* sharpness below: fail, warn */
+    double max_glare, warn_glare;           /* share of the document, 0..1 */
+    double min_brightness, warn_brightness; /* brightest 1%'s luminance */
+    double max_washout, warn_washout;       /* dark-end luminance, 0..255 */
+    double min_fill;                        /* document-fill warns below */
 } pf_rules;
+
+/* pf_rules.image_checks bits. */
+#define PF_RULE_SHARPNESS 1u
+#define PF_RULE_DOCUMENT 2u   /* document-complete and document-fill */
+#define PF_RULE_GLARE 4u
+#define PF_RULE_EXPOSURE 8u
+#define PF_RULE_DOCUMENT_ALL (PF_RULE_SHARPNESS | PF_RULE_DOCUMENT | \
+                              PF_RULE_GLARE | PF_RULE_EXPOSURE)
 
 #define PF_WHITE_MIN_SHARE 0.90
 #define PF_WHITE_LEVEL 230
@@ -103,6 +121,9 @@ typedef struct {
 /* Fills rules from a built-in profile: "wechat", "alipay-license",
  * "alipay-idcard", "face". PF_ERR_INVALID_ARG for an unknown name. */
 pf_status pf_profile_rules(const char *name, pf_rules *rules);
+/* Sets the image checks' limits (sharpness, glare, exposure, fill) to the
+ * defaults measured on the evaluation set; leaves image_checks alone. */
+void pf_rules_default_image_limits(pf_rules *rules);
 /* Names of the built-in profiles, NULL-terminated. */
 const char *const *pf_profile_names(void);
 
@@ -121,6 +142,8 @@ typedef struct {
     int whiten;            /* fix lifts a light, near-white background */
     int threads;           /* threads one call may use (0: 2; 1: none
                               besides the caller's) */
+    int no_crop;           /* fix keeps the whole frame around a small
+                              document instead of cropping to it */
     uint64_t max_pixels;   /* decode cap (default 100 MP) */
 } pf_options;
 
@@ -134,7 +157,13 @@ typedef enum {
     PF_CHECK_COLOR,
     PF_CHECK_ORIENTATION,   /* EXIF tag reliance, or landscape/portrait rule */
     PF_CHECK_TRANSPARENCY,
-    PF_CHECK_WHITE_BACKGROUND
+    PF_CHECK_WHITE_BACKGROUND,
+    PF_CHECK_SHARPNESS,
+    PF_CHECK_DOCUMENT_COMPLETE,
+    PF_CHECK_DOCUMENT_FILL,
+    PF_CHECK_GLARE,
+    PF_CHECK_EXPOSURE,
+    PF_CHECK_COUNT
 } pf_check_id;
 
 typedef enum { PF_PASS = 0, PF_WARN, PF_FAIL } pf_check_status;
@@ -152,6 +181,7 @@ typedef struct {
 #define PF_SIDE_TOP 1u
 #define PF_SIDE_LEFT 2u
 #define PF_SIDE_RIGHT 4u
+#define PF_SIDE_BOTTOM 8u
 
 /* What the white-background rule measured (measured = 0: it did not run). */
 typedef struct {
@@ -165,6 +195,29 @@ typedef struct {
     unsigned failing_sides;  /* PF_SIDE_* whose band is not white enough */
 } pf_background;
 
+/* What the document checks measured (measured = 0: they did not run).
+ * Positions are in upright pixels of the image as measured. */
+typedef struct {
+    int measured;
+    int found;               /* a document boundary was found */
+    double corners[4][2];    /* TL, TR, BR, BL (x, y); a corner the frame cuts
+                                off lies outside the image */
+    double fill;             /* document area / image area, 0..1 (found) */
+    double tilt;             /* degrees the document is turned, + clockwise */
+    unsigned cut_sides;      /* PF_SIDE_* of the document the frame cuts off */
+    double cut_confidence;   /* how sure the cut is, 0..1 (document-complete
+                                fails at 0.6, warns at 0.3) */
+    int stands_out;          /* what surrounds the document differs from it
+                                (a card on a table, not a box printed on a
+                                page): fix crops only to such a document */
+    double sharpness;        /* focus figure, higher is sharper (sharpness.c) */
+    double glare;            /* share of the document under glare, 0..1 */
+    double lum_low;          /* luminance at the 1st percentile, 0..255 */
+    double lum_median;       /* ... at the 50th */
+    double lum_high;         /* ... at the 99th */
+    double clipped;          /* share of the document at >= 250, 0..1 */
+} pf_document;
+
 typedef struct {
     pf_format format;
     uint64_t bytes;
@@ -176,6 +229,7 @@ typedef struct {
     double color_share;      /* % of pixels with clear colour */
     double mean_chroma;      /* mean of max-min channel, 0..255 */
     pf_background background; /* when the rule applies */
+    pf_document document;     /* when the document checks apply */
 } pf_image_info;
 
 typedef enum {

@@ -32,6 +32,10 @@ typedef struct {
 
 void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
 
+#include "measure/document.h"
+#include "measure/quality.h"
+#include "checks/check_unit.h"
+
 /* ---- jpeg_codec.c (libjpeg / TurboJPEG; setjmp lives only there) ---- */
 
 /* Decodes any JPEG (baseline, progressive, grey, RGB, CMYK/YCCK incl. Adobe
@@ -230,6 +234,32 @@ const char *pf_background_unliftable(const pf_background *bg);
 pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
                                pf_background *after, char why[PF_ERR_LEN]);
 
+/* ---- analyse.c: every measure check takes of the pixels ---- */
+
+/* The document's border, focus, glare and exposure, as image_checks
+ * (PF_RULE_*) asks; doc->measured set when they ran. */
+pf_status pf_measure_document(const pf_bitmap *bmp, unsigned image_checks,
+                              pf_document *doc);
+/* Colour, the white background (when the rule applies) and the document,
+ * into info. */
+pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
+                            pf_image_info *info);
+
+/* ---- fix/crop.c ---- */
+
+/* 1 when fix should crop to the document: found whole, standing out from
+ * its surroundings, filling less than rules->min_fill, and --no-crop not
+ * given. */
+int pf_crop_wanted(const pf_rules *rules, const pf_options *options,
+                   const pf_document *doc);
+/* The document of src (corners in src's pixels) with a margin, turned
+ * straight when it lies 1..30 degrees off and the turned box stays inside
+ * src (*turned_deg: the degrees turned, 0 when not), grown to at least
+ * min_long x min_short where src allows. */
+pf_status pf_crop_to_document(const pf_bitmap *src, const pf_document *doc,
+                              uint32_t min_long, uint32_t min_short,
+                              pf_bitmap *out, double *turned_deg);
+
 /* ---- budget.c ---- */
 
 /* Encodes bmp as JPEG at (nearly) the highest quality in [min_quality,
@@ -244,7 +274,7 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 size_t *out_len, double *quality,
                                 char err[PF_ERR_LEN]);
 
-/* ---- rules.c ---- */
+/* ---- checks/registry.c ---- */
 
 /* Appends the checks for one image to report (report->checks). */
 void pf_rules_evaluate(const pf_rules *rules, const pf_image_info *info,

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <jpeglib.h>
@@ -560,4 +561,130 @@ int tu_runf(char **out, const char *fmt, ...)
         return -1;
     }
     return tu_run(cmd, out);
+}
+
+/* ---- a card on a table ---- */
+
+/* Homography taking the unit square's corners (0,0) (1,0) (1,1) (0,1) to
+ * q's four points, inverted: h maps image (x, y) to card (u, v). */
+static int unit_square_inverse(const double q[4][2], double h[9])
+{
+    double x0 = q[0][0], y0 = q[0][1], x1 = q[1][0], y1 = q[1][1];
+    double x2 = q[2][0], y2 = q[2][1], x3 = q[3][0], y3 = q[3][1];
+    double dx1 = x1 - x2, dx2 = x3 - x2, dy1 = y1 - y2, dy2 = y3 - y2;
+    double sx = x0 - x1 + x2 - x3, sy = y0 - y1 + y2 - y3;
+    double den = dx1 * dy2 - dx2 * dy1;
+    if (den == 0)
+        return -1;
+    double g = (sx * dy2 - dx2 * sy) / den, k = (dx1 * sy - sx * dy1) / den;
+    double m[9] = {x1 - x0 + g * x1, x3 - x0 + k * x3, x0,
+                   y1 - y0 + g * y1, y3 - y0 + k * y3, y0, g, k, 1};
+    /* The inverse by the adjugate (the scale does not matter). */
+    h[0] = m[4] * m[8] - m[5] * m[7], h[1] = m[2] * m[7] - m[1] * m[8];
+    h[2] = m[1] * m[5] - m[2] * m[4], h[3] = m[5] * m[6] - m[3] * m[8];
+    h[4] = m[0] * m[8] - m[2] * m[6], h[5] = m[2] * m[3] - m[0] * m[5];
+    h[6] = m[3] * m[7] - m[4] * m[6], h[7] = m[1] * m[6] - m[0] * m[7];
+    h[8] = m[0] * m[4] - m[1] * m[3];
+    return 0;
+}
+
+/* The card's face at (u, v) in 0..1: a pale blue-grey ground, a photo box
+ * and lines of dark "characters" (what an ID card's 人像面 looks like). */
+static void card_texel(double u, double v, double rgb[3])
+{
+    double ground[3] = {228 - 20 * v, 232 - 12 * v, 238 - 6 * u};
+    for (int c = 0; c < 3; c++)
+        rgb[c] = ground[c];
+    if (u > 0.66 && u < 0.92 && v > 0.14 && v < 0.76) {
+        double shade = 150 + 60 * sin(u * 40) * cos(v * 30);
+        rgb[0] = shade, rgb[1] = shade * 0.85, rgb[2] = shade * 0.8;
+        return;
+    }
+    for (int line = 0; line < 6; line++) {
+        double top = 0.12 + line * 0.13, len = line == 5 ? 0.85 : 0.45 + 0.03 * line;
+        if (v < top || v > top + 0.06 || u < 0.06 || u > 0.06 + len)
+            continue;
+        /* Characters: 0.04 wide cells with strokes inside. */
+        double cu = fmod((u - 0.06) / 0.04, 1.0), cv = (v - top) / 0.06;
+        int stroke = (cu > 0.15 && cu < 0.3) || (cv > 0.45 && cv < 0.6 && cu < 0.85) ||
+                     (cu > 0.65 && cu < 0.8 && cv > 0.2);
+        if (stroke)
+            rgb[0] = 35, rgb[1] = 35, rgb[2] = 45;
+    }
+}
+
+static void table_texel(double x, double y, unsigned *seed, double rgb[3])
+{
+    double grain = 18 * sin(y * 0.05 + 3 * sin(x * 0.004)) + 8 * sin(y * 0.31);
+    double noise = (double)(next_rand(seed) % 9) - 4;
+    rgb[0] = 122 + grain + noise, rgb[1] = 82 + grain * 0.7 + noise;
+    rgb[2] = 52 + grain * 0.4 + noise;
+}
+
+/* Separable box blur, three passes of radius r: close to a Gaussian of
+ * sigma = r (a phone's out-of-focus blur). */
+static void box_blur3(uint8_t *px, uint32_t w, uint32_t h, int r)
+{
+    size_t n = (w > h ? w : h);
+    double *line = malloc(n * sizeof *line);
+    if (!line || r < 1) {
+        free(line);
+        return;
+    }
+    for (int pass = 0; pass < 6; pass++) {
+        int horizontal = pass % 2 == 0;
+        uint32_t count = horizontal ? h : w, len = horizontal ? w : h;
+        for (uint32_t a = 0; a < count; a++)
+            for (int c = 0; c < 3; c++) {
+                for (uint32_t b = 0; b < len; b++) {
+                    size_t i = horizontal ? (size_t)a * w + b : (size_t)b * w + a;
+                    line[b] = px[i * 3 + c];
+                }
+                for (uint32_t b = 0; b < len; b++) {
+                    double sum = 0;
+                    for (int d = -r; d <= r; d++) {
+                        long k = (long)b + d;
+                        k = k < 0 ? 0 : k >= (long)len ? (long)len - 1 : k;
+                        sum += line[k];
+                    }
+                    size_t i = horizontal ? (size_t)a * w + b : (size_t)b * w + a;
+                    px[i * 3 + c] = clamp_u8((int)(sum / (2 * r + 1) + 0.5));
+                }
+            }
+    }
+    free(line);
+}
+
+uint8_t *tu_card_scene(uint32_t w, uint32_t h, const double corners[4][2],
+                       int blur, unsigned seed)
+{
+    double hm[9];
+    uint8_t *px = malloc((size_t)w * h * 3);
+    unsigned state = seed * 2654435761u + 7;
+    if (!px || unit_square_inverse(corners, hm) != 0) {
+        free(px);
+        return NULL;
+    }
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double sum[3] = {0, 0, 0}, rgb[3];
+            /* 2 x 2 samples: the card's edge antialiased. */
+            for (int s = 0; s < 4; s++) {
+                double fx = x + 0.25 + 0.5 * (s & 1), fy = y + 0.25 + 0.5 * (s >> 1);
+                double d = hm[6] * fx + hm[7] * fy + hm[8];
+                double u = (hm[0] * fx + hm[1] * fy + hm[2]) / d;
+                double v = (hm[3] * fx + hm[4] * fy + hm[5]) / d;
+                if (u >= 0 && u <= 1 && v >= 0 && v <= 1)
+                    card_texel(u, v, rgb);
+                else
+                    table_texel(fx, fy, &state, rgb);
+                for (int c = 0; c < 3; c++)
+                    sum[c] += rgb[c] / 4;
+            }
+            uint8_t *p = px + ((size_t)y * w + x) * 3;
+            for (int c = 0; c < 3; c++)
+                p[c] = clamp_u8((int)(sum[c] + 0.5));
+        }
+    box_blur3(px, w, h, blur);
+    return px;
 }

@@ -42,6 +42,14 @@ int tu_png(const uint8_t *rgb, const uint8_t *alpha, uint32_t w, uint32_t h,
 size_t tu_exif_orientation(int orientation, int gps, int with_header,
                            int big_endian, uint8_t *buf, size_t cap);
 
+/* An ID-card-like card (pale ground, photo box, lines of dark characters)
+ * on a wood-grain table, w x h RGB (free()), the card's corners at corners
+ * (TL, TR, BR, BL, pixels; they may lie outside the picture), edges
+ * antialiased, then blurred by three box passes of radius blur (0: none;
+ * about a Gaussian of sigma blur). NULL for a degenerate quadrilateral. */
+uint8_t *tu_card_scene(uint32_t w, uint32_t h, const double corners[4][2],
+                       int blur, unsigned seed);
+
 /* Files. */
 int tu_write(const char *path, const uint8_t *data, size_t len);
 uint8_t *tu_read(const char *path, size_t *len);   /* not NUL-terminated; NULL on failure */

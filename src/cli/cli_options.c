@@ -32,7 +32,14 @@ enum {
     OPT_JSONL,
     OPT_CSV,
     OPT_GROUP_BY_FOLDER,
-    OPT_HTML
+    OPT_HTML,
+    OPT_SKIP,
+    OPT_MIN_SHARPNESS,
+    OPT_MAX_GLARE,
+    OPT_MIN_BRIGHTNESS,
+    OPT_MAX_WASHOUT,
+    OPT_MIN_FILL,
+    OPT_NO_CROP
 };
 
 static const struct option long_options[] = {
@@ -47,6 +54,13 @@ static const struct option long_options[] = {
     {"keep-metadata", no_argument, NULL, OPT_KEEP_METADATA},
     {"force", no_argument, NULL, OPT_FORCE},
     {"check", required_argument, NULL, OPT_CHECK},
+    {"skip", required_argument, NULL, OPT_SKIP},
+    {"min-sharpness", required_argument, NULL, OPT_MIN_SHARPNESS},
+    {"max-glare", required_argument, NULL, OPT_MAX_GLARE},
+    {"min-brightness", required_argument, NULL, OPT_MIN_BRIGHTNESS},
+    {"max-washout", required_argument, NULL, OPT_MAX_WASHOUT},
+    {"min-fill", required_argument, NULL, OPT_MIN_FILL},
+    {"no-crop", no_argument, NULL, OPT_NO_CROP},
     {"white-threshold", required_argument, NULL, OPT_WHITE_THRESHOLD},
     {"white-level", required_argument, NULL, OPT_WHITE_LEVEL},
     {"white-spread", required_argument, NULL, OPT_WHITE_SPREAD},
@@ -81,7 +95,14 @@ typedef struct {
     uint64_t max_bytes, min_bytes;
     uint32_t min_long, min_short;
     pf_orientation_rule orientation;
+    unsigned add_checks, skip_checks;  /* PF_RULE_* from --check / --skip */
+    /* --min-sharpness and friends: fail and warn limits (has_: given). */
+    int has_limit[5];
+    double fail_limit[5], warn_limit[5];
 } rule_overrides;
+
+/* The image checks' limits a flag can set, in has_limit[] order. */
+enum { LIM_SHARPNESS, LIM_GLARE, LIM_BRIGHTNESS, LIM_WASHOUT, LIM_FILL };
 
 static cli_parse_result usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -131,7 +152,16 @@ void cli_print_usage(FILE *out)
           "      --min-bytes SIZE   smallest file size; 0 disables\n"
           "      --min-size WxH     smallest dimensions, either orientation\n"
           "      --orientation any|landscape|portrait\n"
-          "      --check white-background   add the white-background rule\n"
+          "      --check RULE       add a rule: white-background, sharpness,\n"
+          "                         document (complete and fill), glare, exposure\n"
+          "      --skip RULE        leave out one of the image rules above\n"
+          "      --min-sharpness F[,W]  sharpness under F fails, under W warns\n"
+          "      --max-glare F[,W]  share of the document under glare: over F\n"
+          "                         fails, over W warns (0..1)\n"
+          "      --min-brightness F[,W]  too dark: the brightest 1% of the\n"
+          "                         document (0..255) under F fails, under W warns\n"
+          "      --max-washout F[,W]  darkest ink (0..255) over F fails\n"
+          "      --min-fill F       document-fill warns under F (0..1)\n"
           "      --white-threshold F  share of the background that must be white\n"
           "                         (default 0.90)\n"
           "      --white-level N    a white pixel has every channel >= N (230)\n"
@@ -146,6 +176,8 @@ void cli_print_usage(FILE *out)
           "                         (default: all removed)\n"
           "      --force            overwrite existing output files\n"
           "      --whiten           lift a light, near-white background to white\n"
+          "      --no-crop          keep the whole picture around a small document\n"
+          "                         (default: crop to it and straighten it)\n"
           "General:\n"
           "  -r, --recursive        walk directories at every depth\n"
           "  -j, --jobs N           files processed at once (default: one per CPU)\n"
@@ -165,7 +197,9 @@ void cli_print_usage(FILE *out)
           "SIZE: 200000, 200KB = 200,000 bytes, 200KiB = 204,800, 2MB, 2MiB.\n"
           "Profiles:\n", out);
     print_profiles(out);
-    fputs("Exit status: 0 all passed or fixed, 1 some file failed, 2 usage error.\n"
+    fputs("The document profiles also check document-complete, document-fill,\n"
+          "sharpness, glare and exposure; face checks sharpness and exposure.\n"
+          "Exit status: 0 all passed or fixed, 1 some file failed, 2 usage error.\n"
           "See preflight(1).\n", out);
 }
 
@@ -247,6 +281,88 @@ static int parse_color(const char *text, cli_color *color)
     return 0;
 }
 
+static unsigned image_rule_bit(const char *name)
+{
+    static const struct { const char *name; unsigned bit; } rules[] = {
+        {"sharpness", PF_RULE_SHARPNESS}, {"document", PF_RULE_DOCUMENT},
+        {"document-complete", PF_RULE_DOCUMENT}, {"glare", PF_RULE_GLARE},
+        {"exposure", PF_RULE_EXPOSURE}};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (strcmp(name, rules[i].name) == 0)
+            return rules[i].bit;
+    return 0;
+}
+
+/* "F" or "F,W": a fail limit and, optionally, a warn limit. */
+static int parse_limits(const char *text, double *fail, double *warn, int *has_warn)
+{
+    char *end = NULL;
+    errno = 0;
+    *fail = strtod(text, &end);
+    *has_warn = 0;
+    if (errno || end == text || !isfinite(*fail) || *fail < 0)
+        return -1;
+    if (*end == ',') {
+        const char *w = end + 1;
+        *warn = strtod(w, &end);
+        if (errno || end == w || !isfinite(*warn) || *warn < 0)
+            return -1;
+        *has_warn = 1;
+    }
+    return *end == '\0' ? 0 : -1;
+}
+
+/* --min-sharpness and friends. A fail limit alone keeps the default warn
+ * band's proportion to it. */
+static cli_parse_result limit_option(int opt, const char *arg, rule_overrides *ov)
+{
+    static const struct { int opt; const char *flag; double max; int upper; }
+    limits[] = {
+        [LIM_SHARPNESS] = {OPT_MIN_SHARPNESS, "--min-sharpness", 1e6, 0},
+        [LIM_GLARE] = {OPT_MAX_GLARE, "--max-glare", 1, 1},
+        [LIM_BRIGHTNESS] = {OPT_MIN_BRIGHTNESS, "--min-brightness", 255, 0},
+        [LIM_WASHOUT] = {OPT_MAX_WASHOUT, "--max-washout", 255, 1},
+        [LIM_FILL] = {OPT_MIN_FILL, "--min-fill", 1, 0}};
+    pf_rules d;
+    pf_rules_default_image_limits(&d);
+    const double def_fail[] = {d.min_sharpness, d.max_glare, d.min_brightness,
+                               d.max_washout, d.min_fill};
+    const double def_warn[] = {d.warn_sharpness, d.warn_glare, d.warn_brightness,
+                               d.warn_washout, d.min_fill};
+    int i = 0, has_warn;
+    double fail, warn = 0;
+    while (limits[i].opt != opt)
+        i++;
+    if (parse_limits(arg, &fail, &warn, &has_warn) != 0 || fail > limits[i].max ||
+        warn > limits[i].max || (has_warn && i == LIM_FILL) ||
+        (has_warn && (limits[i].upper ? warn > fail : warn < fail)))
+        return usage_error("invalid %s '%s' (FAIL or FAIL,WARN; 0..%g, the warn "
+                           "limit on the passing side)", limits[i].flag, arg,
+                           limits[i].max);
+    if (!has_warn)
+        warn = def_fail[i] > 0 ? fail * def_warn[i] / def_fail[i] : fail;
+    if (warn > limits[i].max)
+        warn = limits[i].max;
+    ov->has_limit[i] = 1;
+    ov->fail_limit[i] = fail;
+    ov->warn_limit[i] = warn;
+    return CLI_PARSE_RUN;
+}
+
+static void apply_limits(const rule_overrides *ov, pf_rules *r)
+{
+    double *fail[] = {&r->min_sharpness, &r->max_glare, &r->min_brightness,
+                      &r->max_washout, &r->min_fill};
+    double *warn[] = {&r->warn_sharpness, &r->warn_glare, &r->warn_brightness,
+                      &r->warn_washout, &r->min_fill};
+    for (int i = 0; i < 5; i++)
+        if (ov->has_limit[i]) {
+            *warn[i] = ov->warn_limit[i];
+            *fail[i] = ov->fail_limit[i];
+        }
+    r->image_checks = (r->image_checks | ov->add_checks) & ~ov->skip_checks;
+}
+
 /* Options that change the rules; 1 when opt was one of them. */
 static int rule_option(int opt, const char *arg, rule_overrides *ov,
                        cli_parse_result *result)
@@ -287,9 +403,27 @@ static int rule_option(int opt, const char *arg, rule_overrides *ov,
         ov->has_orientation = 1;
         break;
     case OPT_CHECK:
-        if (strcmp(arg, "white-background") != 0)
-            *result = usage_error("unknown rule '%s' for --check (white-background)", arg);
-        ov->white_background = 1;
+    case OPT_SKIP: {
+        unsigned bit = image_rule_bit(arg);
+        if (opt == OPT_CHECK && strcmp(arg, "white-background") == 0)
+            ov->white_background = 1;
+        else if (!bit)
+            *result = usage_error("unknown rule '%s' for %s (%ssharpness, "
+                                  "document, glare, exposure)", arg,
+                                  opt == OPT_CHECK ? "--check" : "--skip",
+                                  opt == OPT_CHECK ? "white-background, " : "");
+        else if (opt == OPT_CHECK)
+            ov->add_checks |= bit, ov->skip_checks &= ~bit;
+        else
+            ov->skip_checks |= bit, ov->add_checks &= ~bit;
+        break;
+    }
+    case OPT_MIN_SHARPNESS:
+    case OPT_MAX_GLARE:
+    case OPT_MIN_BRIGHTNESS:
+    case OPT_MAX_WASHOUT:
+    case OPT_MIN_FILL:
+        *result = limit_option(opt, arg, ov);
         break;
     case OPT_WHITE_THRESHOLD:
         if (parse_fraction(arg, &ov->white_share) != 0)
@@ -328,6 +462,7 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case OPT_KEEP_METADATA: fo->keep_metadata = 1; break;
     case OPT_FORCE: fo->force = 1; break;
     case OPT_WHITEN: fo->whiten = 1; break;
+    case OPT_NO_CROP: fo->no_crop = 1; break;
     case OPT_DEBUG_MASK: opts->debug_mask = arg; break;
     case OPT_JSONL: opts->jsonl = 1; break;
     case OPT_CSV: opts->csv = arg; break;
@@ -404,6 +539,7 @@ static cli_parse_result apply_overrides(const rule_overrides *ov,
         rules->white_level = ov->white_level;
     if (ov->white_spread >= 0)
         rules->white_spread = ov->white_spread;
+    apply_limits(ov, rules);
     if (rules->max_bytes && rules->min_bytes > rules->max_bytes)
         return usage_error("--min-bytes %llu is over --max-bytes %llu",
                            (unsigned long long)rules->min_bytes,

@@ -284,6 +284,32 @@ static void json_background(FILE *out, const pf_background *bg)
     fputs("]}", out);
 }
 
+/* "document": what the document checks measured (when they ran). */
+static void json_document(FILE *out, const pf_document *d)
+{
+    static const char *const sides[4] = {"top", "left", "right", "bottom"};
+    if (!d->measured)
+        return;
+    fprintf(out, ",\"document\":{\"found\":%s", d->found ? "true" : "false");
+    if (d->found) {
+        fputs(",\"corners\":[", out);
+        for (int i = 0; i < 4; i++)
+            fprintf(out, "%s[%.1f,%.1f]", i ? "," : "", d->corners[i][0],
+                    d->corners[i][1]);
+        fprintf(out, "],\"fill\":%.4f,\"tilt\":%.2f,\"cut_sides\":[",
+                d->fill, d->tilt);
+        for (int i = 0, n = 0; i < 4; i++)
+            if (d->cut_sides & (1u << i))
+                fprintf(out, "%s\"%s\"", n++ ? "," : "", sides[i]);
+        fprintf(out, "],\"cut_confidence\":%.2f,\"stands_out\":%s",
+                d->cut_confidence, d->stands_out ? "true" : "false");
+    }
+    fprintf(out, ",\"sharpness\":%.2f,\"glare\":%.4f,\"luminance\":{"
+            "\"p1\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"clipped\":%.4f}}",
+            d->sharpness, d->glare, d->lum_low, d->lum_median, d->lum_high,
+            d->clipped);
+}
+
 static void json_input(FILE *out, const pf_image_info *info)
 {
     json_key(out, "input", 0);
@@ -294,6 +320,7 @@ static void json_input(FILE *out, const pf_image_info *info)
     fprintf(out, ",\"has_alpha\":%s,\"has_gps\":%s",
             info->has_alpha ? "true" : "false", info->has_gps ? "true" : "false");
     json_background(out, &info->background);
+    json_document(out, &info->document);
     fputc('}', out);
 }
 
@@ -351,6 +378,11 @@ static const pf_check_id csv_rules[] = {
     PF_CHECK_COLOR, PF_CHECK_ORIENTATION, PF_CHECK_TRANSPARENCY,
     PF_CHECK_WHITE_BACKGROUND};
 #define CSV_RULES (sizeof csv_rules / sizeof csv_rules[0])
+/* Added after the gps column, so that older readers' columns stay put. */
+static const pf_check_id csv_image_rules[] = {
+    PF_CHECK_DOCUMENT_COMPLETE, PF_CHECK_DOCUMENT_FILL, PF_CHECK_SHARPNESS,
+    PF_CHECK_GLARE, PF_CHECK_EXPOSURE};
+#define CSV_IMAGE_RULES (sizeof csv_image_rules / sizeof csv_image_rules[0])
 
 /* Every field quoted, quotes doubled: commas, newlines and quotes in file
  * names stay inside their cell. A leading = + - @ (or tab or CR, which
@@ -378,6 +410,30 @@ void cli_csv_field(FILE *out, const char *s, int first)
     fputc('"', out);
 }
 
+static void csv_rule_headers(FILE *out, const pf_check_id *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char name[64];
+        cli_csv_field(out, pf_check_name(ids[i]), 0);
+        snprintf(name, sizeof name, "%s value", pf_check_name(ids[i]));
+        cli_csv_field(out, name, 0);
+    }
+}
+
+/* Status and value of each check in ids; empty cells when it did not run. */
+static void csv_rule_cells(FILE *out, const pf_report *report,
+                           const pf_check_id *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const pf_check *c = NULL;
+        for (int k = 0; k < report->n_checks && !c; k++)
+            if (report->checks[k].id == ids[i])
+                c = &report->checks[k];
+        cli_csv_field(out, c ? pf_check_status_name(c->status) : "", 0);
+        cli_csv_field(out, c ? c->value : "", 0);
+    }
+}
+
 static void csv_header(FILE *out)
 {
     static const char *const cols[] = {"path", "status", "format", "bytes", "width",
@@ -385,15 +441,11 @@ static void csv_header(FILE *out)
     fputs("\xEF\xBB\xBF", out); /* UTF-8 BOM: Excel then reads UTF-8 */
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         cli_csv_field(out, cols[i], i == 0);
-    for (size_t i = 0; i < CSV_RULES; i++) {
-        char name[64];
-        cli_csv_field(out, pf_check_name(csv_rules[i]), 0);
-        snprintf(name, sizeof name, "%s value", pf_check_name(csv_rules[i]));
-        cli_csv_field(out, name, 0);
-    }
+    csv_rule_headers(out, csv_rules, CSV_RULES);
     cli_csv_field(out, "actions", 0);
     cli_csv_field(out, "message", 0);
     cli_csv_field(out, "gps", 0);
+    csv_rule_headers(out, csv_image_rules, CSV_IMAGE_RULES);
     fputs("\r\n", out);
 }
 
@@ -413,14 +465,7 @@ static void csv_row(FILE *out, const char *path, const pf_report *report)
     cli_csv_field(out, report->has_output ? report->output_path : "", 0);
     snprintf(num, sizeof num, "%g", report->quality);
     cli_csv_field(out, report->has_output && report->quality >= 0 ? num : "", 0);
-    for (size_t i = 0; i < CSV_RULES; i++) {
-        const pf_check *c = NULL;
-        for (int k = 0; k < report->n_checks && !c; k++)
-            if (report->checks[k].id == csv_rules[i])
-                c = &report->checks[k];
-        cli_csv_field(out, c ? pf_check_status_name(c->status) : "", 0);
-        cli_csv_field(out, c ? c->value : "", 0);
-    }
+    csv_rule_cells(out, report, csv_rules, CSV_RULES);
     for (int i = 0; i < report->n_actions; i++) {
         if (i)
             strncat(actions, "; ", sizeof actions - strlen(actions) - 1);
@@ -430,7 +475,27 @@ static void csv_row(FILE *out, const char *path, const pf_report *report)
     cli_csv_field(out, report->status == PF_FILE_FAIL || report->status == PF_FILE_ERROR
                    ? report->message : "", 0);
     cli_csv_field(out, cli_gps_state(report), 0);
+    csv_rule_cells(out, report, csv_image_rules, CSV_IMAGE_RULES);
     fputs("\r\n", out);
+}
+
+/* The image checks that run and their limits (fail and warn). */
+static void json_image_rules(FILE *out, const pf_rules *r)
+{
+    static const struct { unsigned bit; const char *name; } names[] = {
+        {PF_RULE_DOCUMENT, "document-complete"}, {PF_RULE_DOCUMENT, "document-fill"},
+        {PF_RULE_SHARPNESS, "sharpness"}, {PF_RULE_GLARE, "glare"},
+        {PF_RULE_EXPOSURE, "exposure"}};
+    fputs("\"image_checks\":[", out);
+    for (size_t i = 0, n = 0; i < sizeof names / sizeof names[0]; i++)
+        if (r->image_checks & names[i].bit)
+            fprintf(out, "%s\"%s\"", n++ ? "," : "", names[i].name);
+    fprintf(out, "],\"min_sharpness\":%g,\"warn_sharpness\":%g,"
+            "\"max_glare\":%g,\"warn_glare\":%g,\"min_brightness\":%g,"
+            "\"warn_brightness\":%g,\"max_washout\":%g,\"warn_washout\":%g,"
+            "\"min_fill\":%g,", r->min_sharpness, r->warn_sharpness, r->max_glare,
+            r->warn_glare, r->min_brightness, r->warn_brightness, r->max_washout,
+            r->warn_washout, r->min_fill);
 }
 
 static void json_rules(FILE *out, const pf_rules *rules)
@@ -438,12 +503,14 @@ static void json_rules(FILE *out, const pf_rules *rules)
     static const char *const orientations[] = {"any", "landscape", "portrait"};
     json_key(out, "rules", 0);
     fprintf(out, "{\"max_bytes\":%llu,\"min_bytes\":%llu,\"min_long\":%u,"
-            "\"min_short\":%u,\"orientation\":\"%s\",\"require_color\":%s,"
-            "\"formats\":[", (unsigned long long)rules->max_bytes,
+            "\"min_short\":%u,\"orientation\":\"%s\",\"require_color\":%s,",
+            (unsigned long long)rules->max_bytes,
             (unsigned long long)rules->min_bytes, rules->min_long,
             rules->min_short, (unsigned)rules->orientation < 3
                 ? orientations[rules->orientation] : "any",
             rules->require_color ? "true" : "false");
+    json_image_rules(out, rules);
+    fputs("\"formats\":[", out);
     int first = 1;
     for (int f = 1; f < PF_FORMAT_COUNT; f++) {
         if (!(rules->accepted_formats & (1u << f)))

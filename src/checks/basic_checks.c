@@ -1,0 +1,263 @@
+/* The file rules as check units: format, byte limits, resolution, colour,
+ * orientation, transparency and the white background. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The image could be decoded, so its pixels were measured. */
+static int decoded(const pf_image_info *info)
+{
+    return info->format == PF_FORMAT_JPEG || info->format == PF_FORMAT_PNG;
+}
+
+static int always(const pf_rules *rules, const pf_image_info *info)
+{
+    (void)rules, (void)info;
+    return 1;
+}
+
+static int when_decoded(const pf_rules *rules, const pf_image_info *info)
+{
+    (void)rules;
+    return decoded(info);
+}
+
+static void judge_format(const pf_rules *rules, const pf_image_info *info,
+                         pf_check *c)
+{
+    int ok = (rules->accepted_formats >> info->format) & 1u;
+    c->status = ok ? PF_PASS : PF_FAIL;
+    snprintf(c->value, sizeof c->value, "%s", pf_format_name(info->format));
+    snprintf(c->limit, sizeof c->limit, "jpeg,png");
+    if (ok)
+        pf_set_message(c->message, sizeof c->message, "format %s",
+                       pf_format_label(info->format));
+    else
+        pf_set_message(c->message, sizeof c->message,
+                       "format %s is not accepted (JPEG or PNG only)",
+                       pf_format_label(info->format));
+}
+
+const pf_check_unit pf_unit_format = {
+    PF_CHECK_FORMAT, "format", always, judge_format, 0, NULL};
+
+static void judge_bytes(int over, uint64_t bytes, uint64_t limit, pf_check *c)
+{
+    int ok = over ? bytes <= limit : bytes >= limit;
+    char have[32], want[32];
+    c->status = ok ? PF_PASS : PF_FAIL;
+    c->numeric = 1;
+    pf_format_thousands(bytes, have, sizeof have);
+    pf_format_thousands(limit, want, sizeof want);
+    snprintf(c->value, sizeof c->value, "%llu", (unsigned long long)bytes);
+    snprintf(c->limit, sizeof c->limit, "%llu", (unsigned long long)limit);
+    const char *op = over ? (ok ? "\xE2\x89\xA4" : ">") : (ok ? "\xE2\x89\xA5" : "<");
+    pf_set_message(c->message, sizeof c->message, "size %s B %s %s B", have, op,
+                   want);
+}
+
+static int has_max_bytes(const pf_rules *rules, const pf_image_info *info)
+{
+    (void)info;
+    return rules->max_bytes != 0;
+}
+
+static void judge_max_bytes(const pf_rules *rules, const pf_image_info *info,
+                            pf_check *c)
+{
+    judge_bytes(1, info->bytes, rules->max_bytes, c);
+}
+
+const pf_check_unit pf_unit_max_bytes = {
+    PF_CHECK_MAX_BYTES, "max-bytes", has_max_bytes, judge_max_bytes, 1, NULL};
+
+static int has_min_bytes(const pf_rules *rules, const pf_image_info *info)
+{
+    (void)info;
+    return rules->min_bytes != 0;
+}
+
+static void judge_min_bytes(const pf_rules *rules, const pf_image_info *info,
+                            pf_check *c)
+{
+    judge_bytes(0, info->bytes, rules->min_bytes, c);
+}
+
+const pf_check_unit pf_unit_min_bytes = {
+    PF_CHECK_MIN_BYTES, "min-bytes", has_min_bytes, judge_min_bytes, 1, NULL};
+
+static int has_min_size(const pf_rules *rules, const pf_image_info *info)
+{
+    return decoded(info) && (rules->min_long || rules->min_short);
+}
+
+static void judge_min_size(const pf_rules *rules, const pf_image_info *info,
+                           pf_check *c)
+{
+    uint32_t lng = info->width > info->height ? info->width : info->height;
+    uint32_t shrt = info->width > info->height ? info->height : info->width;
+    int ok = lng >= rules->min_long && shrt >= rules->min_short;
+    c->status = ok ? PF_PASS : PF_FAIL;
+    snprintf(c->value, sizeof c->value, "%ux%u", info->width, info->height);
+    snprintf(c->limit, sizeof c->limit, "%ux%u", rules->min_long, rules->min_short);
+    pf_set_message(c->message, sizeof c->message,
+                   "resolution %u\xC3\x97%u %s %u\xC3\x97%u (either orientation)",
+                   info->width, info->height, ok ? "meets" : "is under",
+                   rules->min_long, rules->min_short);
+}
+
+const pf_check_unit pf_unit_min_size = {
+    PF_CHECK_MIN_SIZE, "min-size", has_min_size, judge_min_size, 1, NULL};
+
+static int wants_color(const pf_rules *rules, const pf_image_info *info)
+{
+    return decoded(info) && rules->require_color;
+}
+
+static void judge_color(const pf_rules *rules, const pf_image_info *info,
+                        pf_check *c)
+{
+    (void)rules;
+    int ok = !info->source_grey && info->color_share >= PF_MIN_COLOR_SHARE;
+    c->status = ok ? PF_PASS : PF_FAIL;
+    c->numeric = 1;
+    snprintf(c->value, sizeof c->value, "%.2f", info->color_share);
+    snprintf(c->limit, sizeof c->limit, "%.2f", PF_MIN_COLOR_SHARE);
+    if (info->source_grey)
+        pf_set_message(c->message, sizeof c->message,
+                       "grey-scale file (one channel): a colour scan is required");
+    else
+        pf_set_message(c->message, sizeof c->message,
+                       "colour pixels %.2f%% %s %.2f%% (mean chroma %.1f)%s",
+                       info->color_share, ok ? "\xE2\x89\xA5" : "<",
+                       PF_MIN_COLOR_SHARE, info->mean_chroma,
+                       ok ? "" : ": looks like a grey-scale copy");
+}
+
+static void advise_color(const pf_image_info *info, char *buf, size_t cap)
+{
+    (void)info;
+    pf_set_message(buf, cap, "grey-scale copy; rescan the original in colour");
+}
+
+const pf_check_unit pf_unit_color = {
+    PF_CHECK_COLOR, "color", wants_color, judge_color, 0, advise_color};
+
+static const char *shape_name(uint32_t w, uint32_t h)
+{
+    return w > h ? "landscape" : w < h ? "portrait" : "square";
+}
+
+/* Fails a landscape/portrait rule; warns when the file relies on an EXIF
+ * orientation tag, which some portals ignore and show sideways. */
+static void judge_orientation(const pf_rules *rules, const pf_image_info *info,
+                              pf_check *c)
+{
+    static const char *const rule_names[] = {"any", "landscape", "portrait"};
+    const char *shape = shape_name(info->width, info->height);
+    int ok = rules->orientation == PF_ORIENT_ANY ||
+             (rules->orientation == PF_ORIENT_LANDSCAPE && info->width >= info->height) ||
+             (rules->orientation == PF_ORIENT_PORTRAIT && info->height >= info->width);
+    int tagged = info->exif_orientation >= 2;
+    c->status = !ok ? PF_FAIL : tagged ? PF_WARN : PF_PASS;
+    snprintf(c->value, sizeof c->value, "%s", shape);
+    snprintf(c->limit, sizeof c->limit, "%s", rule_names[rules->orientation % 3]);
+    if (!ok)
+        pf_set_message(c->message, sizeof c->message,
+                       "orientation %s, %s required", shape,
+                       rule_names[rules->orientation % 3]);
+    else if (tagged)
+        pf_set_message(c->message, sizeof c->message,
+                       "relies on EXIF orientation %d: some portals ignore it and "
+                       "show the photo sideways", info->exif_orientation);
+    else
+        pf_set_message(c->message, sizeof c->message, "orientation %s, upright",
+                       shape);
+}
+
+static void advise_orientation(const pf_image_info *info, char *buf, size_t cap)
+{
+    (void)info;
+    pf_set_message(buf, cap, "wrong orientation; rescan or photograph it the "
+                   "required way round");
+}
+
+const pf_check_unit pf_unit_orientation = {
+    PF_CHECK_ORIENTATION, "orientation", when_decoded, judge_orientation, 0,
+    advise_orientation};
+
+static void judge_transparency(const pf_rules *rules, const pf_image_info *info,
+                               pf_check *c)
+{
+    (void)rules;
+    c->status = info->has_alpha ? PF_WARN : PF_PASS;
+    snprintf(c->value, sizeof c->value, "%s", info->has_alpha ? "transparent" : "opaque");
+    snprintf(c->limit, sizeof c->limit, "opaque");
+    pf_set_message(c->message, sizeof c->message, "%s",
+                   info->has_alpha ? "transparent areas: some portals show them "
+                                     "black; fix flattens them onto white"
+                                   : "opaque");
+}
+
+const pf_check_unit pf_unit_transparency = {
+    PF_CHECK_TRANSPARENCY, "transparency", when_decoded, judge_transparency, 1,
+    NULL};
+
+static const char *failing_sides(unsigned sides)
+{
+    static const char *const names[8] = {
+        "", "top", "left", "top and left", "right", "top and right",
+        "left and right", "top, left and right"};
+    return names[sides & 7];
+}
+
+static int wants_white_background(const pf_rules *rules,
+                                  const pf_image_info *info)
+{
+    return decoded(info) && rules->white_background && info->background.measured;
+}
+
+static void judge_white_background(const pf_rules *rules,
+                                   const pf_image_info *info, pf_check *c)
+{
+    const pf_background *bg = &info->background;
+    int ok = pf_background_passes(bg, rules);
+    c->status = ok ? PF_PASS : PF_FAIL;
+    c->numeric = 1;
+    snprintf(c->value, sizeof c->value, "%.3f", bg->plain ? bg->white_share : 0.0);
+    snprintf(c->limit, sizeof c->limit, "%.3f", rules->white_min_share);
+    int r = (int)(bg->mean[0] + 0.5), g = (int)(bg->mean[1] + 0.5), b = (int)(bg->mean[2] + 0.5);
+    if (!bg->plain)
+        pf_set_message(c->message, sizeof c->message,
+                       "no plain background at the top and sides: retake the "
+                       "photo against a white wall");
+    else if (ok)
+        pf_set_message(c->message, sizeof c->message,
+                       "background %.1f%% white \xE2\x89\xA5 %.0f%% (mean %d,%d,%d)",
+                       bg->white_share * 100, rules->white_min_share * 100, r, g, b);
+    else
+        pf_set_message(c->message, sizeof c->message,
+                       "background %.1f%% white < %.0f%% (mean %d,%d,%d, %.0f from "
+                       "white%s%s)", bg->white_share * 100, rules->white_min_share * 100,
+                       r, g, b, bg->distance, bg->failing_sides ? "; failing: " : "",
+                       failing_sides(bg->failing_sides));
+}
+
+static void advise_white_background(const pf_image_info *info, char *buf,
+                                    size_t cap)
+{
+    const pf_background *bg = &info->background;
+    const char *why = pf_background_unliftable(bg);
+    if (why)
+        pf_set_message(buf, cap, "%s; retake the photo against a white wall, "
+                       "face uncovered", why);
+    else
+        pf_set_message(buf, cap, "background only %.0f%% white; run 'preflight "
+                       "fix --whiten' or retake the photo against an evenly lit "
+                       "white wall", bg->white_share * 100);
+}
+
+const pf_check_unit pf_unit_white_background = {
+    PF_CHECK_WHITE_BACKGROUND, "white-background", wants_white_background,
+    judge_white_background, PF_FIX_BY_WHITEN, advise_white_background};

@@ -1,0 +1,287 @@
+/* What reviewers reject beyond size: a document cut off by the frame, out
+ * of focus, under glare, too dark or washed out. Judged on the figures of
+ * measure/ (document.c, sharpness.c, glare.c, exposure.c); each has a fail
+ * limit and a softer warn limit, so a borderline image warns instead of
+ * failing: the user cannot fix what is not wrong. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int wants(const pf_rules *rules, const pf_image_info *info, unsigned bit)
+{
+    return (rules->image_checks & bit) && info->document.measured;
+}
+
+/* "card", "page" or "document", from the shape of the boundary found. */
+static const char *document_word(const pf_document *doc)
+{
+    if (!doc->found)
+        return "document";
+    const double (*q)[2] = doc->corners;
+    double top = hypot(q[1][0] - q[0][0], q[1][1] - q[0][1]);
+    double bottom = hypot(q[2][0] - q[3][0], q[2][1] - q[3][1]);
+    double left = hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]);
+    double right = hypot(q[2][0] - q[1][0], q[2][1] - q[1][1]);
+    double a = top + bottom, b = left + right;
+    double ratio = a > b ? a / (b > 0 ? b : 1) : b / (a > 0 ? a : 1);
+    /* ID-1 is 1.586; A4 1.414, letter 1.294: perspective blurs both. */
+    return ratio >= 1.48 && ratio <= 1.75 ? "card" : ratio >= 1.2 ? "page" : "document";
+}
+
+static void check_figures(pf_check *c, const char *fmt, double value,
+                             double limit)
+{
+    c->numeric = 1;
+    snprintf(c->value, sizeof c->value, fmt, value);
+    snprintf(c->limit, sizeof c->limit, fmt, limit);
+}
+
+/* ---- document-complete ---- */
+
+static int wants_document(const pf_rules *rules, const pf_image_info *info)
+{
+    return wants(rules, info, PF_RULE_DOCUMENT);
+}
+
+/* "left edge", "top-left corner", "top and bottom edges" ... */
+static void describe_cut(unsigned sides, char *buf, size_t cap)
+{
+    static const struct { unsigned sides; const char *name; } corners[] = {
+        {PF_SIDE_TOP | PF_SIDE_LEFT, "top-left corner"},
+        {PF_SIDE_TOP | PF_SIDE_RIGHT, "top-right corner"},
+        {PF_SIDE_BOTTOM | PF_SIDE_LEFT, "bottom-left corner"},
+        {PF_SIDE_BOTTOM | PF_SIDE_RIGHT, "bottom-right corner"},
+    };
+    static const char *const side_names[4] = {"top", "left", "right", "bottom"};
+    for (size_t i = 0; i < 4; i++)
+        if (sides == corners[i].sides) {
+            snprintf(buf, cap, "%s is", corners[i].name);
+            return;
+        }
+    const char *named[4];
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        if (sides & (1u << i))
+            named[n++] = side_names[i];
+    if (n == 1)
+        snprintf(buf, cap, "%s edge is", named[0]);
+    else if (n == 2)
+        snprintf(buf, cap, "%s and %s edges are", named[0], named[1]);
+    else if (n == 3)
+        snprintf(buf, cap, "%s, %s and %s edges are", named[0], named[1], named[2]);
+    else
+        snprintf(buf, cap, "edges are all");
+}
+
+static void judge_document_complete(const pf_rules *rules,
+                                    const pf_image_info *info, pf_check *c)
+{
+    (void)rules;
+    const pf_document *doc = &info->document;
+    const char *word = document_word(doc);
+    char where[64];
+    snprintf(c->limit, sizeof c->limit, "inside");
+    if (!doc->found) {
+        c->status = PF_PASS;
+        snprintf(c->value, sizeof c->value, "not-found");
+        pf_set_message(c->message, sizeof c->message, "no document border "
+                       "found in the picture (a scan cropped to the page?): "
+                       "not judged");
+        return;
+    }
+    if (!doc->cut_sides) {
+        c->status = PF_PASS;
+        snprintf(c->value, sizeof c->value, "inside");
+        pf_set_message(c->message, sizeof c->message, "the %s's whole border "
+                       "is in the picture", word);
+        return;
+    }
+    describe_cut(doc->cut_sides, where, sizeof where);
+    c->status = doc->cut_confidence >= PF_CUT_FAIL ? PF_FAIL
+              : doc->cut_confidence >= PF_CUT_WARN ? PF_WARN : PF_PASS;
+    snprintf(c->value, sizeof c->value, c->status == PF_PASS ? "inside" : "cut");
+    if (c->status == PF_PASS)
+        pf_set_message(c->message, sizeof c->message, "the %s reaches the edge "
+                       "of the picture, but no side is clearly cut off", word);
+    else
+        pf_set_message(c->message, sizeof c->message, "the %s's %s %scut off by "
+                       "the edge of the picture; photograph it with a margin all "
+                       "round", word, where,
+                       c->status == PF_FAIL ? "" : "probably ");
+}
+
+static void advise_document_complete(const pf_image_info *info, char *buf,
+                                     size_t cap)
+{
+    char where[64];
+    describe_cut(info->document.cut_sides, where, sizeof where);
+    pf_set_message(buf, cap, "the %s's %s cut off; photograph the whole %s "
+                   "again with a margin all round (move the phone back)",
+                   document_word(&info->document), where,
+                   document_word(&info->document));
+}
+
+const pf_check_unit pf_unit_document_complete = {
+    PF_CHECK_DOCUMENT_COMPLETE, "document-complete", wants_document,
+    judge_document_complete, 0, advise_document_complete};
+
+/* ---- document-fill ---- */
+
+static int wants_fill(const pf_rules *rules, const pf_image_info *info)
+{
+    return wants_document(rules, info) && info->document.found;
+}
+
+static void judge_document_fill(const pf_rules *rules, const pf_image_info *info,
+                                pf_check *c)
+{
+    const pf_document *doc = &info->document;
+    int ok = doc->fill >= rules->min_fill;
+    c->status = ok ? PF_PASS : PF_WARN;
+    check_figures(c, "%.3f", doc->fill, rules->min_fill);
+    if (ok)
+        pf_set_message(c->message, sizeof c->message, "the %s fills %.0f%% of "
+                       "the picture", document_word(doc), doc->fill * 100);
+    else
+        pf_set_message(c->message, sizeof c->message, "the %s fills only %.0f%% "
+                       "of the picture (< %.0f%%): 'preflight fix' crops to it",
+                       document_word(doc), doc->fill * 100, rules->min_fill * 100);
+}
+
+const pf_check_unit pf_unit_document_fill = {
+    PF_CHECK_DOCUMENT_FILL, "document-fill", wants_fill, judge_document_fill, 1,
+    NULL};
+
+/* ---- sharpness ---- */
+
+static int wants_sharpness(const pf_rules *rules, const pf_image_info *info)
+{
+    return wants(rules, info, PF_RULE_SHARPNESS);
+}
+
+static void judge_sharpness(const pf_rules *rules, const pf_image_info *info,
+                            pf_check *c)
+{
+    double s = info->document.sharpness;
+    const char *word = document_word(&info->document);
+    c->status = s < rules->min_sharpness ? PF_FAIL
+              : s < rules->warn_sharpness ? PF_WARN : PF_PASS;
+    check_figures(c, "%.1f", s, rules->min_sharpness);
+    if (c->status == PF_PASS)
+        pf_set_message(c->message, sizeof c->message, "sharpness %.1f "
+                       "\xE2\x89\xA5 %.1f: the %s is in focus", s,
+                       rules->warn_sharpness, word);
+    else if (c->status == PF_WARN)
+        pf_set_message(c->message, sizeof c->message, "sharpness %.1f is "
+                       "borderline (%.1f fails, %.1f passes): the %s may look "
+                       "soft to a reviewer", s, rules->min_sharpness,
+                       rules->warn_sharpness, word);
+    else
+        pf_set_message(c->message, sizeof c->message, "sharpness %.1f < %.1f: "
+                       "the %s is out of focus or shaken", s,
+                       rules->min_sharpness, word);
+}
+
+static void advise_sharpness(const pf_image_info *info, char *buf, size_t cap)
+{
+    pf_set_message(buf, cap, "the %s is blurred (sharpness %.1f); retake the "
+                   "photo holding the phone steady, in good light, and tap "
+                   "the %s to focus", document_word(&info->document),
+                   info->document.sharpness, document_word(&info->document));
+}
+
+const pf_check_unit pf_unit_sharpness = {
+    PF_CHECK_SHARPNESS, "sharpness", wants_sharpness, judge_sharpness, 0,
+    advise_sharpness};
+
+/* ---- glare ---- */
+
+static int wants_glare(const pf_rules *rules, const pf_image_info *info)
+{
+    return wants(rules, info, PF_RULE_GLARE);
+}
+
+static void judge_glare(const pf_rules *rules, const pf_image_info *info,
+                        pf_check *c)
+{
+    double g = info->document.glare;
+    const char *word = document_word(&info->document);
+    c->status = g > rules->max_glare ? PF_FAIL
+              : g > rules->warn_glare ? PF_WARN : PF_PASS;
+    check_figures(c, "%.4f", g, rules->max_glare);
+    if (c->status == PF_PASS)
+        pf_set_message(c->message, sizeof c->message, "glare on %.1f%% of the "
+                       "%s (\xE2\x89\xA4 %.1f%%)", g * 100, word,
+                       rules->warn_glare * 100);
+    else
+        pf_set_message(c->message, sizeof c->message, "glare on %.1f%% of the "
+                       "%s (%s %.1f%%): a reflection hides what is under it",
+                       g * 100, word, c->status == PF_FAIL ? ">" : "warns above",
+                       (c->status == PF_FAIL ? rules->max_glare : rules->warn_glare) * 100);
+}
+
+static void advise_glare(const pf_image_info *info, char *buf, size_t cap)
+{
+    pf_set_message(buf, cap, "a reflection covers %.1f%% of the %s; retake it "
+                   "without the flash, tilted slightly away from the lamp or "
+                   "window", info->document.glare * 100,
+                   document_word(&info->document));
+}
+
+const pf_check_unit pf_unit_glare = {
+    PF_CHECK_GLARE, "glare", wants_glare, judge_glare, 0, advise_glare};
+
+/* ---- exposure ---- */
+
+static int wants_exposure(const pf_rules *rules, const pf_image_info *info)
+{
+    return wants(rules, info, PF_RULE_EXPOSURE);
+}
+
+/* -1 too dark, +1 washed out, 0 fine, at the given limits. */
+static int exposure_fault(const pf_document *d, double min_brightness,
+                          double max_washout)
+{
+    return d->lum_high < min_brightness ? -1 : d->lum_low > max_washout ? 1 : 0;
+}
+
+static void judge_exposure(const pf_rules *rules, const pf_image_info *info,
+                           pf_check *c)
+{
+    const pf_document *d = &info->document;
+    int fail = exposure_fault(d, rules->min_brightness, rules->max_washout);
+    int warn = exposure_fault(d, rules->warn_brightness, rules->warn_washout);
+    int fault = fail ? fail : warn;
+    c->status = fail ? PF_FAIL : warn ? PF_WARN : PF_PASS;
+    snprintf(c->value, sizeof c->value, "%.0f/%.0f/%.0f", d->lum_low,
+             d->lum_median, d->lum_high);
+    snprintf(c->limit, sizeof c->limit, "brightest>=%.0f,darkest<=%.0f",
+             rules->min_brightness, rules->max_washout);
+    const char *what = fault < 0 ? "too dark to read"
+                     : fault > 0 ? "washed out (even the darkest ink is pale)"
+                                 : "readable";
+    pf_set_message(c->message, sizeof c->message, "brightness: median %.0f, "
+                   "darkest 1%% %.0f, brightest 1%% %.0f, %.1f%% clipped "
+                   "white: %s%s", d->lum_median, d->lum_low, d->lum_high,
+                   d->clipped * 100, c->status == PF_WARN ? "borderline, " : "",
+                   what);
+}
+
+static void advise_exposure(const pf_image_info *info, char *buf, size_t cap)
+{
+    const pf_document *d = &info->document;
+    if (d->lum_high < 160)
+        pf_set_message(buf, cap, "too dark to read (even its brightest part is "
+                       "at %.0f of 255); retake it in daylight or under a lamp, "
+                       "without shadow on the %s", d->lum_high, document_word(d));
+    else
+        pf_set_message(buf, cap, "washed out (even the darkest ink is at %.0f "
+                       "of 255); retake it without the flash or direct sun",
+                       d->lum_low);
+}
+
+const pf_check_unit pf_unit_exposure = {
+    PF_CHECK_EXPOSURE, "exposure", wants_exposure, judge_exposure, 0,
+    advise_exposure};

@@ -1,0 +1,573 @@
+/* The fix pipeline: copy a passing file losslessly, or crop, resize,
+ * whiten and re-encode it into a file that passes, checked before it is
+ * handed out, then written whole or not at all. */
+#include "core/pipeline.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DASH " \xE2\x80\x94 " /* an em dash between what happened and what to do */
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    pf_format format;
+    double quality;  /* -1 when the compressed data was copied */
+    int upscaled;
+} fix_output;
+
+static void add_action(pf_report *report, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_action(pf_report *report, const char *fmt, ...)
+{
+    if (report->n_actions >= PF_MAX_ACTIONS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    pf_vset_message(report->actions[report->n_actions++], PF_MSG_LEN, fmt, ap);
+    va_end(ap);
+}
+
+static int is_cmyk_jpeg(const uint8_t *data, size_t len)
+{
+    uint32_t w, h;
+    int comps = 0;
+    char err[PF_ERR_LEN];
+    return pf_jpeg_header(data, len, &w, &h, &comps, err) == PF_OK && comps == 4;
+}
+
+static uint8_t *memdup(const uint8_t *data, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy && len)
+        memcpy(copy, data, len);
+    return copy;
+}
+
+/* Keeps the compressed data (no generation loss): metadata dropped, EXIF
+ * rotation done losslessly. PF_ERR_UNFIXABLE: must re-encode instead. */
+static pf_status copy_compressed(const pf_ctx *ctx, const uint8_t *data,
+                                 size_t len, const pf_image_info *in,
+                                 pf_report *report, fix_output *out)
+{
+    char err[PF_ERR_LEN] = "";
+    int keep = ctx->options.keep_metadata;
+    int rotate = in->exif_orientation >= 2;
+    pf_status st = PF_OK;
+    out->format = in->format;
+    out->quality = -1;
+    if (in->format == PF_FORMAT_PNG && (rotate || in->has_alpha))
+        return PF_ERR_UNFIXABLE;
+    if (in->format == PF_FORMAT_JPEG && is_cmyk_jpeg(data, len))
+        return PF_ERR_UNFIXABLE; /* portals expect RGB */
+    if (rotate)
+        st = pf_jpeg_transform_upright(data, len, in->exif_orientation, keep,
+                                       &out->data, &out->len, err);
+    else if (keep)
+        out->data = memdup(data, len), out->len = len, st = out->data ? PF_OK : PF_ERR_NOMEM;
+    else if (in->format == PF_FORMAT_JPEG)
+        st = pf_jpeg_strip_metadata(data, len, &out->data, &out->len, err);
+    else
+        st = pf_png_strip_metadata(data, len, &out->data, &out->len, err);
+    if (st != PF_OK)
+        return st == PF_ERR_NOMEM ? st : PF_ERR_UNFIXABLE;
+    if (rotate)
+        add_action(report, "rotated upright losslessly (EXIF orientation %d)",
+                   in->exif_orientation);
+    add_action(report, keep ? "compressed data copied as is"
+                            : "compressed data copied as is, metadata removed");
+    return PF_OK;
+}
+
+static void describe_conversions(const pf_image_info *in, pf_report *report)
+{
+    if (in->exif_orientation >= 2)
+        add_action(report, "rotated upright (EXIF orientation %d)",
+                   in->exif_orientation);
+    if (in->has_alpha)
+        add_action(report, "flattened transparency onto white");
+    if (in->format == PF_FORMAT_PNG)
+        add_action(report, "converted PNG to JPEG");
+}
+
+#define JPEG_MAX_SIDE 65500u /* libjpeg's JPEG_MAX_DIMENSION */
+/* Beyond 4x a side, enlarging invents the detail a reviewer looks for. */
+#define MAX_UPSCALE 4u
+
+/* Scales to the smallest size meeting the minimum resolution, upscaling
+ * (with a warning) only when allowed. The target comes from the image's full
+ * upright size in; src may already be shrunk to it while decoding. *scaled stays
+ * empty when src is already the target size. */
+static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
+                                 const pf_image_info *in, const char *name,
+                                 pf_report *report, pf_bitmap *scaled,
+                                 int *upscaled)
+{
+    const pf_rules *r = &ctx->rules;
+    uint32_t tw, th;
+    memset(scaled, 0, sizeof *scaled);
+    *upscaled = 0;
+    pf_fix_dims(r, in->width, in->height, &tw, &th);
+    if (tw == in->width && th == in->height)
+        return PF_OK;
+    *upscaled = tw > in->width;
+    uint64_t max_px = ctx->options.max_pixels;
+    if (tw > JPEG_MAX_SIDE || th > JPEG_MAX_SIDE ||
+        (max_px && (uint64_t)tw * th > max_px) || /* a sliver: 256x1 */
+        (uint64_t)tw > (uint64_t)in->width * MAX_UPSCALE ||
+        (uint64_t)th > (uint64_t)in->height * MAX_UPSCALE)
+        return pf_fail_unfixable(ctx, report, PF_ERR_UPSCALE,
+                              "%s: %u\xC3\x97%u would have to be enlarged to "
+                              "%u\xC3\x97%u, which only blurs it; rescan the "
+                              "whole document at a higher resolution",
+                              pf_shown(name), in->width, in->height, tw, th);
+    if (*upscaled && ctx->options.no_upscale)
+        return pf_fail_unfixable(ctx, report, PF_ERR_UPSCALE,
+                              "%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "
+                              "higher resolution (upscaling refused)", pf_shown(name),
+                              in->width, in->height, r->min_long, r->min_short);
+    /* The reduced decode may already be exactly the target. */
+    pf_status st = tw == src->width && th == src->height
+                       ? PF_OK : pf_resize(src, tw, th, scaled);
+    if (st != PF_OK)
+        return st;
+    if (*upscaled)
+        add_action(report, "upscaled from %u\xC3\x97%u to %u\xC3\x97%u; rescan at a "
+                   "higher resolution if the portal rejects it as unclear",
+                   in->width, in->height, tw, th);
+    else
+        add_action(report, "resized %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u",
+                   in->width, in->height, tw, th);
+    return PF_OK;
+}
+
+static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
+                               const pf_bitmap *encoded, const char *name,
+                               pf_report *report, pf_check *failed);
+
+/* --whiten: lifts the background when the rule fails and levels can mend
+ * it; a background they cannot mend makes the file unfixable. */
+static pf_status whiten_if_needed(pf_ctx *ctx, pf_bitmap *bmp,
+                                  const pf_image_info *in, const char *name,
+                                  pf_report *report)
+{
+    const pf_rules *r = &ctx->rules;
+    pf_background after;
+    char why[PF_ERR_LEN] = "";
+    if (!r->white_background || !ctx->options.whiten ||
+        pf_background_passes(&in->background, r))
+        return PF_OK;
+    pf_status st = pf_whiten_background(bmp, r, &after, why);
+    if (st == PF_ERR_UNFIXABLE)
+        return pf_fail_unfixable(ctx, report, st, "%s: background %.0f%% white, "
+                              "not whitened (%s); retake the photo against a "
+                              "white wall", pf_shown(name),
+                              in->background.white_share * 100, why);
+    if (st == PF_OK)
+        add_action(report, "whitened the background: %.1f%% \xE2\x86\x92 %.1f%% white",
+                   in->background.white_share * 100, after.white_share * 100);
+    return st;
+}
+
+/* --keep-metadata on a JPEG that is re-encoded: its EXIF (orientation 1,
+ * thumbnail gone), XMP, IPTC and comments, ready to splice in. They count
+ * against the byte limit, so more than a quarter of it is not kept. */
+static pf_status metadata_to_carry(const pf_ctx *ctx, const uint8_t *data,
+                                   size_t len, const pf_image_info *in,
+                                   pf_report *report, uint8_t **meta,
+                                   size_t *meta_len)
+{
+    uint64_t max_bytes = ctx->rules.max_bytes;
+    char size[32];
+    *meta = NULL, *meta_len = 0;
+    if (!ctx->options.keep_metadata)
+        return PF_OK;
+    if (in->format != PF_FORMAT_JPEG) {
+        add_action(report, "metadata not kept: the PNG's text and EXIF chunks "
+                   "have no place in the JPEG");
+        return PF_OK;
+    }
+    pf_status st = pf_jpeg_collect_metadata(data, len, meta, meta_len);
+    if (st != PF_OK || !*meta || !max_bytes || *meta_len <= max_bytes / 4)
+        return st;
+    pf_format_thousands(*meta_len, size, sizeof size);
+    add_action(report, "metadata not kept: its %s B would take over a quarter "
+               "of the size limit", size);
+    free(*meta);
+    *meta = NULL, *meta_len = 0;
+    return PF_OK;
+}
+
+/* Puts the carried metadata into the encoded file. */
+static pf_status splice_metadata(fix_output *out, const uint8_t *meta,
+                                 size_t meta_len, pf_report *report)
+{
+    uint8_t *with = NULL;
+    size_t with_len = 0;
+    if (!meta)
+        return PF_OK;
+    pf_status st = pf_jpeg_insert_segments(out->data, out->len, meta, meta_len,
+                                           &with, &with_len);
+    if (st != PF_OK)
+        return st;
+    free(out->data);
+    out->data = with, out->len = with_len;
+    add_action(report, "metadata kept (EXIF orientation set to 1, EXIF "
+               "thumbnail removed)");
+    return PF_OK;
+}
+
+/* Encodes at the best quality that fits the byte limits, less the room
+ * the carried metadata takes (at most a quarter of max_bytes). */
+static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
+                                  size_t meta_len, fix_output *out,
+                                  char err[PF_ERR_LEN])
+{
+    const pf_options *o = &ctx->options;
+    const pf_rules *r = &ctx->rules;
+    uint64_t max_b = r->max_bytes ? r->max_bytes - meta_len : 0;
+    uint64_t min_b = r->min_bytes > meta_len ? r->min_bytes - meta_len : 0;
+    /* A minimum size may need more than the usual top quality. */
+    int top = r->min_bytes ? 100 : o->max_quality;
+    return pf_fit_jpeg_to_budget(bmp, max_b, min_b, o->min_quality, top,
+                                 pf_call_threads(o), &out->data, &out->len,
+                                 &out->quality, err);
+}
+
+/* Replaces dec's pixels with the document cropped from the full-size image
+ * (dec may hold a copy shrunk while decoding, too small to crop from), and
+ * in's size with the crop's. */
+static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
+                               pf_decoded *dec, pf_image_info *in,
+                               pf_report *report)
+{
+    char err[PF_ERR_LEN] = "";
+    pf_decoded full;
+    pf_bitmap crop;
+    double turned;
+    const pf_rules *r = &ctx->rules;
+    pf_status st = pf_decode_upright(ctx, data, len, in->format, UINT32_MAX, &full, err);
+    if (st != PF_OK)
+        return st;
+    st = pf_crop_to_document(&full.bmp, &in->document, r->min_long, r->min_short,
+                             &crop, &turned);
+    pf_decoded_free(&full);
+    if (st != PF_OK)
+        return st;
+    add_action(report, "cropped to the document (it filled %.0f%% of the "
+               "picture): %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u",
+               in->document.fill * 100, in->width, in->height, crop.width,
+               crop.height);
+    if (turned != 0)
+        add_action(report, "straightened: turned %.1f\xC2\xB0", -turned);
+    pf_bitmap_free(&dec->bmp);
+    dec->bmp = crop;
+    in->width = crop.width, in->height = crop.height;
+    return PF_OK;
+}
+
+/* verify_output on what was encoded, naming the check a failed copy fails
+ * (an enlarged image may come out too soft to pass sharpness). */
+static pf_status verify_encoded(pf_ctx *ctx, const fix_output *out,
+                                const pf_bitmap *bmp, const char *name,
+                                pf_report *report)
+{
+    pf_check failed = {.id = PF_CHECK_COUNT};
+    pf_status st = verify_output(ctx, out, bmp, name, report, &failed);
+    if (st == PF_ERR_UNFIXABLE && failed.id != PF_CHECK_COUNT)
+        return pf_fail_unfixable(ctx, report, st, "%s: the copy fix would write "
+                                 "(%u\xC3\x97%u) fails %s: %s; not written%s",
+                                 pf_shown(name), bmp->width, bmp->height,
+                                 pf_check_name(failed.id), failed.message,
+                                 out->upscaled ? DASH "rescan the document at a "
+                                 "higher resolution" : "");
+    if (st != PF_OK)
+        return pf_fail_unfixable(ctx, report, PF_ERR_INTERNAL, "%s: the "
+                                 "re-encoded copy fails its own check; not "
+                                 "written", pf_shown(name));
+    return PF_OK;
+}
+
+static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
+                          pf_decoded *dec, pf_image_info *in,
+                          const char *name, pf_report *report, fix_output *out)
+{
+    char err[PF_ERR_LEN] = "";
+    pf_bitmap scaled = {0, 0, NULL};
+    uint8_t *meta = NULL;
+    size_t meta_len = 0;
+    describe_conversions(in, report);
+    pf_status st = PF_OK;
+    if (pf_crop_wanted(&ctx->rules, &ctx->options, &in->document) &&
+        (st = crop_document(ctx, data, len, dec, in, report)) != PF_OK) {
+        st = pf_decode_error(ctx, report, st, name, in->format, err);
+        goto cleanup;
+    }
+    st = scale_for_rules(ctx, &dec->bmp, in, name, report, &scaled, &out->upscaled);
+    if (st != PF_OK)
+        goto cleanup;
+    pf_bitmap *bmp = scaled.rgb ? &scaled : &dec->bmp;
+    if ((st = whiten_if_needed(ctx, bmp, in, name, report)) != PF_OK ||
+        (st = metadata_to_carry(ctx, data, len, in, report, &meta, &meta_len)) != PF_OK)
+        goto cleanup;
+    st = encode_to_budget(ctx, bmp, meta_len, out, err);
+    if (st == PF_ERR_BUDGET) {
+        st = pf_fail_unfixable(ctx, report, st, "%s: cannot meet the size limits "
+                            "at %u\xC3\x97%u (%s); crop to the document or "
+                            "lower --min-quality", pf_shown(name), bmp->width,
+                            bmp->height, err);
+        goto cleanup;
+    }
+    if (st != PF_OK) {
+        st = pf_decode_error(ctx, report, st, name, PF_FORMAT_JPEG, err);
+        goto cleanup;
+    }
+    out->format = PF_FORMAT_JPEG;
+    if ((st = splice_metadata(out, meta, meta_len, report)) != PF_OK)
+        goto cleanup;
+    char size[32];
+    pf_format_thousands(out->len, size, sizeof size);
+    add_action(report, "JPEG quality %g, %s B", out->quality, size);
+    st = verify_encoded(ctx, out, bmp, name, report);
+cleanup:
+    pf_bitmap_free(&scaled);
+    free(meta);
+    return st;
+}
+
+/* Judges what fix made as check would, and reports on it: fix never hands
+ * out a file it has not checked itself. A copy is re-read in full; a file
+ * we encoded ourselves has its header re-read, and its colour is measured
+ * on the very pixels that were encoded (decoding them again cost as much
+ * as a fifth of the whole fix). PF_ERR_UNFIXABLE when a rule fails. */
+static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
+                               const pf_bitmap *encoded, const char *name,
+                               pf_report *report, pf_check *failed)
+{
+    char err[PF_ERR_LEN];
+    int comps = 0;
+    pf_status st;
+    pf_report *check = calloc(1, sizeof *check);
+    if (!check)
+        return PF_ERR_NOMEM;
+    if (encoded) {
+        pf_image_info *info = &check->input;
+        pf_exif_info exif;
+        pf_jpeg_exif_info(out->data, out->len, &exif);
+        info->has_gps = exif.has_gps;
+        info->format = pf_sniff(out->data, out->len);
+        info->bytes = out->len;
+        st = pf_jpeg_header(out->data, out->len, &info->width, &info->height,
+                            &comps, err);
+        if (st == PF_OK && (info->format != PF_FORMAT_JPEG || comps != 3 ||
+                            info->width != encoded->width ||
+                            info->height != encoded->height))
+            st = PF_ERR_INTERNAL;
+        if (st == PF_OK)
+            st = pf_measure_pixels(encoded, &ctx->rules, info);
+        if (st == PF_OK) {
+            pf_rules_evaluate(&ctx->rules, info, check);
+            check->status = PF_FILE_PASS;
+            for (int i = 0; i < check->n_checks; i++)
+                if (check->checks[i].status == PF_FAIL)
+                    check->status = PF_FILE_FAIL;
+        }
+    } else {
+        st = pf_examine(ctx, out->data, out->len, name, check, NULL);
+    }
+    if (st == PF_OK && check->status != PF_FILE_PASS)
+        st = PF_ERR_UNFIXABLE;
+    for (int i = 0; st == PF_ERR_UNFIXABLE && failed && i < check->n_checks; i++)
+        if (check->checks[i].status == PF_FAIL) {
+            *failed = check->checks[i];
+            break;
+        }
+    if (st == PF_OK) {
+        report->output = check->input;
+        memcpy(report->checks, check->checks, sizeof report->checks);
+        report->n_checks = check->n_checks;
+        report->warnings = check->warnings + out->upscaled;
+    }
+    free(check);
+    return st;
+}
+
+/* Tries the lossless copy for a file that already passes. Returns 1 when
+ * it produced a verified output. */
+static int try_copy(pf_ctx *ctx, const uint8_t *data, size_t len,
+                    const char *name, pf_report *report, fix_output *out)
+{
+    int n_actions = report->n_actions;
+    pf_image_info in = report->input;
+    if (copy_compressed(ctx, data, len, &in, report, out) == PF_OK &&
+        verify_output(ctx, out, NULL, name, report, NULL) == PF_OK)
+        return 1;
+    free(out->data);
+    out->data = NULL;
+    report->n_actions = n_actions;
+    return 0;
+}
+
+/* Says what became of an input's GPS position. */
+static void note_gps(pf_report *report)
+{
+    if (!report->input.has_gps)
+        return;
+    if (report->output.has_gps)
+        add_action(report, "kept the GPS position (--keep-metadata)");
+    else
+        add_action(report, "removed the GPS position and other metadata");
+}
+
+pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
+                        const char *name, uint8_t **out, size_t *out_len,
+                        pf_format *out_format, pf_report *report)
+{
+    pf_decoded dec;
+    fix_output fo = {NULL, 0, PF_FORMAT_UNKNOWN, -1, 0};
+    if (!ctx || (!data && len) || !out || !out_len || !report)
+        return PF_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+    ctx->error[0] = '\0';
+    memset(&dec, 0, sizeof dec);
+    pf_status st = pf_examine(ctx, data, len, name, report, &dec);
+    if (st != PF_OK)
+        return st;
+    if (pf_unfixable_check(report, ctx->options.whiten)) {
+        pf_advise(report, name);
+        report->error = st = PF_ERR_UNFIXABLE;
+        goto cleanup;
+    }
+    int crop = pf_crop_wanted(&ctx->rules, &ctx->options, &report->input.document);
+    int copied = report->status == PF_FILE_PASS && !crop &&
+                 try_copy(ctx, data, len, name, report, &fo);
+    if (!copied) {
+        pf_image_info in = report->input;
+        st = reencode(ctx, data, len, &dec, &in, name, report, &fo);
+        if (st != PF_OK)
+            goto cleanup;
+    }
+    report->status = copied && report->input.exif_orientation < 2 ? PF_FILE_PASS
+                                                                  : PF_FILE_FIXED;
+    report->has_output = 1;
+    report->quality = fo.quality;
+    note_gps(report);
+    *out = fo.data;
+    *out_len = fo.len;
+    if (out_format)
+        *out_format = fo.format;
+    fo.data = NULL;
+cleanup:
+    free(fo.data);
+    pf_decoded_free(&dec);
+    return st;
+}
+
+
+/* Refuses to write over the input itself, however the paths are spelt. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Says why an output could not be written and what to do; err is the errno
+ * of the step that failed (0 when none did). Nothing is left on disk. */
+static pf_status explain_write_failure(pf_ctx *ctx, pf_report *report,
+                                       const char *in_path, pf_status st, int err)
+{
+    const char *path = report->output_path, *slash = strrchr(path, '/');
+    const char *folder = slash ? path : ".";  /* shown as "folder/" */
+    int folder_len = slash ? (int)(slash - path) : 1;
+    char reason[96];
+    if (strerror_r(err, reason, sizeof reason) != 0)
+        snprintf(reason, sizeof reason, "error %d", err);
+    if (st == PF_ERR_EXISTS)
+        return pf_set_error(ctx, report, st, "%s: %s already exists; use --force to "
+                         "overwrite it", in_path, path);
+    if (st == PF_ERR_SAME_FILE)
+        return pf_set_error(ctx, report, st, "%s: the output %s is the input itself; "
+                         "nothing was written" DASH "choose another output folder "
+                         "with -o", in_path, path);
+    if (st != PF_ERR_IO || err == 0)
+        return pf_set_error(ctx, report, st, "%s: cannot write %s (%s)", in_path, path,
+                         pf_strerror(st));
+    switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+        return pf_set_error(ctx, report, st, "%s: %s: the disk is full (%s); nothing "
+                         "was written" DASH "free some space and run again",
+                         in_path, path, reason);
+    case EFBIG:
+        return pf_set_error(ctx, report, st, "%s: %s: the file is over the size limit "
+                         "(%s; see ulimit -f); nothing was written" DASH "raise the "
+                         "limit and run again", in_path, path, reason);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return pf_set_error(ctx, report, st, "%s: %.*s/: folder is not writable (%s); "
+                         "choose another folder with -o", in_path, folder_len,
+                         folder, reason);
+    case ENOENT:
+    case ENOTDIR:
+        return pf_set_error(ctx, report, st, "%s: %.*s/: folder does not exist (%s); "
+                         "create it or choose another folder with -o", in_path,
+                         folder_len, folder, reason);
+    default:
+        return pf_set_error(ctx, report, st, "%s: cannot write %s (%s); nothing was "
+                         "written" DASH "check the disk and run again", in_path,
+                         path, reason);
+    }
+}
+
+static pf_status write_output(pf_ctx *ctx, const char *in_path,
+                              const uint8_t *data, size_t len, pf_report *report)
+{
+    pf_status st = PF_ERR_SAME_FILE;
+    int err = 0;
+    if (!same_file(in_path, report->output_path))
+        st = pf_write_file_report_errno(report->output_path, data, len,
+                                        ctx->options.force, &err);
+    if (st == PF_OK)
+        return st;
+    report->has_output = 0;
+    explain_write_failure(ctx, report, in_path, st, err);
+    report->output_path[0] = '\0';
+    return st;
+}
+
+pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
+                      pf_report *report)
+{
+    uint8_t *data = NULL, *fixed = NULL;
+    size_t len = 0, fixed_len = 0;
+    pf_format format = PF_FORMAT_UNKNOWN;
+    if (!ctx || !in_path || !out_stem || !report)
+        return PF_ERR_INVALID_ARG;
+    pf_status st = pf_read_input(ctx, in_path, report, &data, &len);
+    if (st != PF_OK)
+        goto cleanup;
+    st = pf_fix_buffer(ctx, data, len, in_path, &fixed, &fixed_len, &format, report);
+    if (st != PF_OK || !report->has_output)
+        goto cleanup;
+    int n = snprintf(report->output_path, sizeof report->output_path, "%s.%s",
+                     out_stem, format == PF_FORMAT_PNG ? "png" : "jpg");
+    if (n < 0 || (size_t)n >= sizeof report->output_path) {
+        st = pf_set_error(ctx, report, PF_ERR_INVALID_ARG, "%s: output path too long",
+                       in_path);
+        report->has_output = 0;
+        report->output_path[0] = '\0';
+        goto cleanup;
+    }
+    st = write_output(ctx, in_path, fixed, fixed_len, report);
+cleanup:
+    free(data);
+    free(fixed);
+    return st;
+}
