@@ -37,6 +37,10 @@ $(BUILD)/obj/%.o: src/%.c
 # The resampler's row loops need the vectoriser's full cost model (-O2 in
 # GCC 12 skips loops with a remainder): 2-3x faster resizing.
 $(BUILD)/obj/resample/shrink.o: FILE_CFLAGS := -O3
+# The same for the per-pixel loops of the image checks' measures (warp,
+# edge widths, the document's edge map, glare blocks).
+MEASURE_O3 := document_warp document_lines sharpness glare
+$(MEASURE_O3:%=$(BUILD)/obj/measure/%.o): FILE_CFLAGS := -O3
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

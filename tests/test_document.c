@@ -82,17 +82,25 @@ static void render(pf_bitmap *bmp, const double (*q)[2])
     render_on(bmp, q, 0, 1);
 }
 
-/* A dark box ruled on bmp: bands BOX_PX wide along x0..x1, y0..y1. */
+/* A dark box ruled on bmp: bands BOX_PX wide along x0..x1, y0..y1, with
+ * blank paper BOX_PX wide either side of them (print stops short of a
+ * form's rules). */
 #define BOX_PX 14
 static void rule_box(pf_bitmap *bmp, uint32_t x0, uint32_t y0, uint32_t x1,
                      uint32_t y1)
 {
-    for (uint32_t y = y0; y <= y1; y++)
-        for (uint32_t x = x0; x <= x1; x++) {
-            int band = x < x0 + BOX_PX || x + BOX_PX > x1 || y < y0 + BOX_PX ||
-                       y + BOX_PX > y1;
+    for (uint32_t y = y0 - BOX_PX; y <= y1 + BOX_PX; y++)
+        for (uint32_t x = x0 - BOX_PX; x <= x1 + BOX_PX; x++) {
+            uint8_t *p = bmp->rgb + ((size_t)y * bmp->width + x) * 3;
+            int in = x >= x0 && x <= x1 && y >= y0 && y <= y1;
+            int band = in && (x < x0 + BOX_PX || x + BOX_PX > x1 ||
+                              y < y0 + BOX_PX || y + BOX_PX > y1);
+            int margin = x < x0 + 2 * BOX_PX || x + 2 * BOX_PX > x1 ||
+                         y < y0 + 2 * BOX_PX || y + 2 * BOX_PX > y1;
             if (band)
-                memset(bmp->rgb + ((size_t)y * bmp->width + x) * 3, 40, 3);
+                memset(p, 40, 3);
+            else if (margin)
+                p[0] = 236, p[1] = 232, p[2] = 222;
         }
 }
 

@@ -11,6 +11,11 @@
  *     MIN_COVER of its visible length. Its score counts the supported
  *     samples, less MISS_COST per unsupported one and FRAME_COST per pixel
  *     of frame edge used: the document's own border beats the frame.
+ *     A side must also bound the document against its surroundings: the
+ *     score is weighed by agreement(), the share of the sides' stretches
+ *     with the quad's inside colour within and its outside colour without
+ *     (a grain line of the table, or a card side run on past the card,
+ *     has table on both sides; a box printed on a page, paper).
  *  3. The best candidate is the document; none: found = 0 (a flatbed scan
  *     cropped to the page, a page filling the frame).
  *  4. Cut off: a corner beyond the frame, or a frame edge standing in for
@@ -54,6 +59,11 @@
 #define RING_COVER 0.7     /* ... along this share of a side, and ... */
 #define RING_MEDIAN 15.0   /* ... the rings' medians this much: it stands out */
 #define RING_SAMPLES 96
+#define AGREE_CHUNKS 6     /* stretches of each side compared */
+#define AGREE_TRIM 0.1     /* a side's rings leave out this share each end */
+#define AGREE_MARGIN 8.0   /* a side's rings this much nearer their own
+                              region's mean than the other's: agrees */
+#define AGREE_FLOOR 0.3    /* score kept by a quad that agrees nowhere */
 #define DARKER_IN 20.0     /* strict: inside at most this much darker */
 #define FILL_SAFE 0.6      /* fill up to this: confidence kept; above it ... */
 #define FILL_PAGE 0.9      /* ... lowered to FILL_KEEP at this fill */
@@ -68,6 +78,13 @@ typedef struct {
     double area;       /* visible share of the frame */
     int real;          /* sides that are edges in the picture */
 } doc_quad;
+
+/* Colour distance over the three planes (chroma at half weight, as in
+ * the support test). */
+static double cdist(const double a[3], const double b[3])
+{
+    return fabs(a[0] - b[0]) + 0.5 * (fabs(a[1] - b[1]) + fabs(a[2] - b[2]));
+}
 
 static double clampd(double v, double lo, double hi)
 {
@@ -181,6 +198,77 @@ static int plausible(const doc_work *w, const doc_quad *q)
     return 1;
 }
 
+/* Adds real side s of q (on line l, corners a, b) to its score: the
+ * supported samples between the corners, less MISS_COST per unsupported
+ * one. 0 when too short or too little supported. */
+static int side_score(const doc_line *l, const double a[2], const double b[2],
+                      doc_quad *q)
+{
+    double ta = doc_line_param(l, a[0], a[1]), tb = doc_line_param(l, b[0], b[1]);
+    int hits, len;
+    doc_line_support(l, fmin(ta, tb), fmax(ta, tb), &hits, &len);
+    if (len < MIN_SIDE_PX || hits < MIN_COVER * len)
+        return 0;
+    q->score += hits - MISS_COST * (len - hits);
+    q->real++;
+    return 1;
+}
+
+/* The mean colours just inside (in) and outside (out) of AGREE_CHUNKS
+ * stretches of real side s of q (the corners left out) into in[k],
+ * out[k]; their length each, 0 when the side is not in the frame. */
+static double side_rings(const doc_work *w, const doc_quad *q, int s,
+                         double (*in)[3], double (*out)[3])
+{
+    const doc_line *l = &w->lines[q->side[s]];
+    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
+    double ta = doc_line_param(l, a[0], a[1]), tb = doc_line_param(l, b[0], b[1]);
+    double lo = fmin(ta, tb), hi = fmax(ta, tb), m = AGREE_TRIM * (hi - lo);
+    double cx = 0, cy = 0, step = (hi - lo - 2 * m) / AGREE_CHUNKS;
+    for (int i = 0; i < 4; i++)
+        cx += q->c[i][0] / 4, cy += q->c[i][1] / 4;
+    int plus_in = cx * l->nx + cy * l->ny > l->rho;
+    for (int k = 0; k < AGREE_CHUNKS; k++) {
+        double t0 = lo + m + k * step;
+        if (!doc_line_rings(l, t0, t0 + step, plus_in ? in[k] : out[k],
+                            plus_in ? out[k] : in[k]))
+            return 0;
+    }
+    return step;
+}
+
+/* Does the quad bound one region against another: the share of its real
+ * sides' stretches whose inside looks like the inside of all of them
+ * (their mean) more than like the outside, by AGREE_MARGIN, and whose
+ * outside the other way round? A quad whose "inside" straddles the card
+ * and the table (a grain line taken for a side, a side run on past the
+ * card) or whose sides have the same paper either side (a box printed on
+ * the page) agrees little. */
+static double agreement(const doc_work *w, const doc_quad *q)
+{
+    enum { N = 4 * AGREE_CHUNKS };
+    double in[N][3], out[N][3], len[4], mi[3] = {0, 0, 0}, mo[3] = {0, 0, 0};
+    double total = 0, agree = 0;
+    for (int s = 0; s < 4; s++) {
+        double (*i3)[3] = in + s * AGREE_CHUNKS, (*o3)[3] = out + s * AGREE_CHUNKS;
+        len[s] = w->lines[q->side[s]].frame ? 0 : side_rings(w, q, s, i3, o3);
+        for (int k = 0; k < AGREE_CHUNKS; k++)
+            for (int c = 0; c < 3 && len[s] > 0; c++)
+                mi[c] += len[s] * i3[k][c], mo[c] += len[s] * o3[k][c];
+        total += len[s] * AGREE_CHUNKS;
+    }
+    if (total <= 0)
+        return 0;
+    for (int c = 0; c < 3; c++)
+        mi[c] /= total, mo[c] /= total;
+    for (int i = 0; i < N; i++)
+        if (len[i / AGREE_CHUNKS] > 0 &&
+            cdist(in[i], mo) - cdist(in[i], mi) >= AGREE_MARGIN &&
+            cdist(out[i], mi) - cdist(out[i], mo) >= AGREE_MARGIN)
+            agree += len[i / AGREE_CHUNKS];
+    return agree / total;
+}
+
 /* Scores the quad on lines ln (sides in cyclic order); 0 when it cannot
  * be the document. The cheap tests first: most candidates fail one. */
 static int eval_quad(const doc_work *w, const int ln[4], doc_quad *q)
@@ -195,20 +283,16 @@ static int eval_quad(const doc_work *w, const int ln[4], doc_quad *q)
     for (int s = 0; s < 4; s++) {
         const doc_line *l = &w->lines[ln[s]];
         const double *a = q->c[s], *b = q->c[(s + 1) % 4];
-        double ta = doc_line_param(l, a[0], a[1]), tb = doc_line_param(l, b[0], b[1]);
-        if (l->frame) {
-            /* the document runs out of the frame between these corners */
-            if (fmin(ta, tb) < l->ta - 1.5 || fmax(ta, tb) > l->ta + l->n + 0.5)
+        if (!l->frame) {
+            if (!side_score(l, a, b, q))
                 return 0;
-            q->score -= FRAME_COST * dist(a, b);
             continue;
         }
-        int hits, len;
-        doc_line_support(l, fmin(ta, tb), fmax(ta, tb), &hits, &len);
-        if (len < MIN_SIDE_PX || hits < MIN_COVER * len)
+        /* the document runs out of the frame between these corners */
+        double ta = doc_line_param(l, a[0], a[1]), tb = doc_line_param(l, b[0], b[1]);
+        if (fmin(ta, tb) < l->ta - 1.5 || fmax(ta, tb) > l->ta + l->n + 0.5)
             return 0;
-        q->score += hits - MISS_COST * (len - hits);
-        q->real++;
+        q->score -= FRAME_COST * dist(a, b);
     }
     /* two frame edges facing each other: rows of print on a page, not a
      * document cut on two sides */
@@ -217,7 +301,11 @@ static int eval_quad(const doc_work *w, const int ln[4], doc_quad *q)
         return 0;
     q->area = clipped_area((const double (*)[2])q->c, -0.5, -0.5, w->w - 0.5,
                            w->h - 0.5) / ((double)w->w * w->h);
-    return q->area >= MIN_AREA;
+    if (q->area < MIN_AREA)
+        return 0;
+    double f = AGREE_FLOOR + (1 - AGREE_FLOOR) * agreement(w, q);
+    q->score -= fabs(q->score) * (1 - f);
+    return 1;
 }
 
 static double ang_diff(double a, double b)
@@ -247,6 +335,85 @@ static int find_pairs(const doc_work *w, int (*pairs)[2], int cap)
     return n;
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(float *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_float);
+    return v[n / 2];
+}
+
+/* Colours RING_PX inside and outside side s of q at n points along its
+ * middle 80%, where the outside point lies in the frame, into in and out
+ * (3 planes each); returns how many. */
+static int ring_sample(const doc_work *w, const doc_quad *q, int s, int n,
+                       float (*in)[3], float (*out)[3])
+{
+    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
+    double len = fmax(dist(a, b), 1e-9), cx = 0, cy = 0;
+    for (int i = 0; i < 4; i++)
+        cx += q->c[i][0] / 4, cy += q->c[i][1] / 4;
+    double nx = -(b[1] - a[1]) / len, ny = (b[0] - a[0]) / len;
+    if ((cx - a[0]) * nx + (cy - a[1]) * ny < 0) /* inwards */
+        nx = -nx, ny = -ny;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        double t = 0.1 + 0.8 * (i + 0.5) / n;
+        double x = a[0] + t * (b[0] - a[0]), y = a[1] + t * (b[1] - a[1]);
+        double ox = x - RING_PX * nx, oy = y - RING_PX * ny;
+        if (ox < 0 || oy < 0 || ox > w->w - 1.0 || oy > w->h - 1.0)
+            continue;
+        for (int c = 0; c < 3; c++) {
+            in[m][c] = (float)doc_color_at(w, x + RING_PX * nx, y + RING_PX * ny, c);
+            out[m][c] = (float)doc_color_at(w, ox, oy, c);
+        }
+        m++;
+    }
+    return m;
+}
+
+/* cdist of float colours */
+static double cdistf(const float a[3], const float b[3])
+{
+    return fabsf(a[0] - b[0]) + 0.5 * (fabsf(a[1] - b[1]) + fabsf(a[2] - b[2]));
+}
+
+/* Per-plane medians of n colours (v reordered). */
+static void median3(float (*v)[3], int n, float med[3], float *tmp)
+{
+    for (int c = 0; c < 3; c++) {
+        for (int i = 0; i < n; i++)
+            tmp[i] = v[i][c];
+        med[c] = (float)median(tmp, n);
+    }
+}
+
+/* Does what lies just outside side s of q differ from what lies just
+ * inside, all along it (a card on a table), rather than being the same
+ * paper either side (a box printed on a page)? */
+static int side_stands_out(const doc_work *w, const doc_quad *q, int s,
+                           int strict)
+{
+    float in[RING_SAMPLES][3], out[RING_SAMPLES][3], tmp[RING_SAMPLES], med[2][3];
+    int n = ring_sample(w, q, s, RING_SAMPLES, in, out), steps = 0;
+    for (int i = 0; i < n; i++)
+        steps += cdistf(in[i], out[i]) >= RING_STEP;
+    if (n < RING_SAMPLES / 4 || steps < RING_COVER * n)
+        return 0;
+    median3(in, n, med[0], tmp);
+    median3(out, n, med[1], tmp);
+    /* strict (for fix's crop): brighter outside than in is a picture or
+     * panel printed on a page as likely as a dark card on a pale desk (an
+     * ID card or a page lies on something darker than itself) */
+    if (strict && med[1][0] > med[0][0] + DARKER_IN)
+        return 0;
+    return cdistf(med[0], med[1]) >= RING_MEDIAN;
+}
+
 /* The best-scoring quad; 0 when none stands. */
 static int search(const doc_work *w, doc_quad *best)
 {
@@ -274,71 +441,6 @@ static int search(const doc_work *w, doc_quad *best)
     if (found)
         order_quad(best);
     return found;
-}
-
-/* Colour distance over the three planes (chroma at half weight, as in
- * the support test). */
-static double cdist(const double a[3], const double b[3])
-{
-    return fabs(a[0] - b[0]) + 0.5 * (fabs(a[1] - b[1]) + fabs(a[2] - b[2]));
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(float *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_float);
-    return v[n / 2];
-}
-
-/* Does what lies just outside side s of q differ from what lies just
- * inside, all along it (a card on a table), rather than being the same
- * paper either side (a box printed on a page)? Rings RING_PX out and in,
- * sampled along the middle 80% of the side, within the frame. */
-static int side_stands_out(const doc_work *w, const doc_quad *q, int s,
-                           int strict)
-{
-    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
-    double len = fmax(dist(a, b), 1e-9), cx = 0, cy = 0;
-    for (int i = 0; i < 4; i++)
-        cx += q->c[i][0] / 4, cy += q->c[i][1] / 4;
-    double nx = -(b[1] - a[1]) / len, ny = (b[0] - a[0]) / len;
-    if ((cx - a[0]) * nx + (cy - a[1]) * ny < 0) /* inwards */
-        nx = -nx, ny = -ny;
-    float ring[2][3][RING_SAMPLES];
-    int n = 0, steps = 0;
-    for (int i = 0; i < RING_SAMPLES; i++) {
-        double t = 0.1 + 0.8 * (i + 0.5) / RING_SAMPLES;
-        double x = a[0] + t * (b[0] - a[0]), y = a[1] + t * (b[1] - a[1]);
-        double ox = x - RING_PX * nx, oy = y - RING_PX * ny, in[3], out[3];
-        if (ox < 0 || oy < 0 || ox > w->w - 1.0 || oy > w->h - 1.0)
-            continue;
-        for (int c = 0; c < 3; c++) {
-            in[c] = doc_color_at(w, x + RING_PX * nx, y + RING_PX * ny, c);
-            out[c] = doc_color_at(w, ox, oy, c);
-            ring[0][c][n] = (float)in[c], ring[1][c][n] = (float)out[c];
-        }
-        steps += cdist(in, out) >= RING_STEP;
-        n++;
-    }
-    if (n < RING_SAMPLES / 4 || steps < RING_COVER * n)
-        return 0;
-    double med[2][3];
-    for (int r = 0; r < 2; r++)
-        for (int c = 0; c < 3; c++)
-            med[r][c] = median(ring[r][c], n);
-    /* bright neutral paper outside, something darker inside: a picture or
-     * panel printed on a page (a card lies on something darker than it) */
-    /* strict (for fix's crop): brighter outside than in is a picture or
-     * panel printed on a page as likely as a dark card on a pale desk (an
-     * ID card or a page lies on something darker than itself) */
-    if (strict && med[1][0] > med[0][0] + DARKER_IN)
-        return 0;
-    return cdist(med[0], med[1]) >= RING_MEDIAN;
 }
 
 /* Do all the quad's sides that are edges in the picture (three at least,

@@ -7,14 +7,19 @@
  *    tensor (magnitude and direction of the strongest change over the
  *    three planes), thinned by non-maximum suppression across the edge.
  * 3. A Hough transform where each edge pixel votes only near its own
- *    direction (+-HOUGH_SPREAD degrees): cheap and few false peaks.
- * 4. The strongest peaks, duplicates merged, refined by a total least
- *    squares fit of the edge pixels along them.
+ *    direction (+-HOUGH_SPREAD degrees), by its strength (1..VOTE_CAP):
+ *    cheap, few false peaks, and a card's border outranks wood grain.
+ * 4. The strongest peaks, duplicates merged (within MERGE_PX all across
+ *    the frame), refined by a total least squares fit of the edge pixels
+ *    along them; at most DIR_CAP of one direction (room for the other),
+ *    and only lines with a supported run of RUN_MIN_PX (not the ends of
+ *    a column of print bars).
  * 5. Each line's support along its in-frame extent: a sample supports the
  *    line when an edge pixel of the same direction lies within a pixel of
  *    it AND the colours a few pixels either side differ (a step, as at a
  *    document's border; a thin ruled line has the same paper either side).
- *    Kept as a running sum, so the support of any stretch costs O(1). */
+ *    Kept as a running sum, so the support of any stretch costs O(1); so
+ *    are the colours DOC_RING_PX either side (document.c's agreement). */
 #include "measure/document_lines.h"
 
 #include <math.h>
@@ -24,15 +29,20 @@
 #define REDUCE_ROWS 2     /* rows of each k x k block averaged */
 #define CHROMA_WEIGHT 1.5   /* colour-opponent planes against luminance */
 #define EDGE_MIN 28.0       /* gradient magnitude: Sobel of a ~10-level step */
+#define VOTE_CAP 3          /* an edge votes 1 .. VOTE_CAP by strength */
 #define HOUGH_SPREAD 2      /* degrees either side of the pixel's direction */
 #define PEAK_MIN_SHARE 0.06 /* of the short side: votes for a line */
 #define PEAK_MIN_VOTES 16
 #define MAX_PEAKS 160      /* strongest Hough peaks looked at */
+#define DIR_SPREAD 10.0     /* lines this close in direction ... */
+#define DIR_CAP 24          /* ... at most this many of DOC_MAX_LINES */
 #define MERGE_DEG 4.0       /* peaks this close in angle and ... */
 #define MERGE_PX 5.0        /* ... offset are one line */
 #define FIT_PX 2          /* edge pixels this near a line refine it */
 #define FIT_DEG 6
 #define SUPPORT_DEG 10.0    /* an edge pixel this close in direction supports */
+#define RUN_MIN_PX 16       /* a line's longest supported run at least ... */
+#define RUN_GAP_PX 3        /* ... with gaps this long bridged */
 #define STEP_OFF 2          /* pixels either side for the step test */
 #define STEP_MIN 10.0       /* colour difference across a supported sample */
 
@@ -232,12 +242,18 @@ static pf_status hough_peaks(const doc_work *w, peak **out, size_t *n_out)
     }
     for (int t = 0; t < 180; t++)
         cs[t] = cos(t * DEG), sn[t] = sin(t * DEG);
+    /* each edge votes by its strength, capped (VOTE_CAP x the weakest):
+     * a document's border, a step between two surfaces, outranks the
+     * many fainter parallel edges of wood grain or fabric */
+    const float unit2 = (float)(EDGE_MIN * EDGE_MIN);
     for (size_t p = 0; p < w->n_pts; p++) {
         double x = w->pts[p] % w->w, y = w->pts[p] / w->w;
         int a = w->ori[w->pts[p]] - 1;
+        float g = sqrtf(w->mag[w->pts[p]] / unit2);
+        uint32_t vote = g >= VOTE_CAP ? VOTE_CAP : (uint32_t)g;
         for (int da = -HOUGH_SPREAD; da <= HOUGH_SPREAD; da++) {
             int t = (a + da + 180) % 180;
-            acc[(size_t)t * nrho + (int)rnd(x * cs[t] + y * sn[t]) + off]++;
+            acc[(size_t)t * nrho + (int)rnd(x * cs[t] + y * sn[t]) + off] += vote;
         }
     }
     double short_side = w->w < w->h ? w->w : w->h;
@@ -293,13 +309,26 @@ static void line_set(doc_line *l, double theta_deg, double rho)
     l->nx = cos(theta_deg * DEG), l->ny = sin(theta_deg * DEG);
 }
 
-/* Same line (up to the normal's sign)? */
-static int line_near(const doc_line *l, double theta, double rho)
+/* Same line: close in direction, and within MERGE_PX of l all across
+ * the frame? (Offsets at the origin alone would merge a card's side 3
+ * degrees off a grain line of the table it meets near the frame's edge.) */
+static int line_near(const doc_work *w, const doc_line *l, double theta,
+                     double rho)
 {
-    double d = fabs(l->theta - theta);
-    if (d > 90.0)   /* the other end of the angle range: normal flipped */
-        return 180.0 - d <= MERGE_DEG && fabs(l->rho + rho) <= MERGE_PX;
-    return d <= MERGE_DEG && fabs(l->rho - rho) <= MERGE_PX;
+    if (ang_diff(l->theta, theta) > MERGE_DEG)
+        return 0;
+    doc_line m;
+    line_set(&m, theta, rho);
+    clip_extent(w, &m);
+    if (m.n == 0) /* misses the frame: of no use, as good as a duplicate */
+        return 1;
+    for (int e = 0; e < 2; e++) {
+        double t = m.ta + e * (m.n - 1);
+        double x = m.rho * m.nx - t * m.ny, y = m.rho * m.ny + t * m.nx;
+        if (fabs(x * l->nx + y * l->ny - l->rho) > MERGE_PX)
+            return 0;
+    }
+    return 1;
 }
 
 /* Total least squares through the edge pixels near l with its direction
@@ -391,6 +420,7 @@ static int supported(const doc_work *w, const doc_line *l, double x, double y)
     return diff >= STEP_MIN;
 }
 
+/* The running sum of support along l. */
 static void measure_support(const doc_work *w, doc_line *l)
 {
     clip_extent(w, l);
@@ -400,6 +430,39 @@ static void measure_support(const doc_work *w, doc_line *l)
         double x = l->rho * l->nx - t * l->ny, y = l->rho * l->ny + t * l->nx;
         l->cum[i + 1] = (uint16_t)(l->cum[i] + supported(w, l, x, y));
     }
+}
+
+/* The running sums of the colours DOC_RING_PX either side of l. */
+static void measure_rings(const doc_work *w, doc_line *l)
+{
+    double dx = DOC_RING_PX * l->nx, dy = DOC_RING_PX * l->ny;
+    for (int c = 0; c < 3; c++)
+        l->ring[0][c][0] = l->ring[1][c][0] = 0;
+    for (int i = 0; i < l->n; i++) {
+        double t = l->ta + i;
+        double x = l->rho * l->nx - t * l->ny, y = l->rho * l->ny + t * l->nx;
+        for (int c = 0; c < 3; c++) {
+            l->ring[0][c][i + 1] = l->ring[0][c][i] +
+                                   (int32_t)rnd(doc_color_at(w, x + dx, y + dy, c));
+            l->ring[1][c][i + 1] = l->ring[1][c][i] +
+                                   (int32_t)rnd(doc_color_at(w, x - dx, y - dy, c));
+        }
+    }
+}
+
+/* The longest supported run along l, gaps up to RUN_GAP_PX bridged. */
+static int longest_run(const doc_line *l)
+{
+    int best = 0, start = -1, last = -1;
+    for (int i = 0; i < l->n; i++) {
+        if (l->cum[i + 1] == l->cum[i])
+            continue;
+        if (start < 0 || i - last > RUN_GAP_PX + 1)
+            start = i;
+        last = i;
+        best = best > last - start + 1 ? best : last - start + 1;
+    }
+    return best;
 }
 
 static void add_frame_lines(doc_work *w)
@@ -425,20 +488,29 @@ static void add_frame_lines(doc_work *w)
 static void pick_lines(doc_work *w, const peak *pk, size_t n_pk)
 {
     for (size_t p = 0; p < n_pk && p < MAX_PEAKS && w->n_lines < DOC_MAX_LINES; p++) {
-        int dup = 0;
-        for (int i = 0; i < w->n_lines && !dup; i++)
-            dup = line_near(&w->lines[i], pk[p].theta, pk[p].rho);
-        if (dup)
+        int dup = 0, alike = 0;
+        for (int i = 0; i < w->n_lines && !dup; i++) {
+            dup = line_near(w, &w->lines[i], pk[p].theta, pk[p].rho);
+            alike += ang_diff(w->lines[i].theta, pk[p].theta) <= DIR_SPREAD;
+        }
+        /* room for the other direction: rows of print or grain would
+         * fill the list with one */
+        if (dup || alike >= DIR_CAP)
             continue;
         doc_line *l = &w->lines[w->n_lines];
         memset(l, 0, sizeof *l);
         line_set(l, pk[p].theta, pk[p].rho);
         refine(w, l);
         for (int i = 0; i < w->n_lines && !dup; i++)
-            dup = line_near(&w->lines[i], l->theta, l->rho);
+            dup = line_near(w, &w->lines[i], l->theta, l->rho);
         if (dup)
             continue;
+        /* a line that cannot hold a side (the ends of a column of
+         * print bars) leaves its place to one that can */
         measure_support(w, l);
+        if (longest_run(l) < RUN_MIN_PX)
+            continue;
+        measure_rings(w, l);
         w->n_lines++;
     }
 }
@@ -480,18 +552,40 @@ double doc_line_param(const doc_line *l, double x, double y)
     return -x * l->ny + y * l->nx;
 }
 
+/* Sample indices i0 < i1 of the stretch t0..t1 of l in the frame; 0 when
+ * none. */
+static int stretch(const doc_line *l, double t0, double t1, int *i0, int *i1)
+{
+    double a = fmax(t0, l->ta), b = fmin(t1, l->ta + l->n - 1);
+    if (l->frame || l->n == 0 || b <= a)
+        return 0;
+    *i0 = (int)lround(a - l->ta), *i1 = (int)lround(b - l->ta);
+    if (*i1 >= l->n)
+        *i1 = l->n - 1;
+    return *i1 > *i0;
+}
+
 void doc_line_support(const doc_line *l, double t0, double t1, int *hits,
                       int *len)
 {
-    double a = fmax(t0, l->ta), b = fmin(t1, l->ta + l->n - 1);
+    int i0, i1;
     *hits = 0, *len = 0;
-    if (l->frame || l->n == 0 || b <= a)
-        return;
-    int i0 = (int)lround(a - l->ta), i1 = (int)lround(b - l->ta);
-    if (i1 >= l->n)
-        i1 = l->n - 1;
-    if (i1 <= i0)
+    if (!stretch(l, t0, t1, &i0, &i1))
         return;
     *hits = l->cum[i1 + 1] - l->cum[i0];
     *len = i1 - i0 + 1;
+}
+
+int doc_line_rings(const doc_line *l, double t0, double t1, double plus[3],
+                   double minus[3])
+{
+    int i0, i1;
+    if (!stretch(l, t0, t1, &i0, &i1))
+        return 0;
+    double n = i1 - i0 + 1;
+    for (int c = 0; c < 3; c++) {
+        plus[c] = (l->ring[0][c][i1 + 1] - l->ring[0][c][i0]) / n;
+        minus[c] = (l->ring[1][c][i1 + 1] - l->ring[1][c][i0]) / n;
+    }
+    return 1;
 }

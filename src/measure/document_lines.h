@@ -10,7 +10,9 @@
  * small enough for the time budget (a few ms). */
 #define DOC_WORK_LONG 360
 #define DOC_MAX_LINES 36          /* straight edges kept from the Hough space */
-#define DOC_MAX_SAMPLES 1024      /* > the reduced diagonal (510) */
+#define DOC_MAX_SAMPLES 512       /* > the reduced diagonal (509) */
+#define DOC_RING_PX 3             /* the colours this far either side of a
+                                     line are kept (doc_line_rings) */
 
 typedef struct {
     double nx, ny, rho;   /* nx*x + ny*y = rho, (nx, ny) a unit normal */
@@ -20,6 +22,9 @@ typedef struct {
     double ta;            /* in-frame extent along (-ny, nx): ta .. ta+n-1 */
     int n;                /* samples, one per pixel of that extent */
     uint16_t cum[DOC_MAX_SAMPLES + 1]; /* supported samples before index i */
+    /* running sums of the three planes DOC_RING_PX along +normal (0) and
+     * -normal (1) of the samples before index i */
+    int32_t ring[2][3][DOC_MAX_SAMPLES + 1];
 } doc_line;
 
 typedef struct {
@@ -44,6 +49,11 @@ void doc_work_free(doc_work *w);
  * parameters t0 < t1 along it (clipped to the frame). */
 void doc_line_support(const doc_line *l, double t0, double t1, int *hits,
                       int *len);
+/* Mean colours (three planes) DOC_RING_PX along +normal (plus) and
+ * -normal (minus) of the samples between parameters t0 < t1 on l; 0 when
+ * none is in the frame. */
+int doc_line_rings(const doc_line *l, double t0, double t1, double plus[3],
+                   double minus[3]);
 /* Plane c (0 luminance, 1 and 2 colour-opponent) at the reduced pixel
  * nearest (x, y), clamped to the image. */
 double doc_color_at(const doc_work *w, double x, double y, int c);

@@ -70,6 +70,18 @@ static double document_long(const pf_bitmap *bmp, const pf_document *doc)
 /* Luminance and chroma of bmp averaged over k x k boxes (the remainder
  * rows and columns dropped): a cheap, alias-free reduction. The channels
  * are summed first (three adds a pixel); chroma is that of the mean. */
+static void rgb_planes(const uint8_t *rgb, size_t n, uint8_t *luma,
+                       uint8_t *chroma)
+{
+    for (size_t i = 0; i < n; i++, rgb += 3) {
+        unsigned R = rgb[0], G = rgb[1], B = rgb[2];
+        unsigned mx = R > G ? R : G, mn = R < G ? R : G;
+        mx = B > mx ? B : mx, mn = B < mn ? B : mn;
+        luma[i] = (uint8_t)((77 * R + 150 * G + 29 * B + 128) >> 8);
+        chroma[i] = (uint8_t)(mx - mn);
+    }
+}
+
 static pf_status box_planes(const pf_bitmap *bmp, uint32_t k, pf_quality_region *r)
 {
     uint32_t w = bmp->width / k, h = bmp->height / k;
@@ -81,6 +93,11 @@ static pf_status box_planes(const pf_bitmap *bmp, uint32_t k, pf_quality_region 
         return PF_ERR_NOMEM;
     }
     uint32_t area = k * k;
+    if (k == 1) { /* a warped region: no boxes to add, no divisions */
+        rgb_planes(bmp->rgb, n, r->luma, r->chroma);
+        free(acc);
+        return PF_OK;
+    }
     for (uint32_t y = 0; y < h; y++) {
         /* Rows first (a contiguous add the compiler vectorises), then the
          * k columns of each box. */

@@ -174,3 +174,23 @@ int eval_print(FILE *out, const eval_table *t, const char *half)
             failed, false_fail, false_warn, ok ? "targets met" : "TARGET MISSED");
     return ok;
 }
+
+double eval_rnd(eval_rng *r)
+{
+    r->s ^= r->s << 13, r->s ^= r->s >> 7, r->s ^= r->s << 17;
+    return (double)(r->s >> 11) / 9007199254740992.0;
+}
+
+double eval_rnd_in(eval_rng *r, double lo, double hi)
+{
+    return lo + (hi - lo) * eval_rnd(r);
+}
+
+eval_rng eval_rng_for(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    eval_rng r = {h ? h : 1};
+    return r;
+}

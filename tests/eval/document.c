@@ -3,7 +3,9 @@
  * Synthetic cards: there are no real ID cards in the corpus, so a card is
  * a crop at the ID-1 ratio (85.6:54) of a real scan or document photo,
  * put into a 1600x1200 crop of a real photo (the wallpapers, loaded at
- * 2000 px long; a smaller one's 4:3 crop resized) in perspective: turned up to +-15 degrees (a third within 2 degrees:
+ * 2000 px long; a smaller one's 4:3 crop resized) or of a generated
+ * wood-grain table (N_TABLES per half, grain across or along) in
+ * perspective: turned up to +-15 degrees (a third within 2 degrees:
  * near-upright cards are the common and the hard case), each corner moved
  * by up to KEYSTONE of the card's short side, a fifth of them upright in
  * portrait. Placed, with a fixed-seed xorshift, so that
@@ -20,6 +22,7 @@
  * Card sources and backgrounds are split by eval_half of their corpus
  * path: half 0 tunes, half 1 tests; each table is printed per half. */
 #include "eval.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -41,6 +44,7 @@
 #define CUT_CLEAR 0.06      /* bad: out by at least this share */
 #define CUT_SMALL 0.02      /* borderline: within this either way */
 #define N_SYNTH (N_GOOD + N_BAD / 2 + N_BAD / 4 + N_BAD / 4 + N_BORDER)
+#define N_TABLES 2          /* wood-grain tables added to the backgrounds */
 #define EVAL_THREADS 2      /* the samples are independent: judged in parallel */
 
 typedef struct {
@@ -261,9 +265,13 @@ static pf_status card_content(rng *r, const image_set *src, pf_bitmap *out)
 
 /* A random FRAME_W x FRAME_H region of a random background (a 4:3 region
  * resized where the background is smaller). */
-static pf_status background(rng *r, const image_set *bg, pf_bitmap *out)
+static pf_status background(rng *r, const image_set *bg, pf_bitmap *out,
+                            const char **name)
 {
-    const pf_bitmap *s = &bg->bmp[(size_t)(rnd(r) * bg->n)];
+    size_t i = (size_t)(rnd(r) * bg->n);
+    const pf_bitmap *s = &bg->bmp[i];
+    const char *slash = strrchr(bg->path[i], '/');
+    *name = slash ? slash + 1 : bg->path[i];
     double w = FRAME_W, h = FRAME_H;
     int resize = s->width < FRAME_W || s->height < FRAME_H;
     if (resize)
@@ -384,11 +392,14 @@ static void run_sample(int half, eval_job *job, const image_set *src,
     job->status = -1;
     snprintf(job->name, sizeof job->name, "card %s #%d, fill %.2f, out %+.3f",
              kind_names[kind], job->index, fill, out);
+    const char *back_name = "";
     pf_status st = card_content(r, src, &card);
-    if (st == PF_OK && (st = background(r, bg, &back)) != PF_OK)
+    if (st == PF_OK && (st = background(r, bg, &back, &back_name)) != PF_OK)
         pf_bitmap_free(&card);
     if (st != PF_OK)
         return;
+    size_t len = strlen(job->name);
+    snprintf(job->name + len, sizeof job->name - len, " on %.40s", back_name);
     /* the card about the size it will have, so bilinear does not alias */
     double cw = hypot(q[1][0] - q[0][0], q[1][1] - q[0][1]);
     double ch = hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]);
@@ -471,12 +482,56 @@ typedef struct {
     image_set src;
 } half_sets;
 
+/* A wood-grain table with nothing on it (tu_card_scene with its card far
+ * outside the frame), FRAME_W x FRAME_H, the grain across (turn 0) or
+ * along (turn 1) the frame: the wallpapers have no table whose grain
+ * lines a finder could take for a card's side. */
+static pf_status table(unsigned seed, int turn, pf_bitmap *out)
+{
+    static const double away[4][2] = {{-9000, -9000}, {-8000, -9000},
+                                      {-8000, -8000}, {-9000, -8000}};
+    uint32_t side = turn ? FRAME_W : FRAME_H;
+    pf_bitmap full = {FRAME_W, side, tu_card_scene(FRAME_W, side, away, 0, seed)};
+    if (!full.rgb)
+        return PF_ERR_NOMEM;
+    pf_status st = turn ? pf_orient_apply(&full, 6) : PF_OK;
+    if (st == PF_OK)
+        st = eval_crop(&full, 0, 0, FRAME_W, FRAME_H, out);
+    pf_bitmap_free(&full);
+    return st;
+}
+
+/* Adds N_TABLES tables to the backgrounds (their own per half). */
+static void add_tables(int half, image_set *bg)
+{
+    size_t n = bg->n + N_TABLES;
+    char **path = realloc(bg->path, n * sizeof *path);
+    if (path)
+        bg->path = path;
+    pf_bitmap *bmp = path ? realloc(bg->bmp, n * sizeof *bmp) : NULL;
+    if (!bmp)
+        return;
+    bg->bmp = bmp;
+    for (int t = 0; t < N_TABLES; t++) {
+        char name[64];
+        snprintf(name, sizeof name, "table %d of half %d", t, half);
+        if (table((unsigned)(100 * half + t + 1), t & 1, &bg->bmp[bg->n]) != PF_OK)
+            continue;
+        if (!(bg->path[bg->n] = strdup(name))) {
+            pf_bitmap_free(&bg->bmp[bg->n]);
+            continue;
+        }
+        bg->n++;
+    }
+}
+
 static int load_sets(const char *corpus, int half, half_sets *s)
 {
     memset(s, 0, sizeof *s);
     load_half(corpus, "docphotos", half, SOURCE_LONG, &s->docs);
     load_half(corpus, "scans", half, SOURCE_LONG, &s->scans);
     load_half(corpus, "photos/debian-lomiri-wallpapers", half, BACK_LONG, &s->bg);
+    add_tables(half, &s->bg);
     load_half(corpus, "docphotos", half, 0, &s->real_docs);
     load_half(corpus, "scans", half, 0, &s->real_scans);
     s->all = calloc(s->docs.n + s->scans.n + 1, sizeof *s->all);

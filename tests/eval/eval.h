@@ -14,6 +14,16 @@
  * relative to the corpus, so it never changes between runs). */
 int eval_half(const char *relpath);
 
+/* A fixed-seed xorshift64 stream (no global rand()): the same samples on
+ * every run and machine. */
+typedef struct {
+    uint64_t s;
+} eval_rng;
+double eval_rnd(eval_rng *r);                          /* uniform in [0, 1) */
+double eval_rnd_in(eval_rng *r, double lo, double hi); /* uniform in [lo, hi) */
+/* A stream of its own for a source: FNV-1a of its name, never 0. */
+eval_rng eval_rng_for(const char *name);
+
 /* Decodes a corpus file (JPEG or PNG) upright, shrunk so its long side is
  * at most max_long (0: as stored). 0 on success. */
 int eval_load(const char *path, uint32_t max_long, pf_bitmap *out);

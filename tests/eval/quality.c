@@ -82,31 +82,6 @@ typedef struct {
     size_t n, cap;
 } sample_set;
 
-typedef struct {
-    uint64_t s;
-} rng;
-
-static double rnd(rng *r) /* xorshift64, uniform in [0, 1) */
-{
-    r->s ^= r->s << 13, r->s ^= r->s >> 7, r->s ^= r->s << 17;
-    return (double)(r->s >> 11) / 9007199254740992.0;
-}
-
-static double rnd_in(rng *r, double lo, double hi)
-{
-    return lo + (hi - lo) * rnd(r);
-}
-
-/* A source's own stream: FNV-1a of its name, never 0. */
-static rng rng_for(const char *name)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    rng r = {h ? h : 1};
-    return r;
-}
-
 static int luma_at(const pf_bitmap *b, long x, long y)
 {
     const uint8_t *p = b->rgb + ((size_t)y * b->width + (size_t)x) * 3;
@@ -204,7 +179,7 @@ typedef struct {
 typedef struct {
     sample_set *set;
     const source *src;
-    rng r;
+    eval_rng r;
     int seq;
 } source_run;
 
@@ -282,12 +257,12 @@ static pf_status recompress(const pf_bitmap *in, double quality, pf_bitmap *out)
 }
 
 /* Sensor-like noise: the sum of three uniforms, about sd levels. */
-static pf_status add_noise(const pf_bitmap *in, double sd, rng *r, pf_bitmap *out)
+static pf_status add_noise(const pf_bitmap *in, double sd, eval_rng *r, pf_bitmap *out)
 {
     pf_status st = pf_bitmap_alloc(out, in->width, in->height);
     size_t n = (size_t)in->width * in->height * 3;
     for (size_t i = 0; st == PF_OK && i < n; i++) {
-        double v = in->rgb[i] + sd * (rnd(r) + rnd(r) + rnd(r) - 1.5) * 2;
+        double v = in->rgb[i] + sd * (eval_rnd(r) + eval_rnd(r) + eval_rnd(r) - 1.5) * 2;
         out->rgb[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)lround(v);
     }
     return st;
@@ -307,8 +282,8 @@ static void stress_sample(source_run *run, const pf_bitmap *img)
 {
     pf_bitmap out;
     char what[48];
-    int pick = (int)(rnd(&run->r) * 3);
-    double q = rnd_in(&run->r, 60, 92);
+    int pick = (int)(eval_rnd(&run->r) * 3);
+    double q = eval_rnd_in(&run->r, 60, 92);
     pf_status st = pick == 0 ? recompress(img, q, &out)
                  : pick == 1 ? add_noise(img, 3, &run->r, &out)
                              : crop_centre(img, 0.5, &out);
@@ -327,11 +302,11 @@ static void blur_sample(source_run *run, const pf_bitmap *img, eval_truth truth)
 {
     pf_bitmap out;
     char what[48];
-    rng *r = &run->r;
-    int motion = rnd(r) < 0.5;
-    double amount = truth == EVAL_BAD ? (motion ? rnd_in(r, 10, 14) : rnd_in(r, 2.5, 4))
-                                      : (motion ? rnd_in(r, 4, 8) : rnd_in(r, 1.0, 2.0));
-    double angle = rnd_in(r, 0, 180);
+    eval_rng *r = &run->r;
+    int motion = eval_rnd(r) < 0.5;
+    double amount = truth == EVAL_BAD ? (motion ? eval_rnd_in(r, 10, 14) : eval_rnd_in(r, 2.5, 4))
+                                      : (motion ? eval_rnd_in(r, 4, 8) : eval_rnd_in(r, 1.0, 2.0));
+    double angle = eval_rnd_in(r, 0, 180);
     pf_status st = motion ? eval_motion_blur(img, amount, angle, &out)
                           : eval_gaussian_blur(img, amount, &out);
     if (motion)
@@ -380,12 +355,12 @@ static void quad_point(const double q[4][2], double u, double v, double p[2])
  * most content; visible: its paper is at most GLARE_PAPER (a spot with
  * such paper is preferred). Returns visible. */
 static int glare_spot(const pf_bitmap *img, const double q[4][2], double rad,
-                      rng *r, double c[2])
+                      eval_rng *r, double c[2])
 {
     int best = -1, best_visible = 0;
     for (int t = 0; t < 12; t++) {
         double p[2];
-        quad_point(q, rnd_in(r, 0.15, 0.85), rnd_in(r, 0.15, 0.85), p);
+        quad_point(q, eval_rnd_in(r, 0.15, 0.85), eval_rnd_in(r, 0.15, 0.85), p);
         int paper, content;
         spot_levels(img, p, 1.3 * rad, &paper, &content);
         int visible = paper <= GLARE_PAPER;
@@ -420,11 +395,11 @@ static void glare_sample(source_run *run, const pf_bitmap *img, eval_truth truth
 {
     pf_bitmap out;
     char what[64];
-    rng *r = &run->r;
-    int faint = truth != EVAL_BAD && rnd(r) < 0.5;
-    double share = truth == EVAL_BAD ? rnd_in(r, 0.04, 0.10)
-                 : faint ? rnd_in(r, 0.04, 0.08) : rnd_in(r, 0.005, 0.015);
-    double strength = faint ? rnd_in(r, 0.4, 0.6) : 1.0, c[2] = {0, 0};
+    eval_rng *r = &run->r;
+    int faint = truth != EVAL_BAD && eval_rnd(r) < 0.5;
+    double share = truth == EVAL_BAD ? eval_rnd_in(r, 0.04, 0.10)
+                 : faint ? eval_rnd_in(r, 0.04, 0.08) : eval_rnd_in(r, 0.005, 0.015);
+    double strength = faint ? eval_rnd_in(r, 0.4, 0.6) : 1.0, c[2] = {0, 0};
     double q[4][2], area = document_quad(img, q);
     double rad = sqrt(share * area / M_PI);
     int visible = glare_spot(img, q, rad, r, c);
@@ -445,20 +420,20 @@ static void exposure_sample(source_run *run, const pf_bitmap *img, int kind,
 {
     pf_bitmap out;
     char what[48];
-    rng *r = &run->r;
+    eval_rng *r = &run->r;
     if (copy_of(img, &out) != PF_OK)
         return;
     if (kind == K_DARK) {
-        double gain = truth == EVAL_BAD ? rnd_in(r, 0.12, 0.3) : rnd_in(r, 0.4, 0.5);
+        double gain = truth == EVAL_BAD ? eval_rnd_in(r, 0.12, 0.3) : eval_rnd_in(r, 0.4, 0.5);
         eval_exposure(&out, gain, 1.0);
         snprintf(what, sizeof what, "gain %.2f", gain);
-    } else if (truth == EVAL_BAD || rnd(r) < 0.5) {
-        double a = truth == EVAL_BAD ? rnd_in(r, 0.55, 0.75) : rnd_in(r, 0.35, 0.45);
-        double gain = truth == EVAL_BAD && rnd(r) < 0.5 ? rnd_in(r, 1, 1.25) : 1;
+    } else if (truth == EVAL_BAD || eval_rnd(r) < 0.5) {
+        double a = truth == EVAL_BAD ? eval_rnd_in(r, 0.55, 0.75) : eval_rnd_in(r, 0.35, 0.45);
+        double gain = truth == EVAL_BAD && eval_rnd(r) < 0.5 ? eval_rnd_in(r, 1, 1.25) : 1;
         eval_haze(&out, a, gain);
         snprintf(what, sizeof what, "haze %.2f gain %.2f", a, gain);
     } else { /* overexposed, ink still dark: legible */
-        double gain = rnd_in(r, 1.5, 2.5);
+        double gain = eval_rnd_in(r, 1.5, 2.5);
         eval_exposure(&out, gain, 1.0);
         snprintf(what, sizeof what, "gain %.2f", gain);
     }
@@ -469,7 +444,7 @@ static void exposure_sample(source_run *run, const pf_bitmap *img, int kind,
 /* Every sample of one source image. */
 static void source_samples(source_run *run, const pf_bitmap *img)
 {
-    rng *r = &run->r;
+    eval_rng *r = &run->r;
     run_sample(run, img, K_GOOD, EVAL_GOOD, "as is");
     stress_sample(run, img);
     blur_sample(run, img, EVAL_BAD);
@@ -482,7 +457,7 @@ static void source_samples(source_run *run, const pf_bitmap *img)
         return;
     exposure_sample(run, img, K_DARK, EVAL_BAD);
     exposure_sample(run, img, K_BRIGHT, EVAL_BAD);
-    exposure_sample(run, img, rnd(r) < 0.5 ? K_DARK : K_BRIGHT, EVAL_BORDERLINE);
+    exposure_sample(run, img, eval_rnd(r) < 0.5 ? K_DARK : K_BRIGHT, EVAL_BORDERLINE);
 }
 
 /* ---- generated sources ---- */
@@ -508,13 +483,13 @@ static void fill_ellipse(pf_bitmap *b, double cx, double cy, double rx,
 
 /* A line of glyph-like strokes (cells g high) from x0 to x1 at y. */
 static void text_line(pf_bitmap *b, double x0, double x1, double y, double g,
-                      const uint8_t ink[3], rng *r)
+                      const uint8_t ink[3], eval_rng *r)
 {
     double s = g * 0.14 > 1.2 ? g * 0.14 : 1.2, cw = g * 0.75;
     for (double x = x0; x + cw < x1;) {
-        int letters = 2 + (int)(rnd(r) * 6);
+        int letters = 2 + (int)(eval_rnd(r) * 6);
         for (int k = 0; k < letters && x + cw < x1; k++, x += cw * 1.25) {
-            unsigned shape = (unsigned)(rnd(r) * 16) | 1u << (int)(rnd(r) * 4);
+            unsigned shape = (unsigned)(eval_rnd(r) * 16) | 1u << (int)(eval_rnd(r) * 4);
             if (shape & 1) fill_rect(b, x, y, x + s, y + g, ink);
             if (shape & 2) fill_rect(b, x + cw - s, y + g * 0.3, x + cw, y + g, ink);
             if (shape & 4) fill_rect(b, x, y + g * 0.3, x + cw, y + g * 0.3 + s, ink);
@@ -526,13 +501,13 @@ static void text_line(pf_bitmap *b, double x0, double x1, double y, double g,
 
 /* The ground: a light tint (luminance 200..235) with a fine wavy pattern
  * and the uneven light of a phone photo. */
-static void card_ground(pf_bitmap *b, rng *r)
+static void card_ground(pf_bitmap *b, eval_rng *r)
 {
     static const double tints[][3] = {{-16, 0, 14}, {-6, 2, 8}, {8, 0, -14},
                                       {6, -4, 2}};
-    const double *t = tints[(int)(rnd(r) * 4)];
-    double base = rnd_in(r, 205, 228), amp = rnd_in(r, 3, 7);
-    double f = 2 * M_PI / (b->width * rnd_in(r, 0.015, 0.04)), tilt = rnd_in(r, -0.05, 0.05);
+    const double *t = tints[(int)(eval_rnd(r) * 4)];
+    double base = eval_rnd_in(r, 205, 228), amp = eval_rnd_in(r, 3, 7);
+    double f = 2 * M_PI / (b->width * eval_rnd_in(r, 0.015, 0.04)), tilt = eval_rnd_in(r, -0.05, 0.05);
     for (uint32_t y = 0; y < b->height; y++)
         for (uint32_t x = 0; x < b->width; x++) {
             double wave = amp * sin(f * (x + 6 * sin(f * 0.7 * y)) + 0.3 * y * f);
@@ -544,10 +519,10 @@ static void card_ground(pf_bitmap *b, rng *r)
 }
 
 /* A portrait on a light ground at the card's right. */
-static void card_portrait(pf_bitmap *b, rng *r)
+static void card_portrait(pf_bitmap *b, eval_rng *r)
 {
     double w = b->width, h = b->height;
-    uint8_t bg = (uint8_t)rnd_in(r, 228, 246), back[3] = {bg, bg, (uint8_t)(bg > 250 ? 255 : bg + 4)};
+    uint8_t bg = (uint8_t)eval_rnd_in(r, 228, 246), back[3] = {bg, bg, (uint8_t)(bg > 250 ? 255 : bg + 4)};
     static const uint8_t skin[3] = {214, 172, 146}, hair[3] = {38, 30, 28},
                          coat[3] = {52, 58, 70};
     fill_rect(b, 0.66 * w, 0.16 * h, 0.92 * w, 0.80 * h, back);
@@ -559,14 +534,14 @@ static void card_portrait(pf_bitmap *b, rng *r)
 /* The card photographed on a table: a darker textured ground, the card
  * over 55..80% of the width with a little perspective, then a lens's
  * softness (sigma 0.5..0.9). */
-static pf_status card_on_table(const pf_bitmap *card, rng *r, pf_bitmap *out)
+static pf_status card_on_table(const pf_bitmap *card, eval_rng *r, pf_bitmap *out)
 {
     pf_bitmap table, shot;
-    uint32_t w = (uint32_t)(card->width / rnd_in(r, 0.55, 0.8)), h = w * 3 / 4;
+    uint32_t w = (uint32_t)(card->width / eval_rnd_in(r, 0.55, 0.8)), h = w * 3 / 4;
     pf_status st = pf_bitmap_alloc(&table, w, h);
     if (st != PF_OK)
         return st;
-    double base = rnd_in(r, 60, 140), warm = rnd_in(r, 0, 25);
+    double base = eval_rnd_in(r, 60, 140), warm = eval_rnd_in(r, 0, 25);
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w; x++) {
             double v = base * (0.9 + 0.2 * y / h) + 6 * sin(x * 0.05 + y * 0.01);
@@ -577,30 +552,30 @@ static pf_status card_on_table(const pf_bitmap *card, rng *r, pf_bitmap *out)
     double cw = card->width, ch = card->height, x0 = (w - cw) / 2, y0 = (h - ch) / 2;
     double q[4][2] = {{x0, y0}, {x0 + cw, y0}, {x0 + cw, y0 + ch}, {x0, y0 + ch}};
     for (int k = 0; k < 4; k++)
-        q[k][0] += rnd_in(r, -0.03, 0.03) * cw, q[k][1] += rnd_in(r, -0.03, 0.03) * ch;
+        q[k][0] += eval_rnd_in(r, -0.03, 0.03) * cw, q[k][1] += eval_rnd_in(r, -0.03, 0.03) * ch;
     st = eval_composite(&table, card, q, &shot);
     pf_bitmap_free(&table);
     if (st == PF_OK)
-        st = eval_gaussian_blur(&shot, rnd_in(r, 0.5, 0.9), out);
+        st = eval_gaussian_blur(&shot, eval_rnd_in(r, 0.5, 0.9), out);
     pf_bitmap_free(&shot);
     return st;
 }
 
 /* An ID-card-like image: ground, title, fields of text, a number line,
  * a portrait; photographed on a table (card_on_table), with grain. */
-static pf_status make_card(rng *r, pf_bitmap *out)
+static pf_status make_card(eval_rng *r, pf_bitmap *out)
 {
     pf_bitmap b;
-    double lng = rnd_in(r, 520, 760);
+    double lng = eval_rnd_in(r, 520, 760);
     pf_status st = pf_bitmap_alloc(&b, (uint32_t)lng, (uint32_t)(lng * 540 / 856));
     if (st != PF_OK)
         return st;
     card_ground(&b, r);
     uint8_t ink[3];
-    ink[0] = ink[1] = ink[2] = (uint8_t)rnd_in(r, 20, 60);
-    double g = lng * rnd_in(r, 0.022, 0.032), y = 0.14 * b.height;
+    ink[0] = ink[1] = ink[2] = (uint8_t)eval_rnd_in(r, 20, 60);
+    double g = lng * eval_rnd_in(r, 0.022, 0.032), y = 0.14 * b.height;
     for (int line = 0; line < 6 && y < 0.72 * b.height; line++, y += g * 1.9)
-        text_line(&b, 0.06 * b.width, rnd_in(r, 0.35, 0.62) * b.width, y, g, ink, r);
+        text_line(&b, 0.06 * b.width, eval_rnd_in(r, 0.35, 0.62) * b.width, y, g, ink, r);
     text_line(&b, 0.30 * b.width, 0.92 * b.width, 0.86 * b.height, g * 1.1, ink, r);
     card_portrait(&b, r);
     st = card_on_table(&b, r, out);
@@ -608,7 +583,7 @@ static pf_status make_card(rng *r, pf_bitmap *out)
     if (st == PF_OK) {
         size_t n = (size_t)out->width * out->height * 3;
         for (size_t i = 0; i < n; i++) {
-            double v = out->rgb[i] + (rnd(r) - 0.5) * 6;
+            double v = out->rgb[i] + (eval_rnd(r) - 0.5) * 6;
             out->rgb[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)lround(v);
         }
     }
@@ -617,7 +592,7 @@ static pf_status make_card(rng *r, pf_bitmap *out)
 
 /* A smooth card or blank page: an even tint with shading and grain, and
  * nothing on it (good: nothing blurred, nothing glared). */
-static pf_status make_smooth(int k, rng *r, pf_bitmap *img)
+static pf_status make_smooth(int k, eval_rng *r, pf_bitmap *img)
 {
     static const double tint[N_SMOOTH][3] = {{236, 232, 220}, {200, 220, 240},
                                              {245, 245, 245}, {220, 200, 190},
@@ -627,7 +602,7 @@ static pf_status make_smooth(int k, rng *r, pf_bitmap *img)
         for (uint32_t x = 0; x < img->width; x++)
             for (int c = 0; c < 3; c++) {
                 double v = tint[k][c] * (0.93 + 0.07 * x / img->width) +
-                           (rnd(r) - 0.5) * 4;
+                           (eval_rnd(r) - 0.5) * 4;
                 img->rgb[((size_t)y * img->width + x) * 3 + c] =
                     v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)lround(v);
             }
@@ -667,7 +642,7 @@ static void run_job(worker *wk, size_t j)
         src.expo = 0;
     }
     src.half = eval_half(src.rel);
-    source_run run = {&wk->set, &src, rng_for(src.rel), 0};
+    source_run run = {&wk->set, &src, eval_rng_for(src.rel), 0};
     int ok = j < jl->n_files ? eval_load(jl->paths[j], LOAD_LONG, &img) == 0
            : j < jl->n_files + N_CARDS ? make_card(&run.r, &img) == PF_OK
            : make_smooth((int)(j - jl->n_files - N_CARDS), &run.r, &img) == PF_OK;
