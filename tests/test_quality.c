@@ -355,6 +355,26 @@ static void test_measure_quality_matches(void **state)
     pf_bitmap_free(&b);
 }
 
+/* Tiny and blank images: one bright blob covering every glare block (its
+ * box grown by one block is larger than the grid: found by make
+ * test-hostile on a corpus file), and single pixels. */
+static void test_tiny_images(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[][2] = {{1, 1}, {2, 3}, {5, 5}, {9, 4}, {40, 30}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        pf_bitmap b;
+        pf_document doc;
+        memset(&doc, 0, sizeof doc);
+        assert_int_equal(pf_bitmap_alloc(&b, sizes[k][0], sizes[k][1]), PF_OK);
+        memset(b.rgb, 255, (size_t)b.width * b.height * 3);
+        assert_int_equal(pf_measure_quality(&b, &doc), PF_OK);
+        assert_true(doc.glare >= 0 && doc.glare <= 1);
+        assert_true(doc.lum_low == 255 && doc.lum_high == 255);
+        pf_bitmap_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_exposure),
         cmocka_unit_test(test_exposure_black_backdrop),
         cmocka_unit_test(test_measure_quality_matches),
+        cmocka_unit_test(test_tiny_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

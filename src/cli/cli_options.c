@@ -197,9 +197,16 @@ void cli_print_usage(FILE *out)
           "SIZE: 200000, 200KB = 200,000 bytes, 200KiB = 204,800, 2MB, 2MiB.\n"
           "Profiles:\n", out);
     print_profiles(out);
+    pf_rules d;
+    pf_rules_default_image_limits(&d);
     fputs("The document profiles also check document-complete, document-fill,\n"
-          "sharpness, glare and exposure; face checks sharpness and exposure.\n"
-          "Exit status: 0 all passed or fixed, 1 some file failed, 2 usage error.\n"
+          "sharpness, glare and exposure; face checks sharpness and exposure.\n", out);
+    fprintf(out, "Their limits (fail,warn): --min-sharpness %g,%g --max-glare %g,%g\n"
+            "  --min-brightness %g,%g --max-washout %g,%g --min-fill %g\n",
+            d.min_sharpness, d.warn_sharpness, d.max_glare, d.warn_glare,
+            d.min_brightness, d.warn_brightness, d.max_washout, d.warn_washout,
+            d.min_fill);
+    fputs("Exit status: 0 all passed or fixed, 1 some file failed, 2 usage error.\n"
           "See preflight(1).\n", out);
 }
 

@@ -88,9 +88,12 @@ static pf_status blocks_make(const pf_quality_region *r, blocks *b)
     if (b->bw < 1 || b->bh < 1)
         b->bs = 1, b->bw = (int)r->width, b->bh = (int)r->height;
     size_t n = (size_t)b->bw * b->bh;
+    /* The queue serves grow_blob (n blocks) and filled_area (a blob's box
+     * grown by one block each way: up to (bw + 2) x (bh + 2)). */
+    size_t queue_len = (size_t)(b->bw + 2) * (b->bh + 2);
     if (!(b->mean = malloc(n)) || !(b->cand = malloc(n)) ||
         !(b->label = calloc(n, sizeof *b->label)) ||
-        !(b->queue = malloc(n * sizeof *b->queue)))
+        !(b->queue = malloc(queue_len * sizeof *b->queue)))
         return PF_ERR_NOMEM;
     for (int by = 0; by < b->bh; by++)
         for (int bx = 0; bx < b->bw; bx++) {
