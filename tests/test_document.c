@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "measure/document_lines.h"
 
 #define W 1600
 #define H 1200
@@ -49,7 +50,8 @@ static int card_uv(const double q[4][2], double x, double y, double *u, double *
 }
 
 /* A photo of the card q on a table (q NULL: a scanned page, all paper);
- * surface 1: a plain grey desk instead of wood; print 0: blank paper. */
+ * surface 1: a plain grey desk instead of wood, 2: a boldly striped
+ * cloth; print 0: blank paper. */
 static void render_on(pf_bitmap *bmp, const double (*q)[2], int surface,
                       int print)
 {
@@ -65,6 +67,10 @@ static void render_on(pf_bitmap *bmp, const double (*q)[2], int surface,
                 int ink = print && fmod(v * 14, 1.0) > 0.55 && fmod(u * 9, 1.0) > 0.15 &&
                           u > 0.06 && u < 0.94 && v > 0.08 && v < 0.92;
                 rgb[0] = ink ? 60 : 236, rgb[1] = ink ? 60 : 232, rgb[2] = ink ? 70 : 222;
+            } else if (surface == 2) { /* bold stripes, each at its own
+                                        * angle within about 7 degrees */
+                double g = fmod(y + 0.12 * x * sin(y * 0.004), 40.0) < 20;
+                rgb[0] = 90 + 80 * g, rgb[1] = 60 + 50 * g, rgb[2] = 40 + 30 * g;
             } else if (surface) {
                 rgb[0] = 96, rgb[1] = 100, rgb[2] = 108;
             } else { /* wood grain */
@@ -290,6 +296,41 @@ static void test_corner_region_fails(void **state)
     pf_bitmap_free(&bmp);
 }
 
+/* A card cut off on the left lying on bold stripes at many slightly
+ * different angles: their many strong edges, all near one direction,
+ * must not crowd the card's only side across them (its right side) out
+ * of the lines the finder looks at (document_lines.c keeps room for the
+ * other direction). */
+static void test_side_across_stripes(void **state)
+{
+    (void)state;
+    double q[4][2];
+    pf_bitmap bmp;
+    doc_work *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    card_corners(220, 640, 700, 3.0, q);
+    assert_true(q[0][0] < -80 && q[3][0] < -80);
+    render_on(&bmp, (const double (*)[2])q, 2, 1);
+    assert_int_equal(doc_find_lines(&bmp, w), PF_OK);
+    /* the right side in reduced pixels: normal 3 degrees, through the
+     * midpoint of q[1] and q[2] */
+    double mx = (q[1][0] + q[2][0]) / 2 / w->k, my = (q[1][1] + q[2][1]) / 2 / w->k;
+    int found = 0, across = 0;
+    for (int i = 0; i < w->n_lines; i++) {
+        const doc_line *l = &w->lines[i];
+        double d = fmod(l->theta - 3.0 + 540.0, 180.0); /* 0..180 */
+        d = fmin(d, 180.0 - d);
+        across += !l->frame && fmin(fabs(l->theta - 90), 90) < 30;
+        if (!l->frame && d < 2.0 && fabs(mx * l->nx + my * l->ny - l->rho) < 2.0)
+            found = 1;
+    }
+    assert_true(across > 12); /* the stripes do give many lines */
+    assert_int_equal(found, 1);
+    doc_work_free(w);
+    free(w);
+    pf_bitmap_free(&bmp);
+}
+
 /* stands_out: a card on a table and a page on a plain desk stand out; a
  * box ruled on a page (the same paper either side of it) does not. */
 static void test_stands_out(void **state)
@@ -333,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_warp),
         cmocka_unit_test(test_corner_region_fails),
         cmocka_unit_test(test_stands_out),
+        cmocka_unit_test(test_side_across_stripes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

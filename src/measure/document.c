@@ -423,6 +423,12 @@ static int search(const doc_work *w, doc_quad *best)
     if (!pairs)
         return 0;
     int n = find_pairs(w, pairs, CAP);
+    /* a quad scores at most its lines' supported samples in all: one
+     * that cannot beat the best so far is not looked at (the same result,
+     * a fraction of the work on a textured surface's many lines) */
+    int most[DOC_MAX_LINES + 4];
+    for (int i = 0; i < w->n_lines; i++)
+        most[i] = w->lines[i].frame ? 0 : w->lines[i].cum[w->lines[i].n];
     for (int p = 0; p < n; p++) {
         const doc_line *a = &w->lines[pairs[p][0]];
         for (int r = p + 1; r < n; r++) {
@@ -430,6 +436,9 @@ static int search(const doc_work *w, doc_quad *best)
             if (ang_diff(a->theta, b->theta) < PERP_DEG)
                 continue;
             int ln[4] = {pairs[p][0], pairs[r][1], pairs[p][1], pairs[r][0]};
+            if (found && most[ln[0]] + most[ln[1]] + most[ln[2]] + most[ln[3]] <=
+                             best->score)
+                continue;
             doc_quad q;
             if (eval_quad(w, ln, &q) && (!found || q.score > best->score)) {
                 *best = q;

@@ -11,9 +11,11 @@
  *    cheap, few false peaks, and a card's border outranks wood grain.
  * 4. The strongest peaks, duplicates merged (within MERGE_PX all across
  *    the frame), refined by a total least squares fit of the edge pixels
- *    along them; at most DIR_CAP of one direction (room for the other),
- *    and only lines with a supported run of RUN_MIN_PX (not the ends of
- *    a column of print bars).
+ *    along them; at most DIR_CAP_FIRST of one direction in a first pass
+ *    and DIR_CAP in a second (rows of print or wood grain give dozens of
+ *    peaks stronger than a card's side across them: room for the other
+ *    direction), and only lines with a supported run of RUN_MIN_PX (not
+ *    the ends of a column of print bars).
  * 5. Each line's support along its in-frame extent: a sample supports the
  *    line when an edge pixel of the same direction lies within a pixel of
  *    it AND the colours a few pixels either side differ (a step, as at a
@@ -27,15 +29,18 @@
 #include <string.h>
 
 #define REDUCE_ROWS 2     /* rows of each k x k block averaged */
+_Static_assert(REDUCE_ROWS * 255 <= UINT16_MAX, "row sums are 16-bit");
 #define CHROMA_WEIGHT 1.5   /* colour-opponent planes against luminance */
 #define EDGE_MIN 28.0       /* gradient magnitude: Sobel of a ~10-level step */
 #define VOTE_CAP 3          /* an edge votes 1 .. VOTE_CAP by strength */
+_Static_assert(VOTE_CAP * 6 * DOC_WORK_LONG <= UINT16_MAX, "16-bit Hough cells");
 #define HOUGH_SPREAD 2      /* degrees either side of the pixel's direction */
 #define PEAK_MIN_SHARE 0.06 /* of the short side: votes for a line */
 #define PEAK_MIN_VOTES 16
-#define MAX_PEAKS 160      /* strongest Hough peaks looked at */
+#define MAX_PEAKS 600      /* strongest Hough peaks looked at */
 #define DIR_SPREAD 10.0     /* lines this close in direction ... */
 #define DIR_CAP 24          /* ... at most this many of DOC_MAX_LINES */
+#define DIR_CAP_FIRST 10    /* ... this many in the first pass */
 #define MERGE_DEG 4.0       /* peaks this close in angle and ... */
 #define MERGE_PX 5.0        /* ... offset are one line */
 #define FIT_PX 2          /* edge pixels this near a line refine it */
@@ -110,7 +115,9 @@ static pf_status reduce(const pf_bitmap *bmp, doc_work *w)
     if (w->w < 16 || w->h < 16)
         return PF_ERR_INVALID_ARG;
     size_t n = (size_t)w->w * w->h, span = (size_t)w->w * w->k * 3;
-    uint32_t *acc = malloc(span * sizeof *acc);
+    /* REDUCE_ROWS bytes summed fit 16 bits: twice the lanes of the
+     * vectorised row loop */
+    uint16_t *acc = malloc(span * sizeof *acc);
     for (int c = 0; c < 3; c++)
         w->plane[c] = malloc(n * sizeof(float));
     if (!acc || !w->plane[0] || !w->plane[1] || !w->plane[2]) {
@@ -127,11 +134,11 @@ static pf_status reduce(const pf_bitmap *bmp, doc_work *w)
             uint32_t y = oy * w->k + (rows == 1 ? 0 : (2 * r + 1) * w->k / (2 * rows));
             const uint8_t *row = bmp->rgb + (size_t)y * bmp->width * 3;
             for (size_t i = 0; i < span; i++)
-                acc[i] += row[i];
+                acc[i] = (uint16_t)(acc[i] + row[i]);
         }
         for (uint32_t ox = 0; ox < w->w; ox++) {
             uint32_t sum[3] = {0, 0, 0};
-            const uint32_t *a = acc + (size_t)ox * w->k * 3;
+            const uint16_t *a = acc + (size_t)ox * w->k * 3;
             for (uint32_t c = 0; c < w->k * 3; c += 3)
                 sum[0] += a[c], sum[1] += a[c + 1], sum[2] += a[c + 2];
             double r = sum[0] * scale, g = sum[1] * scale, b = sum[2] * scale;
@@ -231,7 +238,10 @@ static int peak_cmp(const void *a, const void *b)
 static pf_status hough_peaks(const doc_work *w, peak **out, size_t *n_out)
 {
     int off = (int)(w->w + w->h), nrho = 2 * off + 1;
-    uint32_t *acc = calloc((size_t)180 * nrho, sizeof *acc);
+    /* 16-bit cells (half the pages to fault in and clear): a cell gets
+     * at most VOTE_CAP from each pixel of a one-pixel strip across the
+     * reduced frame, under 3 * 2 * (w + h) */
+    uint16_t *acc = calloc((size_t)180 * nrho, sizeof *acc);
     double cs[180], sn[180];
     size_t cap = 256, n = 0;
     peak *pk = malloc(cap * sizeof *pk);
@@ -253,7 +263,8 @@ static pf_status hough_peaks(const doc_work *w, peak **out, size_t *n_out)
         uint32_t vote = g >= VOTE_CAP ? VOTE_CAP : (uint32_t)g;
         for (int da = -HOUGH_SPREAD; da <= HOUGH_SPREAD; da++) {
             int t = (a + da + 180) % 180;
-            acc[(size_t)t * nrho + (int)rnd(x * cs[t] + y * sn[t]) + off] += vote;
+            uint16_t *cell = &acc[(size_t)t * nrho + (int)rnd(x * cs[t] + y * sn[t]) + off];
+            *cell = (uint16_t)(*cell + vote);
         }
     }
     double short_side = w->w < w->h ? w->w : w->h;
@@ -484,19 +495,23 @@ static void add_frame_lines(doc_work *w)
     }
 }
 
-/* The strongest peaks, each refined, unless it refines onto a line kept. */
-static void pick_lines(doc_work *w, const peak *pk, size_t n_pk)
+/* One pass over the strongest peaks not looked at yet (done[]): each
+ * refined and kept unless it refines onto a line kept, or cap lines of
+ * its direction are kept already. */
+static void pick_pass(doc_work *w, const peak *pk, size_t n_pk, int cap,
+                      uint8_t *done)
 {
     for (size_t p = 0; p < n_pk && p < MAX_PEAKS && w->n_lines < DOC_MAX_LINES; p++) {
-        int dup = 0, alike = 0;
-        for (int i = 0; i < w->n_lines && !dup; i++) {
-            dup = line_near(w, &w->lines[i], pk[p].theta, pk[p].rho);
+        int dup = done[p], alike = 0;
+        /* the direction count first: it is cheap, and once the cap is
+         * reached it settles most peaks of a textured surface */
+        for (int i = 0; i < w->n_lines && !dup; i++)
             alike += ang_diff(w->lines[i].theta, pk[p].theta) <= DIR_SPREAD;
-        }
-        /* room for the other direction: rows of print or grain would
-         * fill the list with one */
-        if (dup || alike >= DIR_CAP)
+        for (int i = 0; i < w->n_lines && !dup && alike < cap; i++)
+            dup = line_near(w, &w->lines[i], pk[p].theta, pk[p].rho);
+        if (dup || alike >= cap)
             continue;
+        done[p] = 1;
         doc_line *l = &w->lines[w->n_lines];
         memset(l, 0, sizeof *l);
         line_set(l, pk[p].theta, pk[p].rho);
@@ -513,6 +528,17 @@ static void pick_lines(doc_work *w, const peak *pk, size_t n_pk)
         measure_rings(w, l);
         w->n_lines++;
     }
+}
+
+/* The strongest peaks, in two passes: the first with room for few of one
+ * direction (rows of print or wood grain would fill the list with one,
+ * leaving out a card side's weaker peak), the second fills what is left. */
+static void pick_lines(doc_work *w, const peak *pk, size_t n_pk)
+{
+    uint8_t done[MAX_PEAKS];
+    memset(done, 0, sizeof done);
+    pick_pass(w, pk, n_pk, DIR_CAP_FIRST, done);
+    pick_pass(w, pk, n_pk, DIR_CAP, done);
 }
 
 pf_status doc_find_lines(const pf_bitmap *bmp, doc_work *w)

@@ -367,6 +367,62 @@ static void place(rng *r, int kind, double q[4][2])
     }
 }
 
+/* Diagnostics: with EVAL_DOC_DUMP=dir, each clear cut card not failed
+ * and each good one failed is written there as a PNG (to run a debugging
+ * driver on) and at half size with the quad found drawn in red (to look
+ * at). */
+static void dump_line(pf_bitmap *b, const double p[2], const double q[2])
+{
+    int n = (int)fmax(fabs(q[0] - p[0]), fabs(q[1] - p[1])) + 1;
+    for (int i = 0; i <= n; i++) {
+        long x = lround(p[0] + (q[0] - p[0]) * i / n);
+        long y = lround(p[1] + (q[1] - p[1]) * i / n);
+        if (x >= 0 && y >= 0 && x < (long)b->width && y < (long)b->height) {
+            uint8_t *px = b->rgb + ((size_t)y * b->width + (size_t)x) * 3;
+            px[0] = 255, px[1] = 0, px[2] = 0;
+        }
+    }
+}
+
+static void dump_png(const pf_bitmap *bmp, const char *base, const char *suffix)
+{
+    uint8_t *png = NULL;
+    size_t len = 0;
+    char err[PF_ERR_LEN], path[PF_PATH_LEN];
+    snprintf(path, sizeof path, "%.*s%s", PF_PATH_LEN - 16, base, suffix);
+    if (pf_png_encode(bmp, &png, &len, err) == PF_OK) {
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(png, 1, len, f);
+            fclose(f);
+        }
+    }
+    free(png);
+}
+
+static void dump_miss(int half, const eval_job *job, const pf_bitmap *photo)
+{
+    const char *dir = getenv("EVAL_DOC_DUMP");
+    char base[PF_PATH_LEN];
+    pf_bitmap small;
+    if (!dir || !((job->truth == EVAL_BAD && job->status >= 0 && job->status < 2) ||
+                  (job->truth == EVAL_GOOD && job->status == 2)))
+        return;
+    snprintf(base, sizeof base, "%s/h%d_%s_k%d_%d", dir, half,
+             job->truth == EVAL_BAD ? "bad" : "good", job->kind, job->index);
+    dump_png(photo, base, ".png");
+    memset(&small, 0, sizeof small);
+    if (pf_resize(photo, photo->width / 2, photo->height / 2, &small) != PF_OK)
+        return;
+    for (int i = 0; i < 4 && job->doc.found; i++) {
+        const double *c = job->doc.corners[i], *d = job->doc.corners[(i + 1) % 4];
+        const double a[2] = {c[0] / 2, c[1] / 2}, b[2] = {d[0] / 2, d[1] / 2};
+        dump_line(&small, a, b);
+    }
+    dump_png(&small, base, "_q.png");
+    pf_bitmap_free(&small);
+}
+
 /* The synthetic sample job->kind, job->index of half: composed and
  * judged. */
 static void run_sample(int half, eval_job *job, const image_set *src,
@@ -413,8 +469,10 @@ static void run_sample(int half, eval_job *job, const image_set *src,
         st = pf_orient_apply(&scaled, 6);
     if (st == PF_OK)
         st = eval_composite(&back, &scaled, q, &photo);
-    if (st == PF_OK) /* eval_check stores it as a q92 JPEG, as a phone would */
+    if (st == PF_OK) { /* eval_check stores it as a q92 JPEG, as a phone would */
         judge(&photo, job);
+        dump_miss(half, job, &photo);
+    }
     pf_bitmap_free(&card), pf_bitmap_free(&back);
     pf_bitmap_free(&scaled), pf_bitmap_free(&photo);
 }
