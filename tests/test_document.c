@@ -362,6 +362,37 @@ static void test_stands_out(void **state)
     pf_bitmap_free(&bmp);
 }
 
+/* A card on a plain desk whose lower part fades into the desk's colour
+ * (a card in shadow, or of the desk's colour there): its bottom side is
+ * not seen and the frame stands in for it, but the strip along the
+ * frame is desk, like the card's outside, not like its inside: it passes. */
+static void test_unseen_side_not_cut(void **state)
+{
+    (void)state;
+    double q[4][2];
+    pf_bitmap bmp;
+    pf_document doc;
+    double conf = 1;
+    card_corners(800, 760, 1000, 0.0, q);
+    render_on(&bmp, (const double (*)[2])q, 1, 0);
+    for (uint32_t y = 0; y < H; y++)
+        for (uint32_t x = 0; x < W; x++) {
+            double u, v;
+            if (card_uv((const double (*)[2])q, x, y, &u, &v) != 0)
+                continue;
+            double f = fmin(1, fmax(0, (v - 0.6) / 0.4)); /* desk's share */
+            uint8_t *p = bmp.rgb + ((size_t)y * W + x) * 3;
+            const double desk[3] = {96, 100, 108};
+            for (int c = 0; c < 3; c++)
+                p[c] = (uint8_t)(p[c] + f * (desk[c] - p[c]) + 0.5);
+        }
+    assert_int_equal(pf_find_document_ex(&bmp, &doc, &conf), PF_OK);
+    assert_int_equal(doc.found, 1);
+    assert_int_equal(doc.cut_sides, PF_SIDE_BOTTOM);
+    assert_true(conf < PF_CUT_WARN);
+    pf_bitmap_free(&bmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_corner_region_fails),
         cmocka_unit_test(test_stands_out),
         cmocka_unit_test(test_side_across_stripes),
+        cmocka_unit_test(test_unseen_side_not_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,10 @@
  *  4. Cut off: a corner beyond the frame, or a frame edge standing in for
  *     a side. How sure (pf_find_document_ex): by how far the corner is out
  *     (CUT_LO..CUT_HI of the short side), or for a frame side by whether
- *     the sides meeting it stay edges right up to the frame (END_COVER);
+ *     the sides meeting it stay edges right up to the frame (END_COVER)
+ *     and stand out; when only one of the two, by whether the strip just
+ *     inside the frame there looks like the quad's inside (the document
+ *     runs on out) or its outside (the table does; a side went unseen);
  *     lowered when the document fills most of the frame (a page photo,
  *     where the page running out of the frame is the usual, fine case).
  * A frame-cut side's corners are placed beyond the frame where the card
@@ -54,6 +57,14 @@
                               out and stand out from what is around */
 #define FRAME_UNSURE 0.45  /* ... that does one of the two */
 #define FRAME_FAINT 0.2    /* ... that neither runs out nor stands out */
+#define STRIP_PX 6.0       /* the frame's strip looked at, this far inside */
+#define LIKE_IN_LO 0.05    /* the strip's likeness (0: the quad's inside,
+                              1: its outside) up to this: sure, for sides
+                              that run out but do not stand out ... */
+#define LIKE_IN_HI 0.2     /* ... from this: unsure */
+#define LIKE_OUT_LO 0.6    /* for sides that stand out but do not run out:
+                              unsure up to this ... */
+#define LIKE_OUT_HI 0.9    /* ... faint from this */
 #define RING_PX 3.0        /* rings this far inside and outside a side */
 #define RING_STEP 18.0     /* a sample whose two rings differ this much ... */
 #define RING_COVER 0.7     /* ... along this share of a side, and ... */
@@ -347,6 +358,18 @@ static double median(float *v, int n)
     return v[n / 2];
 }
 
+/* The unit normal of side s of q pointing into the quad. */
+static void inward_normal(const doc_quad *q, int s, double *nx, double *ny)
+{
+    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
+    double len = fmax(dist(a, b), 1e-9), cx = 0, cy = 0;
+    for (int i = 0; i < 4; i++)
+        cx += q->c[i][0] / 4, cy += q->c[i][1] / 4;
+    *nx = -(b[1] - a[1]) / len, *ny = (b[0] - a[0]) / len;
+    if ((cx - a[0]) * *nx + (cy - a[1]) * *ny < 0)
+        *nx = -*nx, *ny = -*ny;
+}
+
 /* Colours RING_PX inside and outside side s of q at n points along its
  * middle 80%, where the outside point lies in the frame, into in and out
  * (3 planes each); returns how many. */
@@ -354,12 +377,8 @@ static int ring_sample(const doc_work *w, const doc_quad *q, int s, int n,
                        float (*in)[3], float (*out)[3])
 {
     const double *a = q->c[s], *b = q->c[(s + 1) % 4];
-    double len = fmax(dist(a, b), 1e-9), cx = 0, cy = 0;
-    for (int i = 0; i < 4; i++)
-        cx += q->c[i][0] / 4, cy += q->c[i][1] / 4;
-    double nx = -(b[1] - a[1]) / len, ny = (b[0] - a[0]) / len;
-    if ((cx - a[0]) * nx + (cy - a[1]) * ny < 0) /* inwards */
-        nx = -nx, ny = -ny;
+    double nx, ny;
+    inward_normal(q, s, &nx, &ny);
     int m = 0;
     for (int i = 0; i < n; i++) {
         double t = 0.1 + 0.8 * (i + 0.5) / n;
@@ -412,6 +431,59 @@ static int side_stands_out(const doc_work *w, const doc_quad *q, int s,
     if (strict && med[1][0] > med[0][0] + DARKER_IN)
         return 0;
     return cdistf(med[0], med[1]) >= RING_MEDIAN;
+}
+
+/* Colours STRIP_PX inside the frame edge that side s of q (a frame
+ * side) runs along, at n points along its middle 80%, into v; returns
+ * how many. */
+static int frame_strip(const doc_work *w, const doc_quad *q, int s, int n,
+                       float (*v)[3])
+{
+    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
+    double nx, ny;
+    inward_normal(q, s, &nx, &ny);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        double t = 0.1 + 0.8 * (i + 0.5) / n;
+        double x = a[0] + t * (b[0] - a[0]) + STRIP_PX * nx;
+        double y = a[1] + t * (b[1] - a[1]) + STRIP_PX * ny;
+        if (x < 0 || y < 0 || x > w->w - 1.0 || y > w->h - 1.0)
+            continue;
+        for (int c = 0; c < 3; c++)
+            v[m][c] = (float)doc_color_at(w, x, y, c);
+        m++;
+    }
+    return m;
+}
+
+/* Where frame edges stand in for sides: does what lies just inside the
+ * frame there look like the quad's inside along its real sides (0: the
+ * document runs on out of the frame) or like their outside (1: the
+ * table reaches the frame; a card lies inside it, a side of it unseen)?
+ * -1 when it cannot tell. */
+static double strip_likeness(const doc_work *w, const doc_quad *q)
+{
+    enum { N = 4 * RING_SAMPLES };
+    float in[N][3], out[N][3], tmp[N], med[3][3];
+    int m = 0, k = 0;
+    for (int s = 0; s < 4; s++)
+        if (!w->lines[q->side[s]].frame)
+            m += ring_sample(w, q, s, RING_SAMPLES, in + m, out + m);
+    /* four sides in all: the strip's colours fit after the rings' */
+    for (int s = 0; s < 4; s++)
+        if (w->lines[q->side[s]].frame)
+            k += frame_strip(w, q, s, RING_SAMPLES, in + m + k);
+    if (m < RING_SAMPLES / 4 || k < RING_SAMPLES / 4)
+        return -1;
+    median3(in + m, k, med[2], tmp);
+    median3(in, m, med[0], tmp);
+    median3(out, m, med[1], tmp);
+    /* inside and outside alike (a box ruled on a page): nothing to tell
+     * the strip by, only noise */
+    if (cdistf(med[0], med[1]) < RING_MEDIAN)
+        return -1;
+    double d_in = cdistf(med[2], med[0]), d_out = cdistf(med[2], med[1]);
+    return d_in / (d_in + d_out);
 }
 
 /* The best-scoring quad; 0 when none stands. */
@@ -499,10 +571,9 @@ static int each_runs_out(const doc_work *w, const doc_quad *q, double cover)
     return 1;
 }
 
-/* Confidence from the frame edges standing in for sides: do the sides
- * meeting them stay edges up to the frame (on average: one of them may
- * run along something of the document's colour)? */
-static double frame_confidence(const doc_work *w, const doc_quad *q)
+/* Mean end support of the real sides meeting a frame side, over them;
+ * -1 when there are none. */
+static double mean_end_support(const doc_work *w, const doc_quad *q)
 {
     double sum = 0;
     int n = 0;
@@ -515,16 +586,38 @@ static double frame_confidence(const doc_work *w, const doc_quad *q)
         if (!w->lines[q->side[next]].frame)
             sum += end_support(w, q, next, next, 0), n++;
     }
-    if (!n)
+    return n ? sum / n : -1;
+}
+
+/* Confidence from the frame edges standing in for sides: do the sides
+ * meeting them stay edges up to the frame, and do they stand out from
+ * what is around? With one of the two, the frame's strip decides how
+ * far: like the quad's inside, the document runs on out of the frame;
+ * like its outside, the table does (a card's side went unseen). */
+static double frame_confidence(const doc_work *w, const doc_quad *q)
+{
+    double mean = mean_end_support(w, q);
+    if (mean < 0)
         return 0;
     /* on average (one side may run along something of the document's
      * colour); with two sides seen (a corner region, or two edges of
      * something else) each */
-    int runs = sum / n >= END_COVER &&
+    int runs = mean >= END_COVER &&
                each_runs_out(w, q, q->real >= 3 ? 0 : END_COVER);
     /* a box printed on a page that the frame cuts is not a document cut */
     int stands = quad_stands_out(w, q, 0);
-    return runs && stands ? FRAME_SURE : runs || stands ? FRAME_UNSURE : FRAME_FAINT;
+    if (runs && stands)
+        return FRAME_SURE;
+    if (!runs && !stands)
+        return FRAME_FAINT;
+    double like = strip_likeness(w, q);
+    if (like < 0)
+        return FRAME_UNSURE;
+    if (runs)
+        return FRAME_UNSURE + (FRAME_SURE - FRAME_UNSURE) *
+               clampd((LIKE_IN_HI - like) / (LIKE_IN_HI - LIKE_IN_LO), 0, 1);
+    return FRAME_UNSURE - (FRAME_UNSURE - FRAME_FAINT) *
+           clampd((like - LIKE_OUT_LO) / (LIKE_OUT_HI - LIKE_OUT_LO), 0, 1);
 }
 
 /* How sure the frame cuts the document off (0..1), and which frame edges

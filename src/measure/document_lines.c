@@ -234,22 +234,11 @@ static int peak_cmp(const void *a, const void *b)
     return p->votes < q->votes ? 1 : p->votes > q->votes ? -1 : 0;
 }
 
-/* Hough votes of the edge pixels; local maxima into *out (free()). */
-static pf_status hough_peaks(const doc_work *w, peak **out, size_t *n_out)
+/* Each edge pixel votes into acc (180 angles x nrho offsets, offset off)
+ * for the lines through it within HOUGH_SPREAD of its normal. */
+static void hough_vote(const doc_work *w, uint16_t *acc, int off, int nrho)
 {
-    int off = (int)(w->w + w->h), nrho = 2 * off + 1;
-    /* 16-bit cells (half the pages to fault in and clear): a cell gets
-     * at most VOTE_CAP from each pixel of a one-pixel strip across the
-     * reduced frame, under 3 * 2 * (w + h) */
-    uint16_t *acc = calloc((size_t)180 * nrho, sizeof *acc);
     double cs[180], sn[180];
-    size_t cap = 256, n = 0;
-    peak *pk = malloc(cap * sizeof *pk);
-    pf_status st = PF_OK;
-    if (!acc || !pk) {
-        st = PF_ERR_NOMEM;
-        goto cleanup;
-    }
     for (int t = 0; t < 180; t++)
         cs[t] = cos(t * DEG), sn[t] = sin(t * DEG);
     /* each edge votes by its strength, capped (VOTE_CAP x the weakest):
@@ -267,40 +256,68 @@ static pf_status hough_peaks(const doc_work *w, peak **out, size_t *n_out)
             *cell = (uint16_t)(*cell + vote);
         }
     }
-    double short_side = w->w < w->h ? w->w : w->h;
-    uint32_t min_votes = (uint32_t)fmax(PEAK_MIN_VOTES, PEAK_MIN_SHARE * short_side);
-    for (int t = 0; t < 180; t++) {
-        for (int r = 1; r + 1 < nrho; r++) {
-            uint32_t v = acc[(size_t)t * nrho + r];
-            if (v < min_votes)
-                continue;
-            int is_max = 1;
-            for (int dt = -1; dt <= 1 && is_max; dt++) {
-                int tt = t + dt;
-                if (tt < 0 || tt >= 180)
-                    continue;
-                for (int dr = -1; dr <= 1; dr++) {
-                    uint32_t u = acc[(size_t)tt * nrho + r + dr];
-                    if (u > v || (u == v && (dt < 0 || (dt == 0 && dr < 0)))) {
-                        is_max = 0;
-                        break;
-                    }
-                }
-            }
-            if (!is_max)
-                continue;
-            if (n == cap) {
-                peak *grown = realloc(pk, 2 * cap * sizeof *pk);
-                if (!grown) {
-                    st = PF_ERR_NOMEM;
-                    goto cleanup;
-                }
-                pk = grown, cap *= 2;
-            }
-            pk[n++] = (peak){v, t, r - off};
+}
+
+/* Is cell (t, r) a local maximum of its 3x3 neighbourhood (ties go to
+ * the first in scan order, so a plateau gives one peak)? */
+static int is_peak(const uint16_t *acc, int nrho, int t, int r)
+{
+    uint32_t v = acc[(size_t)t * nrho + r];
+    for (int dt = -1; dt <= 1; dt++) {
+        int tt = t + dt;
+        if (tt < 0 || tt >= 180)
+            continue;
+        for (int dr = -1; dr <= 1; dr++) {
+            uint32_t u = acc[(size_t)tt * nrho + r + dr];
+            if (u > v || (u == v && (dt < 0 || (dt == 0 && dr < 0))))
+                return 0;
         }
     }
-    qsort(pk, n, sizeof *pk, peak_cmp);
+    return 1;
+}
+
+/* Appends p to the growing array *pk (*n of *cap used). */
+static pf_status push_peak(peak **pk, size_t *n, size_t *cap, peak p)
+{
+    pf_status st = PF_OK;
+    if (*n == *cap) {
+        peak *grown = realloc(*pk, 2 * *cap * sizeof **pk);
+        if (!grown) {
+            st = PF_ERR_NOMEM;
+            goto cleanup;
+        }
+        *pk = grown, *cap *= 2;
+    }
+    (*pk)[(*n)++] = p;
+cleanup:
+    return st;
+}
+
+/* Hough votes of the edge pixels; local maxima into *out (free()). */
+static pf_status hough_peaks(const doc_work *w, peak **out, size_t *n_out)
+{
+    int off = (int)(w->w + w->h), nrho = 2 * off + 1;
+    /* 16-bit cells (half the pages to fault in and clear): a cell gets
+     * at most VOTE_CAP from each pixel of a one-pixel strip across the
+     * reduced frame, under 3 * 2 * (w + h) */
+    uint16_t *acc = calloc((size_t)180 * nrho, sizeof *acc);
+    size_t cap = 256, n = 0;
+    peak *pk = malloc(cap * sizeof *pk);
+    pf_status st = PF_OK;
+    if (!acc || !pk) {
+        st = PF_ERR_NOMEM;
+        goto cleanup;
+    }
+    hough_vote(w, acc, off, nrho);
+    double short_side = w->w < w->h ? w->w : w->h;
+    uint32_t min_votes = (uint32_t)fmax(PEAK_MIN_VOTES, PEAK_MIN_SHARE * short_side);
+    for (int t = 0; t < 180 && st == PF_OK; t++)
+        for (int r = 1; r + 1 < nrho && st == PF_OK; r++)
+            if (acc[(size_t)t * nrho + r] >= min_votes && is_peak(acc, nrho, t, r))
+                st = push_peak(&pk, &n, &cap,
+                               (peak){acc[(size_t)t * nrho + r], t, r - off});
+    if (st == PF_OK)
+        qsort(pk, n, sizeof *pk, peak_cmp);
 cleanup:
     free(acc);
     if (st != PF_OK) {
