@@ -212,7 +212,8 @@ typedef struct {
                                 page): fix crops only to such a document */
     double sharpness;        /* focus figure, higher is sharper (sharpness.c) */
     double glare;            /* share of the document under glare, 0..1 */
-    double lum_low;          /* luminance at the 1st percentile, 0..255 */
+    double lum_low;          /* ... at the 0.2nd percentile (the ink even
+                                where it is sparse), 0..255 */
     double lum_median;       /* ... at the 50th */
     double lum_high;         /* ... at the 99th */
     double clipped;          /* share of the document at >= 250, 0..1 */

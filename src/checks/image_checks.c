@@ -263,7 +263,7 @@ static void judge_exposure(const pf_rules *rules, const pf_image_info *info,
                      : fault > 0 ? "washed out (even the darkest ink is pale)"
                                  : "readable";
     pf_set_message(c->message, sizeof c->message, "brightness: median %.0f, "
-                   "darkest 1%% %.0f, brightest 1%% %.0f, %.1f%% clipped "
+                   "darkest 0.2%% %.0f, brightest 1%% %.0f, %.1f%% clipped "
                    "white: %s%s", d->lum_median, d->lum_low, d->lum_high,
                    d->clipped * 100, c->status == PF_WARN ? "borderline, " : "",
                    what);

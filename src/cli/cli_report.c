@@ -305,7 +305,7 @@ static void json_document(FILE *out, const pf_document *d)
                 d->cut_confidence, d->stands_out ? "true" : "false");
     }
     fprintf(out, ",\"sharpness\":%.2f,\"glare\":%.4f,\"luminance\":{"
-            "\"p1\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"clipped\":%.4f}}",
+            "\"p0_2\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"clipped\":%.4f}}",
             d->sharpness, d->glare, d->lum_low, d->lum_median, d->lum_high,
             d->clipped);
 }

@@ -1,7 +1,7 @@
 /* Exposure of the document: luminance percentiles and the clipped share,
  * over the pixels of the analysis region that lie inside the frame. The
  * checks judge the 99th percentile (too dark: even the paper is dim, which
- * a black backdrop behind a lit face is not) and the 1st (washed out: even
+ * a black backdrop behind a lit face is not) and the 0.2nd (washed out: even
  * the darkest ink is pale, as under a haze or flare). */
 #include "internal.h"
 
@@ -36,7 +36,7 @@ void pf_exposure_of(const pf_quality_region *r, pf_document *doc)
     uint64_t clipped = 0;
     for (int v = CLIP_LEVEL; v < 256; v++)
         clipped += hist[v];
-    doc->lum_low = quantile(hist, total, 0.01);
+    doc->lum_low = quantile(hist, total, 0.002);
     doc->lum_median = quantile(hist, total, 0.50);
     doc->lum_high = quantile(hist, total, 0.99);
     doc->clipped = (double)clipped / (double)total;

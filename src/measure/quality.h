@@ -61,12 +61,13 @@ pf_status pf_measure_exposure(const pf_bitmap *bmp, pf_document *doc);
  * fail limit sits between, borderline (gain 0.4..0.5, 49..130) warns. */
 #define PF_DARK_FAIL 90.0
 #define PF_DARK_WARN 105.0
-/* Washed out, by the darkest 1% (lum_low above): even the ink is pale.
- * Clear haze lifts it to 140..253, good images reach 129 on the tuning
- * half; but faint content (pencil on grey paper) is as pale as a haze, so
- * the fail limit is the highest that still fails 90% of the clear haze
- * (a failed good file is the worse error), and paler than the good ones
- * warns. */
+/* Washed out, by the darkest 0.2% (lum_low above): even the ink is pale.
+ * (The 1st percentile was paper on a page whose ink covers under 1% of it:
+ * a crisp pen drawing failed.)
+ * Faint content (pencil on grey paper) is as pale as a haze, so the fail
+ * limit sits high, failing most clear haze on the tuning half without
+ * failing faint pencil (a failed good file is the worse error); paler
+ * than the good ones warns. */
 #define PF_WASHOUT_FAIL 160.0
 #define PF_WASHOUT_WARN 135.0
 

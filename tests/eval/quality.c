@@ -64,7 +64,7 @@ enum { F_EDGE, F_TENENGRAD, F_LAPLACE, F_CRETE, F_GLARE, F_MEDIAN, F_HIGH,
 static const char *const fig_names[F_N] = {
     "sharpness (chosen)", "Tenengrad", "variance of Laplacian",
     "Crete-Roffet 1-blur", "glare share", "median luminance", "99th pct",
-    "1st pct", "clipped share", "p99 - p1"};
+    "0.2nd pct", "clipped share", "p99 - p0.2"};
 
 enum { K_GOOD, K_BLUR, K_GLARE, K_DARK, K_BRIGHT };
 
