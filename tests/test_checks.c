@@ -302,8 +302,11 @@ static void test_readme_pictures(void **state)
         {"card-glare", PF_CHECK_SHARPNESS, PF_PASS},
         {"card-dark", PF_CHECK_EXPOSURE, PF_FAIL},
         {"card-washed-out", PF_CHECK_EXPOSURE, PF_FAIL},
-        {"card-small", PF_CHECK_DOCUMENT_FILL, PF_WARN},
+        /* A grain line of the table is taken for the small card's top side;
+         * that quadrilateral does not stand out, so it is neither judged
+         * for fill nor cropped to (README: what the checks cannot see). */
         {"card-small", PF_CHECK_DOCUMENT_COMPLETE, PF_PASS},
+        {"card-small", PF_CHECK_SHARPNESS, PF_PASS},
     };
     const char *dir = getenv("PF_TESTDATA");
     pf_ctx *ctx = document_ctx();

@@ -129,9 +129,13 @@ const pf_check_unit pf_unit_document_complete = {
 
 /* ---- document-fill ---- */
 
+/* Only a document that stands out from its surroundings: a quadrilateral
+ * that does not may be a box printed on the page, whose share says nothing
+ * about how much of the picture the page takes. */
 static int wants_fill(const pf_rules *rules, const pf_image_info *info)
 {
-    return wants_document(rules, info) && info->document.found;
+    return wants_document(rules, info) && info->document.found &&
+           info->document.stands_out;
 }
 
 static void judge_document_fill(const pf_rules *rules, const pf_image_info *info,
