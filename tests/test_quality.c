@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "testutil.h"
 
 static unsigned next_rand(unsigned *s)
 {
@@ -22,13 +23,11 @@ static unsigned next_rand(unsigned *s)
     return (*s >> 16) & 0x7fff;
 }
 
+/* tu_fill_rect on a bitmap. */
 static void fill_rect(pf_bitmap *b, double x0, double y0, double x1, double y1,
                       const uint8_t rgb[3])
 {
-    for (long y = lround(y0); y < lround(y1) && y < (long)b->height; y++)
-        for (long x = lround(x0); x < lround(x1) && x < (long)b->width; x++)
-            if (x >= 0 && y >= 0)
-                memcpy(b->rgb + ((size_t)y * b->width + (size_t)x) * 3, rgb, 3);
+    tu_fill_rect(b->rgb, b->width, b->height, x0, y0, x1, y1, rgb);
 }
 
 /* A page 1000 x 700 units drawn at scale px per unit: lines of words whose

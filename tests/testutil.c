@@ -688,3 +688,12 @@ uint8_t *tu_card_scene(uint32_t w, uint32_t h, const double corners[4][2],
     box_blur3(px, w, h, blur);
     return px;
 }
+
+void tu_fill_rect(uint8_t *rgb, uint32_t w, uint32_t h, double x0, double y0,
+                  double x1, double y1, const uint8_t colour[3])
+{
+    for (long y = lround(y0); y < lround(y1) && y < (long)h; y++)
+        for (long x = lround(x0); x < lround(x1) && x < (long)w; x++)
+            if (x >= 0 && y >= 0)
+                memcpy(rgb + ((size_t)y * w + (size_t)x) * 3, colour, 3);
+}

@@ -50,6 +50,11 @@ size_t tu_exif_orientation(int orientation, int gps, int with_header,
 uint8_t *tu_card_scene(uint32_t w, uint32_t h, const double corners[4][2],
                        int blur, unsigned seed);
 
+/* Paints [x0, x1) x [y0, y1) (rounded, clipped to the picture) of a w x h
+ * RGB image in one colour. */
+void tu_fill_rect(uint8_t *rgb, uint32_t w, uint32_t h, double x0, double y0,
+                  double x1, double y1, const uint8_t colour[3]);
+
 /* Files. */
 int tu_write(const char *path, const uint8_t *data, size_t len);
 uint8_t *tu_read(const char *path, size_t *len);   /* not NUL-terminated; NULL on failure */

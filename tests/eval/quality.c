@@ -37,6 +37,7 @@
  * does. Camera photos (not documents) are only timed. Two threads share
  * the sources; the results are sorted back into source order. */
 #include "eval.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -462,13 +463,11 @@ static void source_samples(source_run *run, const pf_bitmap *img)
 
 /* ---- generated sources ---- */
 
+/* tu_fill_rect on a bitmap. */
 static void fill_rect(pf_bitmap *b, double x0, double y0, double x1, double y1,
                       const uint8_t rgb[3])
 {
-    for (long y = lround(y0); y < lround(y1) && y < (long)b->height; y++)
-        for (long x = lround(x0); x < lround(x1) && x < (long)b->width; x++)
-            if (x >= 0 && y >= 0)
-                memcpy(b->rgb + ((size_t)y * b->width + (size_t)x) * 3, rgb, 3);
+    tu_fill_rect(b->rgb, b->width, b->height, x0, y0, x1, y1, rgb);
 }
 
 static void fill_ellipse(pf_bitmap *b, double cx, double cy, double rx,
