@@ -234,6 +234,19 @@ static void test_fix_crops_and_straightens(void **state)
     for (int i = 0; i < report.n_actions; i++)
         assert_null(strstr(report.actions[i], "cropped"));
     free(out);
+    /* A picture too small to crop and still meet 1500 x 1100 is kept whole. */
+    o.no_crop = 0;
+    assert_int_equal(pf_ctx_set_options(ctx, &o), PF_OK);
+    free(jpg);
+    card_corners(450, 380, 500, -6, q);
+    jpg = scene_jpeg(960, 720, q, 0, &len);
+    out = NULL;
+    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "far.jpg", &out, &out_len,
+                                   &format, &report), PF_OK);
+    assert_non_null(strstr(report.actions[0], "kept the whole picture: cropped "
+                           "to the document it would be under 1500\xC3\x97" "1100"));
+    assert_int_equal(report.output.width * 3, report.output.height * 4);
+    free(out);
     free(jpg);
     pf_ctx_free(ctx);
 }
@@ -307,6 +320,8 @@ static void test_readme_pictures(void **state)
          * for fill nor cropped to (README: what the checks cannot see). */
         {"card-small", PF_CHECK_DOCUMENT_COMPLETE, PF_PASS},
         {"card-small", PF_CHECK_SHARPNESS, PF_PASS},
+        {"card-far", PF_CHECK_DOCUMENT_FILL, PF_WARN},
+        {"card-far", PF_CHECK_DOCUMENT_COMPLETE, PF_PASS},
     };
     const char *dir = getenv("PF_TESTDATA");
     pf_ctx *ctx = document_ctx();

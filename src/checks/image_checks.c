@@ -150,8 +150,9 @@ static void judge_document_fill(const pf_rules *rules, const pf_image_info *info
                        "the picture", document_word(doc), doc->fill * 100);
     else
         pf_set_message(c->message, sizeof c->message, "the %s fills only %.0f%% "
-                       "of the picture (< %.0f%%): 'preflight fix' crops to it",
-                       document_word(doc), doc->fill * 100, rules->min_fill * 100);
+                       "of the picture (< %.0f%%): move closer, or let "
+                       "'preflight fix' crop to it", document_word(doc),
+                       doc->fill * 100, rules->min_fill * 100);
 }
 
 const pf_check_unit pf_unit_document_fill = {

@@ -255,9 +255,17 @@ static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
         return st;
     st = pf_crop_to_document(&full.bmp, &in->document, r->min_long, r->min_short,
                              &crop, &turned);
+    uint32_t full_w = full.bmp.width, full_h = full.bmp.height;
     pf_decoded_free(&full);
     if (st != PF_OK)
         return st;
+    /* Grown to the minimum size, the crop may be the whole picture. */
+    if (turned == 0 && crop.width * 100 >= full_w * 97 && crop.height * 100 >= full_h * 97) {
+        pf_bitmap_free(&crop);
+        add_action(report, "kept the whole picture: cropped to the document it "
+                   "would be under %u\xC3\x97%u", r->min_long, r->min_short);
+        return PF_OK;
+    }
     add_action(report, "cropped to the document (it filled %.0f%% of the "
                "picture): %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u",
                in->document.fill * 100, in->width, in->height, crop.width,

@@ -12,11 +12,12 @@
 #define EX_W 960
 #define EX_H 720
 
-typedef enum { EX_GOOD, EX_CUT, EX_BLURRED, EX_GLARE, EX_DARK, EX_WASHED, EX_SMALL } ex_kind;
+typedef enum { EX_GOOD, EX_CUT, EX_BLURRED, EX_GLARE, EX_DARK, EX_WASHED, EX_SMALL,
+               EX_FAR } ex_kind;
 
 static const char *const ex_names[] = {
     "card-good", "card-cut", "card-blurred", "card-glare", "card-dark",
-    "card-washed-out", "card-small"};
+    "card-washed-out", "card-small", "card-far"};
 
 static void corners_at(double cx, double cy, double len, double deg, double q[4][2])
 {
@@ -35,6 +36,8 @@ static pf_status make_example(ex_kind kind, pf_bitmap *bmp)
         corners_at(290, 380, 760, -3, q);       /* the left fifth off the frame */
     else if (kind == EX_SMALL)
         corners_at(520, 340, 450, 7, q);        /* a fifth of the picture */
+    else if (kind == EX_FAR)
+        corners_at(450, 380, 500, -6, q);       /* the phone held far back */
     else
         corners_at(480, 360, 760, -3, q);
     bmp->width = EX_W, bmp->height = EX_H;
