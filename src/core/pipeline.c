@@ -30,7 +30,7 @@ static pf_status record_outcome(pf_ctx *ctx, pf_report *report,
 
 /* The file could not be read at all: status error. */
 pf_status pf_set_error(pf_ctx *ctx, pf_report *report, pf_status st,
-                           const char *fmt, ...)
+                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -41,7 +41,7 @@ pf_status pf_set_error(pf_ctx *ctx, pf_report *report, pf_status st,
 
 /* The file was read but nothing compliant can be made of it: status fail. */
 pf_status pf_fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
-                                const char *fmt, ...)
+                            const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -69,7 +69,7 @@ int pf_call_threads(const pf_options *o)
 
 /* w x h scaled so its long side is at most max_long (never enlarged). */
 void pf_fit_long_side(uint32_t w, uint32_t h, uint32_t max_long, uint32_t *tw,
-                          uint32_t *th)
+                      uint32_t *th)
 {
     uint32_t lng = w > h ? w : h;
     *tw = w, *th = h;
@@ -86,7 +86,7 @@ void pf_fit_long_side(uint32_t w, uint32_t h, uint32_t max_long, uint32_t *tw,
  * side, else unchanged. Symmetric in w and h, so it serves stored and
  * upright orientation alike. */
 void pf_fix_dims(const pf_rules *r, uint32_t w, uint32_t h, uint32_t *tw,
-                     uint32_t *th)
+                 uint32_t *th)
 {
     *tw = w, *th = h;
     if (r->min_long || r->min_short)
@@ -125,8 +125,8 @@ static pf_status decode_jpeg(const pf_ctx *ctx, const uint8_t *data,
 /* Decodes and orients. A JPEG is shrunk while decoding: to max_long on its
  * long side when given (thumbnails), else to the size fix makes. */
 pf_status pf_decode_upright(const pf_ctx *ctx, const uint8_t *data,
-                                size_t len, pf_format format, uint32_t max_long,
-                                pf_decoded *dec, char err[PF_ERR_LEN])
+                            size_t len, pf_format format, uint32_t max_long,
+                            pf_decoded *dec, char err[PF_ERR_LEN])
 {
     pf_status st;
     memset(dec, 0, sizeof *dec);
@@ -162,36 +162,36 @@ static pf_status fill_info(const pf_rules *rules, pf_image_info *info,
 }
 
 pf_status pf_decode_error(pf_ctx *ctx, pf_report *report, pf_status st,
-                              const char *name, pf_format format,
-                              const char *err)
+                          const char *name, pf_format format,
+                          const char *err)
 {
     const char *label = pf_format_label(format);
     if (st == PF_ERR_TOO_LARGE && strstr(err, "limit for metadata"))
         return pf_set_error(ctx, report, st, "%s: %s; export the image again "
-                         "without metadata", pf_shown(name), err);
+                            "without metadata", pf_shown(name), err);
     if (st == PF_ERR_TOO_LARGE)
         return pf_set_error(ctx, report, st, "%s: %s; reduce the image or raise "
-                         "--max-pixels", pf_shown(name), err);
+                            "--max-pixels", pf_shown(name), err);
     if (st == PF_ERR_NOMEM)
         return pf_set_error(ctx, report, st, "%s: out of memory decoding the %s",
-                         pf_shown(name), label);
+                            pf_shown(name), label);
     if (st == PF_ERR_TRUNCATED)
         return pf_set_error(ctx, report, st, "%s: %s; the file was cut short (an "
-                         "interrupted download or copy): get the whole file "
-                         "again", pf_shown(name), err);
+                            "interrupted download or copy): get the whole file "
+                            "again", pf_shown(name), err);
     if (st == PF_ERR_FORMAT && err && *err)
         return pf_set_error(ctx, report, st, "%s: %s is not accepted by the "
-                         "filing portals; export it as an ordinary 8-bit %s",
-                         pf_shown(name), err, label);
+                            "filing portals; export it as an ordinary 8-bit %s",
+                            pf_shown(name), err, label);
     return pf_set_error(ctx, report, st == PF_OK ? PF_ERR_CORRUPT : st,
-                     "%s: damaged %s (%s); export or scan it again",
-                     pf_shown(name), label, err && *err ? err : "cannot decode");
+                        "%s: damaged %s (%s); export or scan it again",
+                        pf_shown(name), label, err && *err ? err : "cannot decode");
 }
 
 /* Judges the image. On success with keep != NULL, the upright decoded image
  * stays in *keep for the caller (fix). */
 pf_status pf_examine(pf_ctx *ctx, const uint8_t *data, size_t len,
-                         const char *name, pf_report *report, pf_decoded *keep)
+                     const char *name, pf_report *report, pf_decoded *keep)
 {
     char err[PF_ERR_LEN] = "";
     pf_decoded dec;
@@ -202,12 +202,12 @@ pf_status pf_examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     info->bytes = len;
     if (info->format == PF_FORMAT_UNKNOWN)
         return pf_set_error(ctx, report, PF_ERR_NOT_IMAGE, "%s: not an image "
-                         "(JPEG or PNG expected)", pf_shown(name));
+                            "(JPEG or PNG expected)", pf_shown(name));
     if (info->format != PF_FORMAT_JPEG && info->format != PF_FORMAT_PNG) {
         pf_rules_evaluate(&ctx->rules, info, report);
         pf_set_error(ctx, report, PF_ERR_FORMAT, "%s: %s is not accepted by the "
-                  "filing portals; %s", pf_shown(name),
-                  pf_format_label(info->format), export_hint(info->format));
+                     "filing portals; %s", pf_shown(name),
+                     pf_format_label(info->format), export_hint(info->format));
         report->status = PF_FILE_FAIL;
         return PF_ERR_FORMAT;
     }
@@ -266,7 +266,7 @@ pf_status pf_check_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
 }
 
 pf_status pf_read_input(pf_ctx *ctx, const char *path, pf_report *report,
-                            uint8_t **data, size_t *len)
+                        uint8_t **data, size_t *len)
 {
     pf_status st = pf_read_file(path, PF_MAX_INPUT_BYTES, data, len);
     if (st == PF_OK)
@@ -275,9 +275,9 @@ pf_status pf_read_input(pf_ctx *ctx, const char *path, pf_report *report,
     report->quality = -1;
     if (st == PF_ERR_TOO_LARGE)
         return pf_set_error(ctx, report, st, "%s: file over %u MiB; not an ID "
-                         "scan", path, PF_MAX_INPUT_BYTES >> 20);
+                            "scan", path, PF_MAX_INPUT_BYTES >> 20);
     return pf_set_error(ctx, report, st, "%s: cannot read the file (missing, "
-                     "unreadable or not a regular file)", path);
+                        "unreadable or not a regular file)", path);
 }
 
 pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,

@@ -121,15 +121,15 @@ static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
         (uint64_t)tw > (uint64_t)in->width * MAX_UPSCALE ||
         (uint64_t)th > (uint64_t)in->height * MAX_UPSCALE)
         return pf_fail_unfixable(ctx, report, PF_ERR_UPSCALE,
-                              "%s: %u\xC3\x97%u would have to be enlarged to "
-                              "%u\xC3\x97%u, which only blurs it; rescan the "
-                              "whole document at a higher resolution",
-                              pf_shown(name), in->width, in->height, tw, th);
+                                 "%s: %u\xC3\x97%u would have to be enlarged to "
+                                 "%u\xC3\x97%u, which only blurs it; rescan the "
+                                 "whole document at a higher resolution",
+                                 pf_shown(name), in->width, in->height, tw, th);
     if (*upscaled && ctx->options.no_upscale)
         return pf_fail_unfixable(ctx, report, PF_ERR_UPSCALE,
-                              "%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "
-                              "higher resolution (upscaling refused)", pf_shown(name),
-                              in->width, in->height, r->min_long, r->min_short);
+                                 "%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "
+                                 "higher resolution (upscaling refused)", pf_shown(name),
+                                 in->width, in->height, r->min_long, r->min_short);
     /* The reduced decode may already be exactly the target. */
     pf_status st = tw == src->width && th == src->height
                        ? PF_OK : pf_resize(src, tw, th, scaled);
@@ -164,9 +164,9 @@ static pf_status whiten_if_needed(pf_ctx *ctx, pf_bitmap *bmp,
     pf_status st = pf_whiten_background(bmp, r, &after, why);
     if (st == PF_ERR_UNFIXABLE)
         return pf_fail_unfixable(ctx, report, st, "%s: background %.0f%% white, "
-                              "not whitened (%s); retake the photo against a "
-                              "white wall", pf_shown(name),
-                              in->background.white_share * 100, why);
+                                 "not whitened (%s); retake the photo against a "
+                                 "white wall", pf_shown(name),
+                                 in->background.white_share * 100, why);
     if (st == PF_OK)
         add_action(report, "whitened the background: %.1f%% \xE2\x86\x92 %.1f%% white",
                    in->background.white_share * 100, after.white_share * 100);
@@ -325,9 +325,9 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
     st = encode_to_budget(ctx, bmp, meta_len, out, err);
     if (st == PF_ERR_BUDGET) {
         st = pf_fail_unfixable(ctx, report, st, "%s: cannot meet the size limits "
-                            "at %u\xC3\x97%u (%s); crop to the document or "
-                            "lower --min-quality", pf_shown(name), bmp->width,
-                            bmp->height, err);
+                               "at %u\xC3\x97%u (%s); crop to the document or "
+                               "lower --min-quality", pf_shown(name), bmp->width,
+                               bmp->height, err);
         goto cleanup;
     }
     if (st != PF_OK) {
@@ -498,39 +498,39 @@ static pf_status explain_write_failure(pf_ctx *ctx, pf_report *report,
         snprintf(reason, sizeof reason, "error %d", err);
     if (st == PF_ERR_EXISTS)
         return pf_set_error(ctx, report, st, "%s: %s already exists; use --force to "
-                         "overwrite it", in_path, path);
+                            "overwrite it", in_path, path);
     if (st == PF_ERR_SAME_FILE)
         return pf_set_error(ctx, report, st, "%s: the output %s is the input itself; "
-                         "nothing was written" DASH "choose another output folder "
-                         "with -o", in_path, path);
+                            "nothing was written" DASH "choose another output folder "
+                            "with -o", in_path, path);
     if (st != PF_ERR_IO || err == 0)
         return pf_set_error(ctx, report, st, "%s: cannot write %s (%s)", in_path, path,
-                         pf_strerror(st));
+                            pf_strerror(st));
     switch (err) {
     case ENOSPC:
     case EDQUOT:
         return pf_set_error(ctx, report, st, "%s: %s: the disk is full (%s); nothing "
-                         "was written" DASH "free some space and run again",
-                         in_path, path, reason);
+                            "was written" DASH "free some space and run again",
+                            in_path, path, reason);
     case EFBIG:
         return pf_set_error(ctx, report, st, "%s: %s: the file is over the size limit "
-                         "(%s; see ulimit -f); nothing was written" DASH "raise the "
-                         "limit and run again", in_path, path, reason);
+                            "(%s; see ulimit -f); nothing was written" DASH "raise the "
+                            "limit and run again", in_path, path, reason);
     case EACCES:
     case EPERM:
     case EROFS:
         return pf_set_error(ctx, report, st, "%s: %.*s/: folder is not writable (%s); "
-                         "choose another folder with -o", in_path, folder_len,
-                         folder, reason);
+                            "choose another folder with -o", in_path, folder_len,
+                            folder, reason);
     case ENOENT:
     case ENOTDIR:
         return pf_set_error(ctx, report, st, "%s: %.*s/: folder does not exist (%s); "
-                         "create it or choose another folder with -o", in_path,
-                         folder_len, folder, reason);
+                            "create it or choose another folder with -o", in_path,
+                            folder_len, folder, reason);
     default:
         return pf_set_error(ctx, report, st, "%s: cannot write %s (%s); nothing was "
-                         "written" DASH "check the disk and run again", in_path,
-                         path, reason);
+                            "written" DASH "check the disk and run again", in_path,
+                            path, reason);
     }
 }
 
@@ -568,7 +568,7 @@ pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
                      out_stem, format == PF_FORMAT_PNG ? "png" : "jpg");
     if (n < 0 || (size_t)n >= sizeof report->output_path) {
         st = pf_set_error(ctx, report, PF_ERR_INVALID_ARG, "%s: output path too long",
-                       in_path);
+                          in_path);
         report->has_output = 0;
         report->output_path[0] = '\0';
         goto cleanup;
