@@ -40,12 +40,6 @@ typedef struct {
     int expect_whiten;/* --whiten makes it pass */
 } face_case;
 
-static unsigned next_rand(unsigned *s)
-{
-    *s = *s * 1103515245u + 12345u;
-    return (*s >> 16) & 0x7fff;
-}
-
 static void background_at(const face_case *fc, uint32_t x, uint32_t y,
                           unsigned *seed, double rgb[3])
 {
@@ -87,9 +81,9 @@ static void background_at(const face_case *fc, uint32_t x, uint32_t y,
         return;
     }
     case BG_PATTERN: /* leaves, wallpaper: texture everywhere */
-        rgb[0] = 90 + next_rand(seed) % 120;
-        rgb[1] = 110 + next_rand(seed) % 110;
-        rgb[2] = 60 + next_rand(seed) % 100;
+        rgb[0] = 90 + tu_rand(seed) % 120;
+        rgb[1] = 110 + tu_rand(seed) % 110;
+        rgb[2] = 60 + tu_rand(seed) % 100;
         return;
     default:
         memcpy(rgb, solid[fc->kind], sizeof solid[0]);
@@ -141,7 +135,7 @@ static uint8_t *make_photo(const face_case *fc, unsigned seed, size_t *len)
             if (!person_at(fc, x, y, px))
                 background_at(fc, x, y, &seed, px);
             for (int c = 0; c < 3; c++) {
-                int n = fc->noise ? (int)(next_rand(&seed) % (2 * fc->noise + 1)) - fc->noise : 0;
+                int n = fc->noise ? (int)(tu_rand(&seed) % (2 * fc->noise + 1)) - fc->noise : 0;
                 double v = px[c] + n;
                 rgb[((size_t)y * fc->w + x) * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : (uint8_t)(v + 0.5);
             }

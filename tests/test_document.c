@@ -13,17 +13,12 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "testutil.h"
 #include "measure/document_lines.h"
 
 #define W 1600
 #define H 1200
 #define CARD_RATIO 1.586
-
-static unsigned next_rand(unsigned *s)
-{
-    *s = *s * 1103515245u + 12345u;
-    return (*s >> 16) & 0x7fff;
-}
 
 /* The card's corners: centre (cx, cy), long side len, turned deg. */
 static void card_corners(double cx, double cy, double len, double deg,
@@ -60,7 +55,7 @@ static void render_on(pf_bitmap *bmp, const double (*q)[2], int surface,
     for (uint32_t y = 0; y < H; y++) {
         for (uint32_t x = 0; x < W; x++) {
             uint8_t *p = bmp->rgb + ((size_t)y * W + x) * 3;
-            int n = (int)(next_rand(&seed) % 9) - 4;
+            int n = (int)(tu_rand(&seed) % 9) - 4;
             double u = (double)x / W, v = (double)y / H, rgb[3];
             int paper = !q || card_uv(q, x, y, &u, &v) == 0;
             if (paper) { /* print: rows of dark bars on light paper */

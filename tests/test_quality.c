@@ -17,12 +17,6 @@
 #include "internal.h"
 #include "testutil.h"
 
-static unsigned next_rand(unsigned *s)
-{
-    *s = *s * 1103515245u + 12345u;
-    return (*s >> 16) & 0x7fff;
-}
-
 /* tu_fill_rect on a bitmap. */
 static void fill_rect(pf_bitmap *b, double x0, double y0, double x1, double y1,
                       const uint8_t rgb[3])
@@ -43,9 +37,9 @@ static void make_page(pf_bitmap *b, double scale, const uint8_t paper[3],
     for (int line = 0; line < 24; line++) {
         double y = (40 + line * 26) * scale, x = 50 * scale;
         while (x < 940 * scale) {
-            int letters = 2 + (int)(next_rand(&seed) % 7);
+            int letters = 2 + (int)(tu_rand(&seed) % 7);
             for (int g = 0; g < letters; g++, x += 10 * scale) {
-                unsigned shape = next_rand(&seed);
+                unsigned shape = tu_rand(&seed);
                 if (line % line_every)
                     continue;
                 if (shape & 1) fill_rect(b, x, y, x + 2 * scale, y + 11 * scale, ink);
@@ -319,7 +313,7 @@ static void test_exposure_black_backdrop(void **state)
     for (uint32_t y = 0; y < b.height; y++)
         for (uint32_t x = 0; x < b.width; x++) {
             double d = hypot((x - 450.0) / 220, (y - 520.0) / 300);
-            double v = d < 1 ? 150 + 60 * (1 - d) : 6 + next_rand(&seed) % 6;
+            double v = d < 1 ? 150 + 60 * (1 - d) : 6 + tu_rand(&seed) % 6;
             uint8_t *p = b.rgb + ((size_t)y * b.width + x) * 3;
             p[0] = (uint8_t)fmin(255, v * 1.1), p[1] = (uint8_t)v, p[2] = (uint8_t)(v * 0.85);
         }

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static unsigned next_rand(unsigned *state)
+unsigned tu_rand(unsigned *state)
 {
     *state = *state * 1103515245u + 12345u;
     return (*state >> 16) & 0x7fff;
@@ -40,7 +40,7 @@ uint8_t *tu_make_rgb(uint32_t w, uint32_t h, enum tu_pattern pattern,
                 p[0] = 200, p[1] = 60, p[2] = 40;
                 continue;
             }
-            int noise = (int)(next_rand(&state) % 17) - 8;
+            int noise = (int)(tu_rand(&state) % 17) - 8;
             int r = (int)(x * 255 / (w ? w : 1)) + noise;
             int g = (int)(y * 255 / (h ? h : 1)) + noise;
             int b = (int)(((x + y) * 97 / 7) % 256) / 2 + 64 + noise;
@@ -616,7 +616,7 @@ static void card_texel(double u, double v, double rgb[3])
 static void table_texel(double x, double y, unsigned *seed, double rgb[3])
 {
     double grain = 18 * sin(y * 0.05 + 3 * sin(x * 0.004)) + 8 * sin(y * 0.31);
-    double noise = (double)(next_rand(seed) % 9) - 4;
+    double noise = (double)(tu_rand(seed) % 9) - 4;
     rgb[0] = 122 + grain + noise, rgb[1] = 82 + grain * 0.7 + noise;
     rgb[2] = 52 + grain * 0.4 + noise;
 }

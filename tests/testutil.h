@@ -12,6 +12,9 @@ enum tu_pattern {
     TU_PATTERN_FLAT     /* one colour (200, 60, 40) */
 };
 
+/* The C standard's example LCG: 0..32767, deterministic for a state. */
+unsigned tu_rand(unsigned *state);
+
 /* w*h*3 RGB pixels; free(). Deterministic for a given seed. */
 uint8_t *tu_make_rgb(uint32_t w, uint32_t h, enum tu_pattern pattern,
                      unsigned seed);

@@ -48,21 +48,6 @@
 #define EVAL_THREADS 2      /* the samples are independent: judged in parallel */
 
 typedef struct {
-    uint64_t s;
-} rng;
-
-static double rnd(rng *r) /* xorshift64, uniform in [0, 1) */
-{
-    r->s ^= r->s << 13, r->s ^= r->s >> 7, r->s ^= r->s << 17;
-    return (double)(r->s >> 11) / 9007199254740992.0;
-}
-
-static double rnd_in(rng *r, double lo, double hi)
-{
-    return lo + (hi - lo) * rnd(r);
-}
-
-typedef struct {
     char **path;
     pf_bitmap *bmp;
     size_t n;
@@ -253,22 +238,22 @@ static void count_real(run_state *rs, const eval_job *j)
 enum { PLACE_GOOD, PLACE_SIDE, PLACE_CORNER, PLACE_BORDER };
 
 /* A crop at the card ratio of a random source, landscape. */
-static pf_status card_content(rng *r, const image_set *src, pf_bitmap *out)
+static pf_status card_content(eval_rng *r, const image_set *src, pf_bitmap *out)
 {
-    const pf_bitmap *s = &src->bmp[(size_t)(rnd(r) * src->n)];
-    double w = fmin(s->width, s->height * CARD_RATIO) * rnd_in(r, 0.55, 1.0);
+    const pf_bitmap *s = &src->bmp[(size_t)(eval_rnd(r) * src->n)];
+    double w = fmin(s->width, s->height * CARD_RATIO) * eval_rnd_in(r, 0.55, 1.0);
     double h = w / CARD_RATIO;
-    uint32_t x = (uint32_t)(rnd(r) * (s->width - w));
-    uint32_t y = (uint32_t)(rnd(r) * (s->height - h));
+    uint32_t x = (uint32_t)(eval_rnd(r) * (s->width - w));
+    uint32_t y = (uint32_t)(eval_rnd(r) * (s->height - h));
     return eval_crop(s, x, y, (uint32_t)fmax(w, 8), (uint32_t)fmax(h, 8), out);
 }
 
 /* A random FRAME_W x FRAME_H region of a random background (a 4:3 region
  * resized where the background is smaller). */
-static pf_status background(rng *r, const image_set *bg, pf_bitmap *out,
+static pf_status background(eval_rng *r, const image_set *bg, pf_bitmap *out,
                             const char **name)
 {
-    size_t i = (size_t)(rnd(r) * bg->n);
+    size_t i = (size_t)(eval_rnd(r) * bg->n);
     const pf_bitmap *s = &bg->bmp[i];
     const char *slash = strrchr(bg->path[i], '/');
     *name = slash ? slash + 1 : bg->path[i];
@@ -277,8 +262,8 @@ static pf_status background(rng *r, const image_set *bg, pf_bitmap *out,
     if (resize)
         w = fmin(s->width, s->height * 4.0 / 3.0), h = w * 3.0 / 4.0;
     pf_bitmap crop;
-    pf_status st = eval_crop(s, (uint32_t)(rnd(r) * (s->width - w)),
-                             (uint32_t)(rnd(r) * (s->height - h)), (uint32_t)w,
+    pf_status st = eval_crop(s, (uint32_t)(eval_rnd(r) * (s->width - w)),
+                             (uint32_t)(eval_rnd(r) * (s->height - h)), (uint32_t)w,
                              (uint32_t)h, resize ? &crop : out);
     if (st == PF_OK && resize) {
         st = pf_resize(&crop, FRAME_W, FRAME_H, out);
@@ -289,17 +274,17 @@ static pf_status background(rng *r, const image_set *bg, pf_bitmap *out,
 
 /* The card's quad at the frame's centre: fill share of the frame, turned
  * and in mild perspective. */
-static void card_quad(rng *r, double fill, int portrait, double q[4][2])
+static void card_quad(eval_rng *r, double fill, int portrait, double q[4][2])
 {
     double lng = sqrt(fill * FRAME_W * FRAME_H * CARD_RATIO), shrt = lng / CARD_RATIO;
     double w = portrait ? shrt : lng, h = portrait ? lng : shrt;
-    double tilt = (rnd(r) < 1.0 / 3 ? rnd_in(r, -2, 2) : rnd_in(r, -TILT_MAX, TILT_MAX));
+    double tilt = (eval_rnd(r) < 1.0 / 3 ? eval_rnd_in(r, -2, 2) : eval_rnd_in(r, -TILT_MAX, TILT_MAX));
     double a = tilt * 3.14159265358979323846 / 180, c = cos(a), s = sin(a);
     const double base[4][2] = {{-w / 2, -h / 2}, {w / 2, -h / 2}, {w / 2, h / 2},
                                {-w / 2, h / 2}};
     for (int i = 0; i < 4; i++) {
-        double x = base[i][0] + rnd_in(r, -KEYSTONE, KEYSTONE) * shrt;
-        double y = base[i][1] + rnd_in(r, -KEYSTONE, KEYSTONE) * shrt;
+        double x = base[i][0] + eval_rnd_in(r, -KEYSTONE, KEYSTONE) * shrt;
+        double y = base[i][1] + eval_rnd_in(r, -KEYSTONE, KEYSTONE) * shrt;
         q[i][0] = FRAME_W / 2.0 + c * x - s * y;
         q[i][1] = FRAME_H / 2.0 + s * x + c * y;
     }
@@ -330,7 +315,7 @@ static double overhang(const double q[4][2])
 /* Moves the quad along axis a: with want < 0 anywhere keeping INSIDE_MIN
  * of its extent inside; else so that its far (end = 1) or near (end = 0)
  * side leaves the frame by want of its extent. 0 when it cannot fit. */
-static int place_axis(rng *r, double q[4][2], int a, int end, double want)
+static int place_axis(eval_rng *r, double q[4][2], int a, int end, double want)
 {
     double lo[2], hi[2], size = a ? FRAME_H : FRAME_W, d;
     bounds(q, lo, hi);
@@ -339,7 +324,7 @@ static int place_axis(rng *r, double q[4][2], int a, int end, double want)
         double from = INSIDE_MIN * ext - lo[a], to = size - INSIDE_MIN * ext - hi[a];
         if (to < from)
             return 0;
-        d = rnd_in(r, from, to);
+        d = eval_rnd_in(r, from, to);
     } else {
         d = end ? size + want * ext - hi[a] : -want * ext - lo[a];
     }
@@ -349,13 +334,13 @@ static int place_axis(rng *r, double q[4][2], int a, int end, double want)
 }
 
 /* Places a card quad for the kind of sample; shrinks it until it fits. */
-static void place(rng *r, int kind, double q[4][2])
+static void place(eval_rng *r, int kind, double q[4][2])
 {
-    int side = (int)(rnd(r) * 4), axis = side & 1, end = side >> 1;
+    int side = (int)(eval_rnd(r) * 4), axis = side & 1, end = side >> 1;
     double want = kind == PLACE_GOOD ? -2 : kind == PLACE_BORDER
-                ? rnd_in(r, -CUT_SMALL, CUT_SMALL) : rnd_in(r, CUT_CLEAR, 0.35);
-    double want2 = kind == PLACE_CORNER ? rnd_in(r, CUT_CLEAR, 0.30) : -2;
-    int end2 = rnd(r) < 0.5;
+                ? eval_rnd_in(r, -CUT_SMALL, CUT_SMALL) : eval_rnd_in(r, CUT_CLEAR, 0.35);
+    double want2 = kind == PLACE_CORNER ? eval_rnd_in(r, CUT_CLEAR, 0.30) : -2;
+    int end2 = eval_rnd(r) < 0.5;
     for (int tries = 0; tries < 40; tries++) {
         int ok = kind == PLACE_GOOD ? place_axis(r, q, 0, 0, -2) & place_axis(r, q, 1, 0, -2)
                : place_axis(r, q, axis, end, want) & place_axis(r, q, !axis, end2, want2);
@@ -430,16 +415,16 @@ static void run_sample(int half, eval_job *job, const image_set *src,
 {
     static const char *const kind_names[] = {"inside", "side cut", "corner cut",
                                              "at the edge"};
-    rng rs = {0x9E3779B97F4A7C15ull *
+    eval_rng rs = {0x9E3779B97F4A7C15ull *
               (uint64_t)(1 + half * 4096 + job->kind * 512 + job->index)};
-    rng *r = &rs;
+    eval_rng *r = &rs;
     for (int k = 0; k < 4; k++)
-        rnd(r);
+        eval_rnd(r);
     pf_bitmap card, back, scaled, photo;
     memset(&scaled, 0, sizeof scaled), memset(&photo, 0, sizeof photo);
     double q[4][2];
-    int kind = job->kind, portrait = rnd(r) < 0.2;
-    double fill = kind == PLACE_GOOD ? rnd_in(r, 0.15, 0.8) : rnd_in(r, 0.12, 0.6);
+    int kind = job->kind, portrait = eval_rnd(r) < 0.2;
+    double fill = kind == PLACE_GOOD ? eval_rnd_in(r, 0.15, 0.8) : eval_rnd_in(r, 0.12, 0.6);
     card_quad(r, fill, portrait, q);
     place(r, kind, q);
     double out = overhang(q);
