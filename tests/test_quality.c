@@ -109,8 +109,18 @@ static double sharpness_of(const pf_bitmap *b)
     pf_document doc;
     double s = -1;
     memset(&doc, 0, sizeof doc);
-    assert_int_equal(pf_measure_sharpness(b, &doc, &s), PF_OK);
+    assert_int_equal(pf_measure_quality(b, &doc), PF_OK);
+    s = doc.sharpness;
     return s;
+}
+
+/* The glare share pf_measure_quality finds on the whole of b. */
+static double glare_of(const pf_bitmap *b)
+{
+    pf_document doc;
+    memset(&doc, 0, sizeof doc);
+    assert_int_equal(pf_measure_quality(b, &doc), PF_OK);
+    return doc.glare;
 }
 
 static const uint8_t PAPER[3] = {236, 234, 228}, INK[3] = {30, 32, 40};
@@ -219,8 +229,8 @@ static void test_glare(void **state)
     memset(&doc, 0, sizeof doc);
     make_page(&page, 1.0, dim, INK, 1);
     make_page(&scan, 1.0, white, INK, 1);
-    assert_int_equal(pf_measure_glare(&page, &doc, &clean), PF_OK);
-    assert_int_equal(pf_measure_glare(&scan, &doc, &scanned), PF_OK);
+    clean = glare_of(&page);
+    scanned = glare_of(&scan);
     /* Light added towards white, full over a disc of radius 90 (5.8% of
      * the page), fading out over 40 px more; on both pages. */
     for (int k = 0; k < 2; k++)
@@ -232,11 +242,11 @@ static void test_glare(void **state)
                 for (int c = 0; c < 3; c++)
                     p[c] = (uint8_t)lround(p[c] * (1 - w) + 255 * w);
             }
-    assert_int_equal(pf_measure_glare(&page, &doc, &glared), PF_OK);
+    glared = glare_of(&page);
     /* On white paper the blob hides text but is no brighter than the
      * paper: not called glare (what the check cannot see). */
     double on_white = -1;
-    assert_int_equal(pf_measure_glare(&scan, &doc, &on_white), PF_OK);
+    on_white = glare_of(&scan);
     assert_true(on_white <= PF_GLARE_WARN);
     print_message("glare: clean %.4f, white scan %.4f, blob %.4f\n", clean,
                   scanned, glared);
@@ -275,19 +285,19 @@ static void test_exposure(void **state)
     pf_document doc;
     memset(&doc, 0, sizeof doc);
     make_page(&b, 1.0, PAPER, INK, 1);
-    assert_int_equal(pf_measure_exposure(&b, &doc), PF_OK);
+    assert_int_equal(pf_measure_quality(&b, &doc), PF_OK);
     print_message("as is: %.0f/%.0f/%.0f clipped %.3f\n", doc.lum_low,
                   doc.lum_median, doc.lum_high, doc.clipped);
     assert_true(doc.lum_low <= PF_WASHOUT_WARN);
     assert_true(doc.lum_low < 45 && doc.lum_high > 225 && doc.clipped < 0.01);
     assert_true(doc.lum_high >= PF_DARK_WARN);
     apply_exposure(&b, 0.2, 1.0);
-    assert_int_equal(pf_measure_exposure(&b, &doc), PF_OK);
+    assert_int_equal(pf_measure_quality(&b, &doc), PF_OK);
     assert_true(doc.lum_high < PF_DARK_FAIL);
     pf_bitmap_free(&b);
     make_page(&b, 1.0, PAPER, INK, 1);
     apply_haze(&b, 0.7);
-    assert_int_equal(pf_measure_exposure(&b, &doc), PF_OK);
+    assert_int_equal(pf_measure_quality(&b, &doc), PF_OK);
     print_message("haze 0.7: %.0f/%.0f/%.0f\n", doc.lum_low, doc.lum_median,
                   doc.lum_high);
     assert_true(doc.lum_low > PF_WASHOUT_FAIL);
@@ -295,7 +305,7 @@ static void test_exposure(void **state)
     pf_bitmap_free(&b);
     make_page(&b, 1.0, PAPER, INK, 1);
     apply_haze(&b, 0.35);
-    assert_int_equal(pf_measure_exposure(&b, &doc), PF_OK);
+    assert_int_equal(pf_measure_quality(&b, &doc), PF_OK);
     assert_true(doc.lum_low <= PF_WASHOUT_FAIL);
     pf_bitmap_free(&b);
 }
@@ -317,7 +327,7 @@ static void test_exposure_black_backdrop(void **state)
             uint8_t *p = b.rgb + ((size_t)y * b.width + x) * 3;
             p[0] = (uint8_t)fmin(255, v * 1.1), p[1] = (uint8_t)v, p[2] = (uint8_t)(v * 0.85);
         }
-    assert_int_equal(pf_measure_exposure(&b, &doc), PF_OK);
+    assert_int_equal(pf_measure_quality(&b, &doc), PF_OK);
     print_message("black backdrop: %.0f/%.0f/%.0f\n", doc.lum_low,
                   doc.lum_median, doc.lum_high);
     assert_true(doc.lum_median < 20); /* the old median rule failed it */
@@ -338,9 +348,17 @@ static void test_measure_quality_matches(void **state)
     make_page(&b, 1.7, PAPER, INK, 2);
     blur(&b, 2.0);
     assert_int_equal(pf_measure_quality(&b, &all), PF_OK);
-    assert_int_equal(pf_measure_sharpness(&b, &one, &s), PF_OK);
-    assert_int_equal(pf_measure_glare(&b, &one, &g), PF_OK);
-    assert_int_equal(pf_measure_exposure(&b, &one), PF_OK);
+    /* The same figures, each from a region of its own. */
+    pf_quality_region r;
+    assert_int_equal(pf_quality_region_make(&b, &one, &r), PF_OK);
+    assert_int_equal(pf_sharpness_of(&r, &s), PF_OK);
+    pf_quality_region_free(&r);
+    assert_int_equal(pf_quality_region_make(&b, &one, &r), PF_OK);
+    assert_int_equal(pf_glare_of(&r, &g), PF_OK);
+    pf_quality_region_free(&r);
+    assert_int_equal(pf_quality_region_make(&b, &one, &r), PF_OK);
+    pf_exposure_of(&r, &one);
+    pf_quality_region_free(&r);
     assert_true(all.sharpness == s && all.glare == g);
     assert_true(all.lum_low == one.lum_low && all.lum_median == one.lum_median);
     assert_true(all.lum_high == one.lum_high && all.clipped == one.clipped);

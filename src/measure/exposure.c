@@ -41,15 +41,3 @@ void pf_exposure_of(const pf_quality_region *r, pf_document *doc)
     doc->lum_high = quantile(hist, total, 0.99);
     doc->clipped = (double)clipped / (double)total;
 }
-
-pf_status pf_measure_exposure(const pf_bitmap *bmp, pf_document *doc)
-{
-    pf_quality_region r;
-    if (!doc)
-        return PF_ERR_INVALID_ARG;
-    pf_status st = pf_quality_region_make(bmp, doc, &r);
-    if (st == PF_OK)
-        pf_exposure_of(&r, doc);
-    pf_quality_region_free(&r);
-    return st;
-}

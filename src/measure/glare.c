@@ -262,14 +262,3 @@ cleanup:
     blocks_free(&b);
     return st;
 }
-
-pf_status pf_measure_glare(const pf_bitmap *bmp, const pf_document *doc,
-                           double *share)
-{
-    pf_quality_region r;
-    pf_status st = pf_quality_region_make(bmp, doc, &r);
-    if (st == PF_OK)
-        st = pf_glare_of(&r, share);
-    pf_quality_region_free(&r);
-    return st;
-}

@@ -24,29 +24,21 @@ pf_status pf_quality_region_make(const pf_bitmap *bmp, const pf_document *doc,
                                  pf_quality_region *out);
 void pf_quality_region_free(pf_quality_region *r); /* accepts zeroed */
 
-/* The figures on a region already made (one warp for all three). */
+/* The figures on a region already made (one warp for all three).
+ * Focus, higher is sharper: 100 / the typical edge width in pixels at
+ * PF_QUALITY_LONG px across the document (100: edges one pixel wide; 25:
+ * four pixels wide), or the Crete-Roffet figure on that scale if lower. */
 pf_status pf_sharpness_of(const pf_quality_region *r, double *sharpness);
+/* Share of the document's area (0..1) under glare: bright, colourless,
+ * saturated blobs that hide what is under them. */
 pf_status pf_glare_of(const pf_quality_region *r, double *share);
+/* Luminance percentiles and clipped share: doc->lum_low, lum_median,
+ * lum_high and clipped. */
 void pf_exposure_of(const pf_quality_region *r, pf_document *doc);
 
 /* All three at once on one region: fills doc->sharpness, glare, lum_low,
  * lum_median, lum_high and clipped. What the check pipeline should call. */
 pf_status pf_measure_quality(const pf_bitmap *bmp, pf_document *doc);
-
-/* Focus figure, higher is sharper (method and scale: sharpness.c):
- * 100 / the typical edge width in pixels at PF_QUALITY_LONG px across the
- * document (100: edges one pixel wide; 25: four pixels wide). */
-pf_status pf_measure_sharpness(const pf_bitmap *bmp, const pf_document *doc,
-                               double *sharpness);
-
-/* Share of the document's area (0..1) under glare: bright, colourless,
- * saturated blobs that hide what is under them. */
-pf_status pf_measure_glare(const pf_bitmap *bmp, const pf_document *doc,
-                           double *share);
-
-/* Luminance percentiles and clipped share on the document: fills
- * doc->lum_low, lum_median, lum_high and clipped. */
-pf_status pf_measure_exposure(const pf_bitmap *bmp, pf_document *doc);
 
 /* Default limits (the document profiles), set on the tuning half of the
  * evaluation set (make eval). Below/above the warn limit warns, past the

@@ -345,17 +345,6 @@ cleanup:
     return st;
 }
 
-pf_status pf_measure_sharpness(const pf_bitmap *bmp, const pf_document *doc,
-                               double *sharpness)
-{
-    pf_quality_region r;
-    pf_status st = pf_quality_region_make(bmp, doc, &r);
-    if (st == PF_OK)
-        st = pf_sharpness_of(&r, sharpness);
-    pf_quality_region_free(&r);
-    return st;
-}
-
 /* One region for the three figures: the warp is the costly part. */
 pf_status pf_measure_quality(const pf_bitmap *bmp, pf_document *doc)
 {
