@@ -252,13 +252,22 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
  * given. */
 int pf_crop_wanted(const pf_rules *rules, const pf_options *options,
                    const pf_document *doc);
-/* The document of src (corners in src's pixels) with a margin, turned
- * straight when it lies 1..30 degrees off and the turned box stays inside
- * src (*turned_deg: the degrees turned, 0 when not), grown to at least
- * min_long x min_short where src allows. */
-pf_status pf_crop_to_document(const pf_bitmap *src, const pf_document *doc,
-                              uint32_t min_long, uint32_t min_short,
-                              pf_bitmap *out, double *turned_deg);
+/* The box fix crops to: centre (cx, cy) and size w x h in the picture's
+ * upright pixels, turned back by angle (radians; 0: not turned). */
+typedef struct {
+    double cx, cy, w, h, angle;
+} pf_crop_box;
+/* Plans the crop of a width x height picture from the document's corners
+ * alone (no pixels needed): the document with a margin, turned straight
+ * when it lies 1..30 degrees off and the turned box stays inside the
+ * picture, grown to at least min_long x min_short where the picture
+ * allows. Returns 0 when that box is (nearly) the whole picture: nothing
+ * to crop. */
+int pf_crop_plan(const pf_document *doc, uint32_t width, uint32_t height,
+                 uint32_t min_long, uint32_t min_short, pf_crop_box *box);
+/* The planned box's pixels of src (the full-size upright picture). */
+pf_status pf_crop_render(const pf_bitmap *src, const pf_crop_box *box,
+                         pf_bitmap *out);
 
 /* ---- budget.c ---- */
 

@@ -23,15 +23,11 @@ int pf_crop_wanted(const pf_rules *rules, const pf_options *options,
            doc->fill > 0 && doc->fill < rules->min_fill;
 }
 
-/* The crop rectangle in the turned frame: centre (cx, cy), size w x h. */
-typedef struct {
-    double cx, cy, w, h, angle; /* angle: radians the source is turned back */
-} crop_box;
 
 /* The document's box in a frame turned by angle about its centre, with
  * the margin, grown to the minimum size. */
 static void document_box(const pf_document *doc, double angle, uint32_t min_long,
-                         uint32_t min_short, crop_box *box)
+                         uint32_t min_short, pf_crop_box *box)
 {
     double cx = 0, cy = 0, x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
     double c = cos(angle), s = sin(angle);
@@ -56,7 +52,7 @@ static void document_box(const pf_document *doc, double angle, uint32_t min_long
 }
 
 /* Whether the box's corners all lie in the w x h image. */
-static int box_inside(const crop_box *b, uint32_t w, uint32_t h)
+static int box_inside(const pf_crop_box *b, uint32_t w, uint32_t h)
 {
     double c = cos(b->angle), s = sin(b->angle);
     for (int i = 0; i < 4; i++) {
@@ -69,7 +65,7 @@ static int box_inside(const crop_box *b, uint32_t w, uint32_t h)
 }
 
 /* Slides an unturned box into the image, shrinking it to the image at most. */
-static void clamp_box(crop_box *b, uint32_t w, uint32_t h)
+static void clamp_box(pf_crop_box *b, uint32_t w, uint32_t h)
 {
     b->w = fmin(b->w, w), b->h = fmin(b->h, h);
     b->cx = fmin(fmax(b->cx, b->w / 2), w - b->w / 2);
@@ -94,7 +90,7 @@ static void sample_bilinear(const pf_bitmap *src, double x, double y, uint8_t *p
 }
 
 /* Renders the box: a plain copy when it is not turned, else resampled. */
-static pf_status render_box(const pf_bitmap *src, const crop_box *b, pf_bitmap *out)
+static pf_status render_box(const pf_bitmap *src, const pf_crop_box *b, pf_bitmap *out)
 {
     uint32_t w = (uint32_t)(b->w + 0.5), h = (uint32_t)(b->h + 0.5);
     pf_status st = pf_bitmap_alloc(out, w ? w : 1, h ? h : 1);
@@ -122,22 +118,24 @@ static pf_status render_box(const pf_bitmap *src, const crop_box *b, pf_bitmap *
     return PF_OK;
 }
 
-pf_status pf_crop_to_document(const pf_bitmap *src, const pf_document *doc,
-                              uint32_t min_long, uint32_t min_short,
-                              pf_bitmap *out, double *turned_deg)
+int pf_crop_plan(const pf_document *doc, uint32_t width, uint32_t height,
+                 uint32_t min_long, uint32_t min_short, pf_crop_box *box)
 {
-    crop_box box;
     double tilt = doc->tilt;
-    memset(out, 0, sizeof *out);
-    *turned_deg = 0;
     if (fabs(tilt) > STRAIGHTEN_MIN_DEG && fabs(tilt) <= STRAIGHTEN_MAX_DEG) {
-        document_box(doc, tilt * M_PI / 180, min_long, min_short, &box);
-        if (box_inside(&box, src->width, src->height))
-            *turned_deg = tilt;
+        document_box(doc, tilt * M_PI / 180, min_long, min_short, box);
+        if (box_inside(box, width, height))
+            return 1;
     }
-    if (*turned_deg == 0) {
-        document_box(doc, 0, min_long, min_short, &box);
-        clamp_box(&box, src->width, src->height);
-    }
-    return render_box(src, &box, out);
+    document_box(doc, 0, min_long, min_short, box);
+    clamp_box(box, width, height);
+    /* Grown to the minimum size, the box may be (nearly) the whole picture. */
+    return box->w < 0.97 * width || box->h < 0.97 * height;
+}
+
+pf_status pf_crop_render(const pf_bitmap *src, const pf_crop_box *box,
+                         pf_bitmap *out)
+{
+    memset(out, 0, sizeof *out);
+    return render_box(src, box, out);
 }

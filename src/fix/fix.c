@@ -4,6 +4,7 @@
 #include "core/pipeline.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,9 +239,18 @@ static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
                                  &out->quality, err);
 }
 
+/* The crop fix makes of this file: 1 with *box when the rules want one and
+ * it leaves less than the whole picture. */
+static int plan_crop(const pf_ctx *ctx, const pf_image_info *in, pf_crop_box *box)
+{
+    return pf_crop_wanted(&ctx->rules, &ctx->options, &in->document) &&
+           pf_crop_plan(&in->document, in->width, in->height, ctx->rules.min_long,
+                        ctx->rules.min_short, box);
+}
+
 /* Replaces dec's pixels with the document cropped from the full-size image
  * (dec may hold a copy shrunk while decoding, too small to crop from), and
- * in's size with the crop's. */
+ * in's size with the crop's; says why not when the picture is too small. */
 static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
                                pf_decoded *dec, pf_image_info *in,
                                pf_report *report)
@@ -248,30 +258,27 @@ static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
     char err[PF_ERR_LEN] = "";
     pf_decoded full;
     pf_bitmap crop;
-    double turned;
+    pf_crop_box box;
     const pf_rules *r = &ctx->rules;
-    pf_status st = pf_decode_upright(ctx, data, len, in->format, UINT32_MAX, &full, err);
-    if (st != PF_OK)
-        return st;
-    st = pf_crop_to_document(&full.bmp, &in->document, r->min_long, r->min_short,
-                             &crop, &turned);
-    uint32_t full_w = full.bmp.width, full_h = full.bmp.height;
-    pf_decoded_free(&full);
-    if (st != PF_OK)
-        return st;
-    /* Grown to the minimum size, the crop may be the whole picture. */
-    if (turned == 0 && crop.width * 100 >= full_w * 97 && crop.height * 100 >= full_h * 97) {
-        pf_bitmap_free(&crop);
+    if (!pf_crop_wanted(r, &ctx->options, &in->document))
+        return PF_OK;
+    if (!plan_crop(ctx, in, &box)) {
         add_action(report, "kept the whole picture: cropped to the document it "
                    "would be under %u\xC3\x97%u", r->min_long, r->min_short);
         return PF_OK;
     }
+    pf_status st = pf_decode_upright(ctx, data, len, in->format, UINT32_MAX, &full, err);
+    if (st == PF_OK)
+        st = pf_crop_render(&full.bmp, &box, &crop);
+    pf_decoded_free(&full);
+    if (st != PF_OK)
+        return st;
     add_action(report, "cropped to the document (it filled %.0f%% of the "
                "picture): %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u",
                in->document.fill * 100, in->width, in->height, crop.width,
                crop.height);
-    if (turned != 0)
-        add_action(report, "straightened: turned %.1f\xC2\xB0", -turned);
+    if (box.angle != 0)
+        add_action(report, "straightened: turned %.1f\xC2\xB0", -box.angle * 180 / M_PI);
     pf_bitmap_free(&dec->bmp);
     dec->bmp = crop;
     in->width = crop.width, in->height = crop.height;
@@ -310,8 +317,7 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
     size_t meta_len = 0;
     describe_conversions(in, report);
     pf_status st = PF_OK;
-    if (pf_crop_wanted(&ctx->rules, &ctx->options, &in->document) &&
-        (st = crop_document(ctx, data, len, dec, in, report)) != PF_OK) {
+    if ((st = crop_document(ctx, data, len, dec, in, report)) != PF_OK) {
         st = pf_decode_error(ctx, report, st, name, in->format, err);
         goto cleanup;
     }
@@ -451,8 +457,9 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
         report->error = st = PF_ERR_UNFIXABLE;
         goto cleanup;
     }
-    int crop = pf_crop_wanted(&ctx->rules, &ctx->options, &report->input.document);
-    int copied = report->status == PF_FILE_PASS && !crop &&
+    pf_crop_box box;
+    int copied = report->status == PF_FILE_PASS &&
+                 !plan_crop(ctx, &report->input, &box) &&
                  try_copy(ctx, data, len, name, report, &fo);
     if (!copied) {
         pf_image_info in = report->input;
