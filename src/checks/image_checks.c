@@ -38,6 +38,16 @@ static void check_figures(pf_check *c, const char *fmt, double value,
     snprintf(c->limit, sizeof c->limit, fmt, limit);
 }
 
+/* PF_FAIL past the fail limit, PF_WARN past the warn limit, else PF_PASS;
+ * past is below them for a figure where higher is better, else above. */
+static pf_check_status banded(double value, double fail, double warn,
+                              int higher_is_better)
+{
+    double v = higher_is_better ? -value : value;
+    double f = higher_is_better ? -fail : fail, w = higher_is_better ? -warn : warn;
+    return v > f ? PF_FAIL : v > w ? PF_WARN : PF_PASS;
+}
+
 /* ---- document-complete ---- */
 
 static int wants_document(const pf_rules *rules, const pf_image_info *info)
@@ -171,8 +181,7 @@ static void judge_sharpness(const pf_rules *rules, const pf_image_info *info,
 {
     double s = info->document.sharpness;
     const char *word = document_word(&info->document);
-    c->status = s < rules->min_sharpness ? PF_FAIL
-              : s < rules->warn_sharpness ? PF_WARN : PF_PASS;
+    c->status = banded(s, rules->min_sharpness, rules->warn_sharpness, 1);
     check_figures(c, "%.1f", s, rules->min_sharpness);
     if (c->status == PF_PASS)
         pf_set_message(c->message, sizeof c->message, "sharpness %.1f "
@@ -213,8 +222,7 @@ static void judge_glare(const pf_rules *rules, const pf_image_info *info,
 {
     double g = info->document.glare;
     const char *word = document_word(&info->document);
-    c->status = g > rules->max_glare ? PF_FAIL
-              : g > rules->warn_glare ? PF_WARN : PF_PASS;
+    c->status = banded(g, rules->max_glare, rules->warn_glare, 0);
     check_figures(c, "%.4f", g, rules->max_glare);
     if (c->status == PF_PASS)
         pf_set_message(c->message, sizeof c->message, "glare on %.1f%% of the "
@@ -245,28 +253,29 @@ static int wants_exposure(const pf_rules *rules, const pf_image_info *info)
     return wants(rules, info, PF_RULE_EXPOSURE);
 }
 
-/* -1 too dark, +1 washed out, 0 fine, at the given limits. */
-static int exposure_fault(const pf_document *d, double min_brightness,
-                          double max_washout)
+/* Too dark rather than washed out: the brightest part is nearer black
+ * than the darkest is to white. */
+static int darker_than_washed(const pf_document *d)
 {
-    return d->lum_high < min_brightness ? -1 : d->lum_low > max_washout ? 1 : 0;
+    return d->lum_high < 255 - d->lum_low;
 }
 
 static void judge_exposure(const pf_rules *rules, const pf_image_info *info,
                            pf_check *c)
 {
     const pf_document *d = &info->document;
-    int fail = exposure_fault(d, rules->min_brightness, rules->max_washout);
-    int warn = exposure_fault(d, rules->warn_brightness, rules->warn_washout);
-    int fault = fail ? fail : warn;
-    c->status = fail ? PF_FAIL : warn ? PF_WARN : PF_PASS;
+    pf_check_status dark = banded(d->lum_high, rules->min_brightness,
+                                  rules->warn_brightness, 1);
+    pf_check_status washed = banded(d->lum_low, rules->max_washout,
+                                    rules->warn_washout, 0);
+    c->status = dark > washed ? dark : washed;
     snprintf(c->value, sizeof c->value, "%.0f/%.0f/%.0f", d->lum_low,
              d->lum_median, d->lum_high);
     snprintf(c->limit, sizeof c->limit, "brightest>=%.0f,darkest<=%.0f",
              rules->min_brightness, rules->max_washout);
-    const char *what = fault < 0 ? "too dark to read"
-                     : fault > 0 ? "washed out (even the darkest ink is pale)"
-                                 : "readable";
+    const char *what = c->status == PF_PASS ? "readable"
+                     : dark >= washed ? "too dark to read"
+                                      : "washed out (even the darkest ink is pale)";
     pf_set_message(c->message, sizeof c->message, "brightness: median %.0f, "
                    "darkest 0.2%% %.0f, brightest 1%% %.0f, %.1f%% clipped "
                    "white: %s%s", d->lum_median, d->lum_low, d->lum_high,
@@ -277,7 +286,7 @@ static void judge_exposure(const pf_rules *rules, const pf_image_info *info,
 static void advise_exposure(const pf_image_info *info, char *buf, size_t cap)
 {
     const pf_document *d = &info->document;
-    if (d->lum_high < 160)
+    if (darker_than_washed(d))
         pf_set_message(buf, cap, "too dark to read (even its brightest part is "
                        "at %.0f of 255); retake it in daylight or under a lamp, "
                        "without shadow on the %s", d->lum_high, document_word(d));
