@@ -236,10 +236,6 @@ pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
 
 /* ---- analyse.c: every measure check takes of the pixels ---- */
 
-/* The document's border, focus, glare and exposure, as image_checks
- * (PF_RULE_*) asks; doc->measured set when they ran. */
-pf_status pf_measure_document(const pf_bitmap *bmp, unsigned image_checks,
-                              pf_document *doc);
 /* Colour, the white background (when the rule applies) and the document,
  * into info. */
 pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,

@@ -5,8 +5,10 @@
 
 #include <string.h>
 
-pf_status pf_measure_document(const pf_bitmap *bmp, unsigned image_checks,
-                              pf_document *doc)
+/* The document's border, focus, glare and exposure, as image_checks
+ * (PF_RULE_*) asks; doc->measured set when they ran. */
+static pf_status measure_document(const pf_bitmap *bmp, unsigned image_checks,
+                                  pf_document *doc)
 {
     pf_status st = PF_OK;
     memset(doc, 0, sizeof *doc);
@@ -33,6 +35,6 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
     if (rules->white_background)
         st = pf_measure_background(bmp, rules, &info->background);
     if (st == PF_OK)
-        st = pf_measure_document(bmp, rules->image_checks, &info->document);
+        st = measure_document(bmp, rules->image_checks, &info->document);
     return st;
 }

@@ -144,7 +144,7 @@ pf_status pf_quality_region_make(const pf_bitmap *bmp, const pf_document *doc,
     if (!bmp || !bmp->rgb || !bmp->width || !bmp->height)
         goto cleanup;
     double native = document_long(bmp, doc);
-    if (doc && doc->found) {
+    if (doc && doc->found && doc->stands_out) {
         uint32_t lng = native >= PF_QUALITY_LONG ? PF_QUALITY_LONG
                        : native >= 16 ? (uint32_t)lround(native) : 16;
         st = warped_planes(bmp, doc, lng, out);
