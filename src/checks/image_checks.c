@@ -30,6 +30,13 @@ static const char *document_word(const pf_document *doc)
     return ratio >= 1.48 && ratio <= 1.75 ? "card" : ratio >= 1.2 ? "page" : "document";
 }
 
+/* What focus, glare and exposure were measured on: the document when it
+ * stands out from its surroundings, else the whole picture. */
+static const char *region_word(const pf_document *doc)
+{
+    return doc->found && doc->stands_out ? document_word(doc) : "picture";
+}
+
 static void check_figures(pf_check *c, const char *fmt, double value,
                              double limit)
 {
@@ -180,7 +187,7 @@ static void judge_sharpness(const pf_rules *rules, const pf_image_info *info,
                             pf_check *c)
 {
     double s = info->document.sharpness;
-    const char *word = document_word(&info->document);
+    const char *word = region_word(&info->document);
     c->status = banded(s, rules->min_sharpness, rules->warn_sharpness, 1);
     check_figures(c, "%.1f", s, rules->min_sharpness);
     if (c->status == PF_PASS)
@@ -202,8 +209,8 @@ static void advise_sharpness(const pf_image_info *info, char *buf, size_t cap)
 {
     pf_set_message(buf, cap, "the %s is blurred (sharpness %.1f); retake the "
                    "photo holding the phone steady, in good light, and tap "
-                   "the %s to focus", document_word(&info->document),
-                   info->document.sharpness, document_word(&info->document));
+                   "the %s to focus", region_word(&info->document),
+                   info->document.sharpness, region_word(&info->document));
 }
 
 const pf_check_unit pf_unit_sharpness = {
@@ -221,7 +228,7 @@ static void judge_glare(const pf_rules *rules, const pf_image_info *info,
                         pf_check *c)
 {
     double g = info->document.glare;
-    const char *word = document_word(&info->document);
+    const char *word = region_word(&info->document);
     c->status = banded(g, rules->max_glare, rules->warn_glare, 0);
     check_figures(c, "%.4f", g, rules->max_glare);
     if (c->status == PF_PASS)
@@ -240,7 +247,7 @@ static void advise_glare(const pf_image_info *info, char *buf, size_t cap)
     pf_set_message(buf, cap, "a reflection covers %.1f%% of the %s; retake it "
                    "without the flash, tilted slightly away from the lamp or "
                    "window", info->document.glare * 100,
-                   document_word(&info->document));
+                   region_word(&info->document));
 }
 
 const pf_check_unit pf_unit_glare = {
@@ -289,7 +296,7 @@ static void advise_exposure(const pf_image_info *info, char *buf, size_t cap)
     if (darker_than_washed(d))
         pf_set_message(buf, cap, "too dark to read (even its brightest part is "
                        "at %.0f of 255); retake it in daylight or under a lamp, "
-                       "without shadow on the %s", d->lum_high, document_word(d));
+                       "without shadow on the %s", d->lum_high, region_word(d));
     else
         pf_set_message(buf, cap, "washed out (even the darkest ink is at %.0f "
                        "of 255); retake it without the flash or direct sun",
