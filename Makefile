@@ -1,5 +1,5 @@
 # preflight — build, test, install. Dependencies come from Debian via pkg-config.
-PKGS     := libturbojpeg libjpeg libpng libexif zlib
+PKGS     := libturbojpeg libjpeg libpng libexif zlib inih
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
@@ -14,8 +14,9 @@ LDLIBS     := $(PKG_LIBS) -lm -lpthread $(EXTRA_LDFLAGS)
 
 # src/ is grouped by role: core (context, check pipeline, I/O), codec
 # (decoders/encoders), resample, measure (what is seen in the pixels), checks
-# (rules judged on the measures), fix (making a compliant file), cli.
-LIB_DIRS := core codec resample measure checks fix
+# (rules judged on the measures), rules (profiles: built-in, rules files,
+# rules by name), fix (making a compliant file), cli.
+LIB_DIRS := core codec resample measure checks rules fix
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 CLI_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)

@@ -19,6 +19,7 @@ extern "C" {
 
 #define PF_MSG_LEN 320    /* room for a file name plus a sentence */
 #define PF_PATH_LEN 4096
+#define PF_SOURCE_LEN 480 /* where a profile's figures are stated */
 #define PF_MAX_CHECKS 16
 #define PF_MAX_ACTIONS 8
 #define PF_DEFAULT_MAX_PIXELS 100000000ULL /* 100 megapixels */
@@ -39,7 +40,9 @@ typedef enum {
     PF_ERR_EXISTS,         /* output exists and overwriting was not allowed */
     PF_ERR_SAME_FILE,      /* output path is the input path */
     PF_ERR_TRUNCATED,      /* the file ends before its image data does */
-    PF_ERR_INTERNAL        /* a library call failed unexpectedly */
+    PF_ERR_INTERNAL,       /* a library call failed unexpectedly */
+    PF_ERR_UNDER_MIN,      /* cannot reach the minimum file size honestly */
+    PF_ERR_RULES           /* a rules file is not valid (pf_profiles_error) */
 } pf_status;
 
 const char *pf_strerror(pf_status status);
@@ -80,6 +83,8 @@ typedef struct {
     uint64_t min_bytes;
     uint32_t min_long;     /* long side at least this many pixels */
     uint32_t min_short;    /* short side at least this many pixels */
+    uint32_t max_long;     /* long side at most this many pixels (0: any) */
+    uint32_t max_short;    /* short side at most this many pixels (0: any) */
     pf_orientation_rule orientation;
     int require_color;
     unsigned accepted_formats; /* bit (1u << pf_format) for each accepted */
@@ -91,8 +96,10 @@ typedef struct {
     double white_min_share;   /* default 0.90 */
     int white_level;          /* default 230 */
     int white_spread;         /* default 18 */
-    /* fix shrinks an image whose long side exceeds this, when no minimum
-     * size applies (0: never); the face profile uses 1600. */
+    /* fix shrinks an image whose long side exceeds this (0: never), but
+     * never below the minimum size; with a minimum and no fix_max_long,
+     * fix makes the smallest image meeting the minimum (a tight byte
+     * budget is best spent on the fewest pixels that pass). */
     uint32_t fix_max_long;
     /* What reviewers reject beyond size (PF_RULE_* bits): the document's
      * focus, its whole border in the frame, glare, exposure. Each figure
@@ -104,6 +111,9 @@ typedef struct {
     double min_brightness, warn_brightness; /* brightest 1%'s luminance */
     double max_washout, warn_washout;       /* dark-end luminance, 0..255 */
     double min_fill;                        /* document-fill warns below */
+    /* Where these figures are stated: the platform document's address and
+     * the date it was read, or the rules file and line ("" unknown). */
+    char source[PF_SOURCE_LEN];
 } pf_rules;
 
 /* pf_rules.image_checks bits. */
@@ -118,9 +128,12 @@ typedef struct {
 #define PF_WHITE_LEVEL 230
 #define PF_WHITE_SPREAD 18
 
-/* Fills rules from a built-in profile: "wechat", "alipay-license",
- * "alipay-idcard", "face". PF_ERR_INVALID_ARG for an unknown name. */
+/* Fills rules from a built-in profile (pf_profile_names() lists them).
+ * PF_ERR_INVALID_ARG for an unknown name. */
 pf_status pf_profile_rules(const char *name, pf_rules *rules);
+/* The rules of a profile without a base: JPEG and PNG accepted, no other
+ * rule, the image checks' limits at their defaults but none of them on. */
+void pf_rules_blank(pf_rules *rules, const char *name);
 /* Sets the image checks' limits (sharpness, glare, exposure, fill) to the
  * defaults measured on the evaluation set; leaves image_checks alone. */
 void pf_rules_default_image_limits(pf_rules *rules);
@@ -132,6 +145,55 @@ const char *const *pf_profile_names(void);
 pf_status pf_parse_size(const char *text, uint64_t *bytes);
 /* Parses "1500x1100" (also "1500X1100", "1500×1100"). */
 pf_status pf_parse_dims(const char *text, uint32_t *w, uint32_t *h);
+
+/* Sets one rule from text. The keys are the command line's flag names
+ * and the rules files' keys: "max-bytes" "500KB", "min-size" "1024x768",
+ * "max-size", "orientation", "color" (yes/no), "formats" ("jpeg, png"),
+ * "check"/"skip" (rule names), "min-sharpness" "F[,W]", "max-glare",
+ * "min-brightness", "max-washout", "min-fill", "white-background",
+ * "white-threshold", "white-level", "white-spread", "fix-max-side".
+ * PF_ERR_INVALID_ARG for an unknown key or a bad value; why (may be NULL)
+ * then says what is wrong and what is expected. */
+pf_status pf_rules_set(pf_rules *rules, const char *key, const char *value,
+                       char *why, size_t why_len);
+/* The keys pf_rules_set knows, NULL-terminated. */
+const char *const *pf_rule_keys(void);
+/* PF_OK when the rules agree with themselves (a minimum under its
+ * maximum, limits in range); else PF_ERR_INVALID_ARG and why says which. */
+pf_status pf_rules_validate(const pf_rules *rules, char *why, size_t why_len);
+
+/* ---- Profiles: the built-in ones and an agency's own (rules files) ---- */
+
+typedef struct {
+    pf_rules rules;        /* rules.name: the profile; rules.source: where
+                              its figures are stated */
+    char title[96];        /* what it is for: "Tencent Cloud ICP filing" */
+    char stated[256];      /* the limits as the source words them */
+    char origin[PF_PATH_LEN]; /* "built-in", or the rules file */
+    unsigned line;         /* its section's line in origin (0: built-in) */
+    char base[32];         /* the profile it starts from ("" none) */
+} pf_profile;
+
+typedef struct pf_profiles pf_profiles;
+
+/* A set holding the built-in profiles. NULL when out of memory. */
+pf_profiles *pf_profiles_new(void);
+void pf_profiles_free(pf_profiles *set);  /* accepts NULL */
+/* Adds the profiles of an INI rules file: one [name] section each, keys
+ * as pf_rules_set's plus "base" (a profile to start from; a section named
+ * as an existing profile starts from it and replaces it), "title",
+ * "source". A later file's profile replaces an earlier one of that name.
+ * PF_ERR_RULES (pf_profiles_error says the file, the line and what is
+ * wrong; the set is unchanged), PF_ERR_IO when it cannot be read. */
+pf_status pf_profiles_load_file(pf_profiles *set, const char *path);
+/* The same for text in memory; name stands for the file in messages. */
+pf_status pf_profiles_load_text(pf_profiles *set, const char *text,
+                                size_t len, const char *name);
+const char *pf_profiles_error(const pf_profiles *set);
+size_t pf_profiles_count(const pf_profiles *set);
+/* Built-in profiles first, then each file's in order. */
+const pf_profile *pf_profiles_get(const pf_profiles *set, size_t index);
+const pf_profile *pf_profiles_find(const pf_profiles *set, const char *name);
 
 typedef struct {
     int min_quality;       /* lowest JPEG quality fix may use (default 30) */
@@ -163,6 +225,7 @@ typedef enum {
     PF_CHECK_DOCUMENT_FILL,
     PF_CHECK_GLARE,
     PF_CHECK_EXPOSURE,
+    PF_CHECK_MAX_SIZE,      /* at most max_long x max_short pixels */
     PF_CHECK_COUNT
 } pf_check_id;
 

@@ -267,17 +267,32 @@ pf_status pf_crop_render(const pf_bitmap *src, const pf_crop_box *box,
 
 /* ---- budget.c ---- */
 
+/* What a budget search found besides its file. */
+typedef struct {
+    int full_chroma;   /* the file (or the last try) is 4:4:4 */
+    size_t largest;    /* the largest file any trial made */
+} pf_budget_info;
+
 /* Encodes bmp as JPEG at (nearly) the highest quality in [min_quality,
  * max_quality] whose size is <= max_bytes (0: no limit) and >= min_bytes:
  * it stops once a fitting trial uses PF_BUDGET_GOOD_ENOUGH of max_bytes.
- * PF_ERR_BUDGET when none fits; *out is then NULL. Free with free().
- * threads >= 2 encodes each round's two trials side by side. */
+ * A minimum out of reach at max_quality is tried once more with full
+ * chroma (4:4:4), the most bytes these pixels honestly make. PF_ERR_BUDGET
+ * when even min_quality is too big, PF_ERR_UNDER_MIN when even that last
+ * try is too small; *out is then NULL. Free with free(). threads >= 2
+ * encodes each round's two trials side by side. info may be NULL. */
 #define PF_BUDGET_GOOD_ENOUGH 0.975
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
                                 int max_quality, int threads, uint8_t **out,
                                 size_t *out_len, double *quality,
-                                char err[PF_ERR_LEN]);
+                                char err[PF_ERR_LEN], pf_budget_info *info);
+
+/* ---- rules/profiles.c ---- */
+
+/* The built-in profiles, as a pf_profiles set lists them. */
+size_t pf_builtin_profile_count(void);
+void pf_builtin_profile(size_t index, pf_profile *profile);
 
 /* ---- checks/registry.c ---- */
 

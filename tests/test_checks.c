@@ -73,7 +73,7 @@ static void test_registry(void **state)
     static const char *const names[PF_CHECK_COUNT] = {
         "format", "max-bytes", "min-bytes", "min-size", "color", "orientation",
         "transparency", "white-background", "sharpness", "document-complete",
-        "document-fill", "glare", "exposure"};
+        "document-fill", "glare", "exposure", "max-size"};
     for (int id = 0; id < PF_CHECK_COUNT; id++) {
         const pf_check_unit *u = pf_check_unit_of((pf_check_id)id);
         assert_non_null(u);

@@ -116,7 +116,7 @@ static void test_budget_never_over_and_highest(void **state)
     const uint64_t budgets[] = {12000, 20000, 30000, 45000};
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(pf_fit_jpeg_to_budget(&bmp, budgets[i], 0, 30, 95, 2, &out,
-                                               &len, &q, err), PF_OK);
+                                               &len, &q, err, NULL), PF_OK);
         /* Never one byte over, and at least 97% of the budget used. */
         assert_true(len <= budgets[i]);
         assert_true(len >= 0.97 * (double)budgets[i]);
@@ -131,7 +131,7 @@ static void test_budget_never_over_and_highest(void **state)
     }
     /* A budget the top quality fits: top quality, no search beyond it. */
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 10000000, 0, 30, 95, 2, &out, &len,
-                                           &q, err), PF_OK);
+                                           &q, err, NULL), PF_OK);
     assert_true(q == 95);
     free(out);
     pf_bitmap_free(&bmp);
@@ -147,14 +147,23 @@ static void test_budget_impossible(void **state)
     size_t len = 0;
     double q = 0;
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 800, 0, 30, 95, 2, &out, &len, &q,
-                                           err), PF_ERR_BUDGET);
+                                           err, NULL), PF_ERR_BUDGET);
     assert_null(out);
     assert_non_null(strstr(err, "quality 30"));
     /* A minimum the image cannot reach even at the top quality. */
     out = (uint8_t *)1;
+    pf_budget_info info;
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 0, 10000000, 30, 100, 2, &out, &len,
-                                           &q, err), PF_ERR_BUDGET);
+                                           &q, err, &info), PF_ERR_UNDER_MIN);
     assert_null(out);
+    /* The last try was full chroma at quality 100, the largest file there is. */
+    assert_true(info.full_chroma);
+    assert_true(info.largest > 0 && info.largest < 10000000);
+    uint8_t *top = NULL;
+    size_t top_len = 0;
+    assert_int_equal(pf_jpeg_encode_chroma(&bmp, 100, 1, &top, &top_len, err), PF_OK);
+    assert_int_equal(info.largest, top_len);
+    free(top);
     pf_bitmap_free(&bmp);
 }
 
@@ -168,7 +177,7 @@ static void test_budget_between_min_and_max(void **state)
     size_t len = 0;
     double q = 0;
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 40000, 15000, 30, 100, 2, &out, &len,
-                                           &q, err), PF_OK);
+                                           &q, err, NULL), PF_OK);
     assert_true(len >= 15000 && len <= 40000);
     free(out);
     pf_bitmap_free(&bmp);
@@ -194,12 +203,12 @@ static void test_budget_spare_bytes_buy_full_chroma(void **state)
     double q = 0;
     /* Tight budget: 4:2:0 at the best quality that fits. */
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 20000, 0, 30, 95, 2, &out, &len, &q,
-                                           err), PF_OK);
+                                           err, NULL), PF_OK);
     assert_int_equal(luma_sampling(out, len), 0x22);
     free(out);
     /* Room to spare at quality 95: full chroma, still within the budget. */
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 400000, 0, 30, 95, 2, &out, &len, &q,
-                                           err), PF_OK);
+                                           err, NULL), PF_OK);
     assert_int_equal(luma_sampling(out, len), 0x11);
     assert_true(len <= 400000 && q >= 90);
     free(out);

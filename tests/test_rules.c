@@ -70,8 +70,9 @@ static void test_profiles(void **state)
     assert_int_equal(r.min_long, 1500);
     assert_int_equal(r.min_short, 1100);
     assert_true(r.require_color);
+    /* "100K" as a minimum: the safe side is 100 x 1024. */
     assert_int_equal(pf_profile_rules("alipay-license", &r), PF_OK);
-    assert_int_equal(r.min_bytes, 100000);
+    assert_int_equal(r.min_bytes, 102400);
     assert_int_equal(r.max_bytes, 2000000);
     assert_int_equal(r.min_long, 1500);
     assert_int_equal(pf_profile_rules("alipay-idcard", &r), PF_OK);
@@ -79,6 +80,11 @@ static void test_profiles(void **state)
     assert_int_equal(r.min_short, 720);
     assert_int_equal(pf_profile_rules("nope", &r), PF_ERR_INVALID_ARG);
     assert_string_equal(pf_profile_names()[0], "wechat");
+    /* Every built-in names where its figures are stated. */
+    for (const char *const *n = pf_profile_names(); *n; n++) {
+        assert_int_equal(pf_profile_rules(*n, &r), PF_OK);
+        assert_non_null(strstr(r.source, "(read 2026-11-30)"));
+    }
 }
 
 static pf_image_info good_info(void)
@@ -112,6 +118,75 @@ static pf_check_status status_of(const pf_rules *rules, const pf_image_info *in,
     return c->status;
 }
 
+/* Each built-in profile's figures, checked at and around its limits. */
+static void test_builtin_limits(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        uint64_t min_bytes, max_bytes;
+        uint32_t min_long, min_short, max_long, max_short;
+    } want[] = {
+        {"wechat", 0, 200000, 1500, 1100, 0, 0},
+        {"alipay-license", 102400, 2000000, 1500, 1100, 0, 0},
+        {"alipay-idcard", 102400, 2000000, 1280, 720, 0, 0},
+        {"face", 0, 200000, 0, 0, 0, 0},
+        {"tencent", 204800, 8000000, 0, 0, 0, 0},
+        {"aliyun", 0, 4000000, 0, 0, 0, 0},
+        {"huawei", 0, 4000000, 0, 0, 0, 0},
+        {"volcengine", 0, 5000000, 500, 300, 5000, 5000},
+    };
+    size_t n_builtin = 0;
+    while (pf_profile_names()[n_builtin])
+        n_builtin++;
+    assert_int_equal(n_builtin, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        pf_rules r;
+        assert_int_equal(pf_profile_rules(want[i].name, &r), PF_OK);
+        assert_int_equal(r.min_bytes, want[i].min_bytes);
+        assert_int_equal(r.max_bytes, want[i].max_bytes);
+        assert_int_equal(r.min_long, want[i].min_long);
+        assert_int_equal(r.min_short, want[i].min_short);
+        assert_int_equal(r.max_long, want[i].max_long);
+        assert_int_equal(r.max_short, want[i].max_short);
+        pf_image_info in = good_info();
+        in.width = want[i].min_long ? want[i].min_long : 1600;
+        in.height = want[i].min_short ? want[i].min_short : 1200;
+        if (r.max_bytes) {
+            in.bytes = r.max_bytes;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MAX_BYTES), PF_PASS);
+            in.bytes = r.max_bytes + 1;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MAX_BYTES), PF_FAIL);
+        }
+        if (r.min_bytes) {
+            in.bytes = r.min_bytes;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MIN_BYTES), PF_PASS);
+            in.bytes = r.min_bytes - 1;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MIN_BYTES), PF_FAIL);
+        }
+        in.bytes = r.min_bytes ? r.min_bytes : 1000;
+        if (r.min_long) {
+            in.width = r.min_short, in.height = r.min_long;  /* portrait */
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MIN_SIZE), PF_PASS);
+            in.height = r.min_long - 1;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MIN_SIZE), PF_FAIL);
+        }
+        if (r.max_long) {
+            in.width = r.max_long, in.height = r.max_short;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MAX_SIZE), PF_PASS);
+            in.width = r.max_long + 1;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MAX_SIZE), PF_FAIL);
+            in.width = r.max_short, in.height = r.max_long + 1;
+            assert_int_equal(status_of(&r, &in, PF_CHECK_MAX_SIZE), PF_FAIL);
+        } else {
+            pf_report rep;
+            memset(&rep, 0, sizeof rep);
+            pf_rules_evaluate(&r, &in, &rep);
+            assert_null(find(&rep, PF_CHECK_MAX_SIZE));
+        }
+    }
+}
+
 static void test_max_bytes_at_limit(void **state)
 {
     (void)state;
@@ -139,9 +214,9 @@ static void test_min_bytes_at_limit(void **state)
     pf_rules rules;
     pf_profile_rules("alipay-idcard", &rules);
     pf_image_info in = good_info();
-    in.bytes = 100000;
+    in.bytes = 102400;
     assert_int_equal(status_of(&rules, &in, PF_CHECK_MIN_BYTES), PF_PASS);
-    in.bytes = 99999;
+    in.bytes = 102399;
     assert_int_equal(status_of(&rules, &in, PF_CHECK_MIN_BYTES), PF_FAIL);
     in.bytes = 2000001;
     assert_int_equal(status_of(&rules, &in, PF_CHECK_MAX_BYTES), PF_FAIL);
@@ -264,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_parse_size_rejects),
         cmocka_unit_test(test_parse_dims),
         cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_builtin_limits),
         cmocka_unit_test(test_max_bytes_at_limit),
         cmocka_unit_test(test_min_bytes_at_limit),
         cmocka_unit_test(test_min_size_either_orientation),

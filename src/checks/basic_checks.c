@@ -23,20 +23,40 @@ static int when_decoded(const pf_rules *rules, const pf_image_info *info)
     return decoded(info);
 }
 
+/* The last accepted format, so a list reads "JPEG, PNG or GIF". */
+static int highest_format(const pf_rules *rules)
+{
+    int last = 0;
+    for (int f = 1; f < PF_FORMAT_COUNT; f++)
+        if ((rules->accepted_formats >> f) & 1u)
+            last = f;
+    return last;
+}
+
 static void judge_format(const pf_rules *rules, const pf_image_info *info,
                          pf_check *c)
 {
     int ok = (rules->accepted_formats >> info->format) & 1u;
+    char names[48] = "", labels[64] = "";
+    for (int f = 1, n = 0; f < PF_FORMAT_COUNT; f++)
+        if ((rules->accepted_formats >> f) & 1u) {
+            size_t used = strlen(names), lused = strlen(labels);
+            snprintf(names + used, sizeof names - used, "%s%s", n ? "," : "",
+                     pf_format_name((pf_format)f));
+            snprintf(labels + lused, sizeof labels - lused, "%s%s",
+                     n++ ? (f == highest_format(rules) ? " or " : ", ") : "",
+                     pf_format_label((pf_format)f));
+        }
     c->status = ok ? PF_PASS : PF_FAIL;
     snprintf(c->value, sizeof c->value, "%s", pf_format_name(info->format));
-    snprintf(c->limit, sizeof c->limit, "jpeg,png");
+    snprintf(c->limit, sizeof c->limit, "%s", names);
     if (ok)
         pf_set_message(c->message, sizeof c->message, "format %s",
                        pf_format_label(info->format));
     else
         pf_set_message(c->message, sizeof c->message,
-                       "format %s is not accepted (JPEG or PNG only)",
-                       pf_format_label(info->format));
+                       "format %s is not accepted (%s only)",
+                       pf_format_label(info->format), labels);
 }
 
 const pf_check_unit pf_unit_format = {
@@ -92,23 +112,49 @@ static int has_min_size(const pf_rules *rules, const pf_image_info *info)
     return decoded(info) && (rules->min_long || rules->min_short);
 }
 
-static void judge_min_size(const pf_rules *rules, const pf_image_info *info,
-                           pf_check *c)
+/* The resolution against a WxH limit, read either way round: a minimum
+ * (at least) or a maximum (at most; Volcano Engine's "5000×5000" bounds
+ * each side). A zero side of a maximum is no limit. */
+static void judge_size(int over, uint32_t limit_long, uint32_t limit_short,
+                       const pf_image_info *info, pf_check *c)
 {
     uint32_t lng = info->width > info->height ? info->width : info->height;
     uint32_t shrt = info->width > info->height ? info->height : info->width;
-    int ok = lng >= rules->min_long && shrt >= rules->min_short;
+    int ok = over ? (!limit_long || lng <= limit_long) &&
+                    (!limit_short || shrt <= limit_short)
+                  : lng >= limit_long && shrt >= limit_short;
     c->status = ok ? PF_PASS : PF_FAIL;
     snprintf(c->value, sizeof c->value, "%ux%u", info->width, info->height);
-    snprintf(c->limit, sizeof c->limit, "%ux%u", rules->min_long, rules->min_short);
+    snprintf(c->limit, sizeof c->limit, "%ux%u", limit_long, limit_short);
     pf_set_message(c->message, sizeof c->message,
                    "resolution %u\xC3\x97%u %s %u\xC3\x97%u (either orientation)",
-                   info->width, info->height, ok ? "meets" : "is under",
-                   rules->min_long, rules->min_short);
+                   info->width, info->height,
+                   over ? (ok ? "within" : "is over") : (ok ? "meets" : "is under"),
+                   limit_long, limit_short);
+}
+
+static void judge_min_size(const pf_rules *rules, const pf_image_info *info,
+                           pf_check *c)
+{
+    judge_size(0, rules->min_long, rules->min_short, info, c);
 }
 
 const pf_check_unit pf_unit_min_size = {
     PF_CHECK_MIN_SIZE, "min-size", has_min_size, judge_min_size, 1, NULL};
+
+static int has_max_size(const pf_rules *rules, const pf_image_info *info)
+{
+    return decoded(info) && (rules->max_long || rules->max_short);
+}
+
+static void judge_max_size(const pf_rules *rules, const pf_image_info *info,
+                           pf_check *c)
+{
+    judge_size(1, rules->max_long, rules->max_short, info, c);
+}
+
+const pf_check_unit pf_unit_max_size = {
+    PF_CHECK_MAX_SIZE, "max-size", has_max_size, judge_max_size, 1, NULL};
 
 static int wants_color(const pf_rules *rules, const pf_image_info *info)
 {

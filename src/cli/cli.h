@@ -43,11 +43,25 @@ typedef struct {
 typedef enum {
     CLI_PARSE_RUN,        /* options filled: run the command */
     CLI_PARSE_DONE,       /* --help or --version printed: exit 0 */
-    CLI_PARSE_USAGE_ERROR /* message printed on stderr: exit 2 */
+    CLI_PARSE_USAGE_ERROR, /* message printed on stderr: exit 2 */
+    CLI_PARSE_PROFILES    /* internal: the profiles command was named */
 } cli_parse_result;
 
 cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts);
 void cli_print_usage(FILE *out);
+
+/* ---- cli_profiles.c ---- */
+
+/* The built-in profiles and those of /etc/preflight/profiles.ini,
+ * $XDG_CONFIG_HOME/preflight/profiles.ini and each rules file, in that
+ * order (a later profile replaces an earlier one of its name). NULL after
+ * printing what is wrong (a usage error). */
+pf_profiles *cli_load_profiles(const char *const *rules_files, int n_files);
+void cli_print_profile_names(FILE *out, const pf_profiles *set);
+/* A profile's rules in one line: "204,800–8,000,000 B, JPEG/PNG, ...". */
+void cli_describe_rules(const pf_rules *rules, char *buf, size_t cap);
+/* `preflight profiles [--json] [--rules FILE]`: argv[0] is "profiles". */
+cli_parse_result cli_profiles_command(int argc, char **argv);
 
 /* ---- cli_walk.c ---- */
 
@@ -193,6 +207,8 @@ const char *cli_gps_state(const pf_report *report);
 /* Text from a file name for the text report: control characters, invalid
  * UTF-8 and backslashes shown as backslash escapes (\n, \x1b, \xff, \\). */
 void cli_text_safe(FILE *out, const char *s);
+/* The rules as a JSON object (the report's "rules"). */
+void cli_json_rules_object(FILE *out, const pf_rules *rules);
 /* One CSV cell: quoted, quotes doubled, formula-like text defused, bytes
  * that are not UTF-8 as U+FFFD. */
 void cli_csv_field(FILE *out, const char *s, int first);

@@ -39,7 +39,10 @@ enum {
     OPT_MIN_BRIGHTNESS,
     OPT_MAX_WASHOUT,
     OPT_MIN_FILL,
-    OPT_NO_CROP
+    OPT_NO_CROP,
+    OPT_MAX_SIZE,
+    OPT_FIX_MAX_SIDE,
+    OPT_RULES
 };
 
 static const struct option long_options[] = {
@@ -47,6 +50,9 @@ static const struct option long_options[] = {
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
     {"min-bytes", required_argument, NULL, OPT_MIN_BYTES},
     {"min-size", required_argument, NULL, OPT_MIN_SIZE},
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"fix-max-side", required_argument, NULL, OPT_FIX_MAX_SIDE},
+    {"rules", required_argument, NULL, OPT_RULES},
     {"orientation", required_argument, NULL, OPT_ORIENTATION},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
     {"min-quality", required_argument, NULL, OPT_MIN_QUALITY},
@@ -85,24 +91,18 @@ static const struct option long_options[] = {
 /* Leading ':' makes getopt report a missing argument as ':' (not '?'). */
 static const char short_options[] = ":p:o:j:rqhV";
 
-/* Overrides are applied on top of the profile after parsing, so that the
- * order of --profile and --max-bytes on the command line does not matter. */
+/* Rule flags are kept as they come and applied on top of the profile
+ * after parsing, so that the order of --profile and --max-bytes on the
+ * command line does not matter. Each flag is named as its rule key. */
+#define MAX_RULE_ARGS 64
+#define MAX_RULES_FILES 16
 typedef struct {
     const char *profile;
-    int has_max_bytes, has_min_bytes, has_min_size, has_orientation;
-    int white_background, white_level, white_spread; /* -1: profile's */
-    double white_share;                               /* < 0: profile's */
-    uint64_t max_bytes, min_bytes;
-    uint32_t min_long, min_short;
-    pf_orientation_rule orientation;
-    unsigned add_checks, skip_checks;  /* PF_RULE_* from --check / --skip */
-    /* --min-sharpness and friends: fail and warn limits (has_: given). */
-    int has_limit[5];
-    double fail_limit[5], warn_limit[5];
+    const char *key[MAX_RULE_ARGS], *value[MAX_RULE_ARGS];
+    int n;
+    const char *rules_files[MAX_RULES_FILES];
+    int n_files;
 } rule_overrides;
-
-/* The image checks' limits a flag can set, in has_limit[] order. */
-enum { LIM_SHARPNESS, LIM_GLARE, LIM_BRIGHTNESS, LIM_WASHOUT, LIM_FILL };
 
 static cli_parse_result usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -117,40 +117,24 @@ static cli_parse_result usage_error(const char *fmt, ...)
     return CLI_PARSE_USAGE_ERROR;
 }
 
-static void print_profiles(FILE *out)
-{
-    const char *const *names = pf_profile_names();
-    for (size_t i = 0; names[i]; i++) {
-        pf_rules r;
-        char min[32], max[32];
-        if (pf_profile_rules(names[i], &r) != PF_OK)
-            continue;
-        pf_format_thousands(r.min_bytes, min, sizeof min);
-        pf_format_thousands(r.max_bytes, max, sizeof max);
-        if (r.min_long)
-            fprintf(out, "  %-15s JPEG/PNG, %s%s%s B, at least %ux%u either way "
-                    "round%s\n", names[i], r.min_bytes ? min : "at most ",
-                    r.min_bytes ? ".." : "", max, r.min_long, r.min_short,
-                    r.require_color ? ", colour" : "");
-        else
-            fprintf(out, "  %-15s JPEG/PNG, at most %s B, colour%s\n", names[i],
-                    max, r.white_background ? ", white background" : "");
-    }
-}
-
 void cli_print_usage(FILE *out)
 {
     fputs("Usage: preflight check [OPTIONS] PATH...\n"
           "       preflight fix [OPTIONS] -o DIR PATH...\n"
+          "       preflight profiles [--json] [--rules FILE]\n"
           "Check ID-card, licence and face images against an ICP filing portal's\n"
           "rules; fix writes compliant copies into DIR (inputs are never changed).\n"
           "PATH is a file or a directory (its files; all levels with -r).\n"
           "\n"
           "Rules:\n"
           "  -p, --profile NAME     rule set (default wechat), see below\n"
+          "      --rules FILE       also read profiles from an INI file (after\n"
+          "                         /etc/preflight/profiles.ini and\n"
+          "                         ~/.config/preflight/profiles.ini)\n"
           "      --max-bytes SIZE   largest file size; 0 disables\n"
           "      --min-bytes SIZE   smallest file size; 0 disables\n"
           "      --min-size WxH     smallest dimensions, either orientation\n"
+          "      --max-size WxH     largest dimensions, either orientation\n"
           "      --orientation any|landscape|portrait\n"
           "      --check RULE       add a rule: white-background, sharpness,\n"
           "                         document (complete and fill), glare, exposure\n"
@@ -179,6 +163,8 @@ void cli_print_usage(FILE *out)
           "      --whiten           lift a light, near-white background to white\n"
           "      --no-crop          keep the whole picture around a small document\n"
           "                         (default: crop to it and straighten it)\n"
+          "      --fix-max-side N   write at most N px on the long side (never\n"
+          "                         under the minimum size)\n"
           "General:\n"
           "  -r, --recursive        walk directories at every depth\n"
           "  -j, --jobs N           files processed at once (default: one per CPU)\n"
@@ -196,8 +182,15 @@ void cli_print_usage(FILE *out)
           "  -V, --version          show the version\n"
           "\n"
           "SIZE: 200000, 200KB = 200,000 bytes, 200KiB = 204,800, 2MB, 2MiB.\n"
-          "Profiles:\n", out);
-    print_profiles(out);
+          "Profiles (preflight profiles lists their sources):\n", out);
+    pf_profiles *set = pf_profiles_new();
+    char rules[512];
+    for (size_t i = 0; set && i < pf_profiles_count(set); i++) {
+        const pf_profile *p = pf_profiles_get(set, i);
+        cli_describe_rules(&p->rules, rules, sizeof rules);
+        fprintf(out, "  %-15s %s\n", p->rules.name, rules);
+    }
+    pf_profiles_free(set);
     pf_rules d;
     pf_rules_default_image_limits(&d);
     fputs("The document profiles also check document-complete, document-fill,\n"
@@ -240,42 +233,6 @@ static int parse_quality(const char *text, int *quality)
     return 0;
 }
 
-static int parse_fraction(const char *text, double *value)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end != '\0' || !(v >= 0 && v <= 1))
-        return -1;
-    *value = v;
-    return 0;
-}
-
-static int parse_level(const char *text, int *value)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end != '\0' || v < 0 || v > 255)
-        return -1;
-    *value = (int)v;
-    return 0;
-}
-
-static int parse_orientation(const char *text, pf_orientation_rule *rule)
-{
-    static const char *const names[] = {"any", "landscape", "portrait"};
-    static const pf_orientation_rule rules[] = {
-        PF_ORIENT_ANY, PF_ORIENT_LANDSCAPE, PF_ORIENT_PORTRAIT
-    };
-    for (size_t i = 0; i < 3; i++)
-        if (strcmp(text, names[i]) == 0) {
-            *rule = rules[i];
-            return 0;
-        }
-    return -1;
-}
-
 static int parse_color(const char *text, cli_color *color)
 {
     if (strcmp(text, "auto") == 0)
@@ -289,165 +246,50 @@ static int parse_color(const char *text, cli_color *color)
     return 0;
 }
 
-static unsigned image_rule_bit(const char *name)
+/* The rule key a flag sets (its own name), or NULL. */
+static const char *rule_key_of(int opt)
 {
-    static const struct { const char *name; unsigned bit; } rules[] = {
-        {"sharpness", PF_RULE_SHARPNESS}, {"document", PF_RULE_DOCUMENT},
-        {"document-complete", PF_RULE_DOCUMENT}, {"glare", PF_RULE_GLARE},
-        {"exposure", PF_RULE_EXPOSURE}};
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        if (strcmp(name, rules[i].name) == 0)
-            return rules[i].bit;
-    return 0;
+    static const int rule_opts[] = {
+        OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_MAX_SIZE, OPT_ORIENTATION,
+        OPT_CHECK, OPT_SKIP, OPT_MIN_SHARPNESS, OPT_MAX_GLARE, OPT_MIN_BRIGHTNESS,
+        OPT_MAX_WASHOUT, OPT_MIN_FILL, OPT_WHITE_THRESHOLD, OPT_WHITE_LEVEL,
+        OPT_WHITE_SPREAD, OPT_FIX_MAX_SIDE};
+    for (size_t i = 0; i < sizeof rule_opts / sizeof rule_opts[0]; i++)
+        if (rule_opts[i] == opt)
+            for (const struct option *o = long_options; o->name; o++)
+                if (o->val == opt)
+                    return o->name;
+    return NULL;
 }
 
-/* "F" or "F,W": a fail limit and, optionally, a warn limit. */
-static int parse_limits(const char *text, double *fail, double *warn, int *has_warn)
-{
-    char *end = NULL;
-    errno = 0;
-    *fail = strtod(text, &end);
-    *has_warn = 0;
-    if (errno || end == text || !isfinite(*fail) || *fail < 0)
-        return -1;
-    if (*end == ',') {
-        const char *w = end + 1;
-        *warn = strtod(w, &end);
-        if (errno || end == w || !isfinite(*warn) || *warn < 0)
-            return -1;
-        *has_warn = 1;
-    }
-    return *end == '\0' ? 0 : -1;
-}
-
-/* --min-sharpness and friends. A fail limit alone keeps the default warn
- * band's proportion to it. */
-static cli_parse_result limit_option(int opt, const char *arg, rule_overrides *ov)
-{
-    static const struct { int opt; const char *flag; double max; int upper; }
-    limits[] = {
-        [LIM_SHARPNESS] = {OPT_MIN_SHARPNESS, "--min-sharpness", 1e6, 0},
-        [LIM_GLARE] = {OPT_MAX_GLARE, "--max-glare", 1, 1},
-        [LIM_BRIGHTNESS] = {OPT_MIN_BRIGHTNESS, "--min-brightness", 255, 0},
-        [LIM_WASHOUT] = {OPT_MAX_WASHOUT, "--max-washout", 255, 1},
-        [LIM_FILL] = {OPT_MIN_FILL, "--min-fill", 1, 0}};
-    pf_rules d;
-    pf_rules_default_image_limits(&d);
-    const double def_fail[] = {d.min_sharpness, d.max_glare, d.min_brightness,
-                               d.max_washout, d.min_fill};
-    const double def_warn[] = {d.warn_sharpness, d.warn_glare, d.warn_brightness,
-                               d.warn_washout, d.min_fill};
-    int i = 0, has_warn;
-    double fail, warn = 0;
-    while (limits[i].opt != opt)
-        i++;
-    if (parse_limits(arg, &fail, &warn, &has_warn) != 0 || fail > limits[i].max ||
-        warn > limits[i].max || (has_warn && i == LIM_FILL) ||
-        (has_warn && (limits[i].upper ? warn > fail : warn < fail)))
-        return usage_error("invalid %s '%s' (FAIL or FAIL,WARN; 0..%g, the warn "
-                           "limit on the passing side)", limits[i].flag, arg,
-                           limits[i].max);
-    if (!has_warn)
-        warn = def_fail[i] > 0 ? fail * def_warn[i] / def_fail[i] : fail;
-    if (warn > limits[i].max)
-        warn = limits[i].max;
-    ov->has_limit[i] = 1;
-    ov->fail_limit[i] = fail;
-    ov->warn_limit[i] = warn;
-    return CLI_PARSE_RUN;
-}
-
-static void apply_limits(const rule_overrides *ov, pf_rules *r)
-{
-    double *fail[] = {&r->min_sharpness, &r->max_glare, &r->min_brightness,
-                      &r->max_washout, &r->min_fill};
-    double *warn[] = {&r->warn_sharpness, &r->warn_glare, &r->warn_brightness,
-                      &r->warn_washout, &r->min_fill};
-    for (int i = 0; i < 5; i++)
-        if (ov->has_limit[i]) {
-            *warn[i] = ov->warn_limit[i];
-            *fail[i] = ov->fail_limit[i];
-        }
-    r->image_checks = (r->image_checks | ov->add_checks) & ~ov->skip_checks;
-}
-
-/* Options that change the rules; 1 when opt was one of them. */
+/* Options that change the rules; 1 when opt was one of them. A value is
+ * checked here, on a scratch copy, so a bad one is named as typed. */
 static int rule_option(int opt, const char *arg, rule_overrides *ov,
                        cli_parse_result *result)
 {
-    switch (opt) {
-    case 'p':
+    char why[PF_MSG_LEN];
+    const char *key = rule_key_of(opt);
+    pf_rules scratch;
+    if (opt == 'p') {
         ov->profile = arg;
-        break;
-    case OPT_MAX_BYTES:
-    case OPT_MIN_BYTES: {
-        uint64_t bytes;
-        if (pf_parse_size(arg, &bytes) != PF_OK) {
-            *result = usage_error("invalid size '%s' (e.g. 200000, 200KB, "
-                                  "200KiB, 2MB)", arg);
-            break;
-        }
-        if (opt == OPT_MAX_BYTES)
-            ov->max_bytes = bytes, ov->has_max_bytes = 1;
+        return 1;
+    }
+    if (opt == OPT_RULES) {
+        if (ov->n_files == MAX_RULES_FILES)
+            *result = usage_error("more than %d --rules files", MAX_RULES_FILES);
         else
-            ov->min_bytes = bytes, ov->has_min_bytes = 1;
-        break;
+            ov->rules_files[ov->n_files++] = arg;
+        return 1;
     }
-    case OPT_MIN_SIZE: {
-        uint32_t w, h;
-        if (pf_parse_dims(arg, &w, &h) != PF_OK) {
-            *result = usage_error("invalid dimensions '%s' (e.g. 1500x1100)", arg);
-            break;
-        }
-        ov->min_long = w > h ? w : h;
-        ov->min_short = w > h ? h : w;
-        ov->has_min_size = 1;
-        break;
-    }
-    case OPT_ORIENTATION:
-        if (parse_orientation(arg, &ov->orientation) != 0)
-            *result = usage_error("invalid orientation '%s' (any, landscape "
-                                  "or portrait)", arg);
-        ov->has_orientation = 1;
-        break;
-    case OPT_CHECK:
-    case OPT_SKIP: {
-        unsigned bit = image_rule_bit(arg);
-        if (opt == OPT_CHECK && strcmp(arg, "white-background") == 0)
-            ov->white_background = 1;
-        else if (!bit)
-            *result = usage_error("unknown rule '%s' for %s (%ssharpness, "
-                                  "document, glare, exposure)", arg,
-                                  opt == OPT_CHECK ? "--check" : "--skip",
-                                  opt == OPT_CHECK ? "white-background, " : "");
-        else if (opt == OPT_CHECK)
-            ov->add_checks |= bit, ov->skip_checks &= ~bit;
-        else
-            ov->skip_checks |= bit, ov->add_checks &= ~bit;
-        break;
-    }
-    case OPT_MIN_SHARPNESS:
-    case OPT_MAX_GLARE:
-    case OPT_MIN_BRIGHTNESS:
-    case OPT_MAX_WASHOUT:
-    case OPT_MIN_FILL:
-        *result = limit_option(opt, arg, ov);
-        break;
-    case OPT_WHITE_THRESHOLD:
-        if (parse_fraction(arg, &ov->white_share) != 0)
-            *result = usage_error("invalid --white-threshold '%s' (0..1, e.g. 0.9)", arg);
-        break;
-    case OPT_WHITE_LEVEL:
-    case OPT_WHITE_SPREAD: {
-        int *v = opt == OPT_WHITE_LEVEL ? &ov->white_level : &ov->white_spread;
-        if (parse_level(arg, v) != 0)
-            *result = usage_error("invalid %s '%s' (0..255)", opt == OPT_WHITE_LEVEL
-                                  ? "--white-level" : "--white-spread", arg);
-        break;
-    }
-    default:
+    if (!key)
         return 0;
-    }
+    pf_rules_blank(&scratch, "");
+    if (pf_rules_set(&scratch, key, arg, why, sizeof why) != PF_OK)
+        *result = usage_error("invalid --%s '%s': %s", key, arg, why);
+    else if (ov->n == MAX_RULE_ARGS)
+        *result = usage_error("more than %d rule options", MAX_RULE_ARGS);
+    else
+        ov->key[ov->n] = key, ov->value[ov->n++] = arg;
     return 1;
 }
 
@@ -522,36 +364,42 @@ static cli_parse_result bad_option(int opt, char **argv)
                    : usage_error("unknown option '-%c'", optopt);
 }
 
+/* Notes the command line's changes after the profile's source. */
+static void note_overrides(const rule_overrides *ov, pf_rules *rules)
+{
+    size_t used = strlen(rules->source);
+    for (int i = 0; i < ov->n && used + 1 < sizeof rules->source; i++) {
+        snprintf(rules->source + used, sizeof rules->source - used, "%s--%s %s",
+                 i ? " " : "; changed on the command line: ", ov->key[i],
+                 ov->value[i]);
+        used = strlen(rules->source);
+    }
+}
+
+/* The profile from the rules files and built-ins, then the rule flags. */
 static cli_parse_result apply_overrides(const rule_overrides *ov,
                                         pf_rules *rules)
 {
-    if (pf_profile_rules(ov->profile, rules) != PF_OK) {
+    char why[PF_MSG_LEN];
+    pf_profiles *set = cli_load_profiles(ov->rules_files, ov->n_files);
+    if (!set)
+        return CLI_PARSE_USAGE_ERROR;
+    const pf_profile *p = pf_profiles_find(set, ov->profile);
+    if (!p) {
         fprintf(stderr, "preflight: unknown profile '%s'; profiles:\n",
                 ov->profile);
-        print_profiles(stderr);
+        cli_print_profile_names(stderr, set);
+        pf_profiles_free(set);
         return CLI_PARSE_USAGE_ERROR;
     }
-    if (ov->has_max_bytes)
-        rules->max_bytes = ov->max_bytes;
-    if (ov->has_min_bytes)
-        rules->min_bytes = ov->min_bytes;
-    if (ov->has_min_size)
-        rules->min_long = ov->min_long, rules->min_short = ov->min_short;
-    if (ov->has_orientation)
-        rules->orientation = ov->orientation;
-    if (ov->white_background)
-        rules->white_background = 1;
-    if (ov->white_share >= 0)
-        rules->white_min_share = ov->white_share;
-    if (ov->white_level >= 0)
-        rules->white_level = ov->white_level;
-    if (ov->white_spread >= 0)
-        rules->white_spread = ov->white_spread;
-    apply_limits(ov, rules);
-    if (rules->max_bytes && rules->min_bytes > rules->max_bytes)
-        return usage_error("--min-bytes %llu is over --max-bytes %llu",
-                           (unsigned long long)rules->min_bytes,
-                           (unsigned long long)rules->max_bytes);
+    *rules = p->rules;
+    pf_profiles_free(set);
+    for (int i = 0; i < ov->n; i++)
+        pf_rules_set(rules, ov->key[i], ov->value[i], NULL, 0);
+    note_overrides(ov, rules);
+    if (pf_rules_validate(rules, why, sizeof why) != PF_OK)
+        return usage_error("the rules of profile %s with the options given do "
+                           "not agree: %s", rules->name, why);
     return CLI_PARSE_RUN;
 }
 
@@ -598,25 +446,28 @@ static cli_parse_result parse_command(const char *word, cli_options *opts)
     }
     if (!strcmp(word, "check"))
         opts->command = CLI_CMD_CHECK;
+    else if (!strcmp(word, "profiles"))
+        return CLI_PARSE_PROFILES;
     else if (!strcmp(word, "fix"))
         opts->command = CLI_CMD_FIX;
     else if (word[0] == '-')
         return usage_error("a command comes first: check or fix");
     else
-        return usage_error("unknown command '%s' (check or fix)", word);
+        return usage_error("unknown command '%s' (check, fix or profiles)", word);
     return CLI_PARSE_RUN;
 }
 
 cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts)
 {
-    rule_overrides ov = {.profile = "wechat", .white_level = -1,
-                         .white_spread = -1, .white_share = -1};
+    rule_overrides ov = {.profile = "wechat"};
     cli_parse_result result;
     memset(opts, 0, sizeof *opts);
     pf_options_default(&opts->fix_options);
     if (argc < 2)
         return usage_error("missing command: check or fix");
     result = parse_command(argv[1], opts);
+    if (result == CLI_PARSE_PROFILES)
+        return cli_profiles_command(argc - 1, argv + 1);
     if (result != CLI_PARSE_RUN)
         return result;
     /* getopt sees the command as its argv[0]. */

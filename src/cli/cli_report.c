@@ -179,6 +179,11 @@ static void print_text_summary(const cli_reporter *r)
     fprintf(r->out, "%zu file%s: %d passed, %d fixed, %d failed, %d error%s\n",
             r->n_files, r->n_files == 1 ? "" : "s", s->pass, s->fixed,
             s->fail, s->error, s->error == 1 ? "" : "s");
+    if (r->rules->source[0] && !r->quiet) {
+        fprintf(r->out, "Rules: profile %s, from ", r->rules->name);
+        cli_text_safe(r->out, r->rules->source);
+        fputc('\n', r->out);
+    }
 }
 
 /* ---- JSON ---- */
@@ -498,10 +503,11 @@ static void json_image_rules(FILE *out, const pf_rules *r)
             r->warn_washout, r->min_fill);
 }
 
-static void json_rules(FILE *out, const pf_rules *rules)
+/* The rules object: as the JSON report and `preflight profiles --json`
+ * give it. Keys are only ever added at the end. */
+void cli_json_rules_object(FILE *out, const pf_rules *rules)
 {
     static const char *const orientations[] = {"any", "landscape", "portrait"};
-    json_key(out, "rules", 0);
     fprintf(out, "{\"max_bytes\":%llu,\"min_bytes\":%llu,\"min_long\":%u,"
             "\"min_short\":%u,\"orientation\":\"%s\",\"require_color\":%s,",
             (unsigned long long)rules->max_bytes,
@@ -520,7 +526,18 @@ static void json_rules(FILE *out, const pf_rules *rules)
         cli_json_string(out, pf_format_name((pf_format)f));
         first = 0;
     }
-    fputs("]}", out);
+    fprintf(out, "],\"max_long\":%u,\"max_short\":%u,\"fix_max_side\":%u,"
+            "\"white_background\":%s,\"source\":", rules->max_long,
+            rules->max_short, rules->fix_max_long,
+            rules->white_background ? "true" : "false");
+    cli_json_string(out, rules->source);
+    fputc('}', out);
+}
+
+static void json_rules(FILE *out, const pf_rules *rules)
+{
+    json_key(out, "rules", 0);
+    cli_json_rules_object(out, rules);
 }
 
 /* ---- the reporter ---- */

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void pf_options_default(pf_options *options)
 {
     memset(options, 0, sizeof *options);
@@ -28,30 +27,9 @@ void pf_ctx_free(pf_ctx *ctx)
     free(ctx);
 }
 
-/* The image checks' limits: finite, shares within 0..1, levels within
- * 0..255, and each warn limit on the passing side of its fail limit. */
-static int image_limits_valid(const pf_rules *r)
-{
-    return r->min_sharpness >= 0 && r->warn_sharpness >= r->min_sharpness &&
-           r->warn_sharpness < 1e9 &&
-           r->max_glare >= 0 && r->max_glare <= 1 &&
-           r->warn_glare >= 0 && r->warn_glare <= r->max_glare &&
-           r->min_brightness >= 0 && r->warn_brightness >= r->min_brightness &&
-           r->warn_brightness <= 255 &&
-           r->max_washout <= 255 && r->warn_washout >= 0 &&
-           r->warn_washout <= r->max_washout &&
-           r->min_fill >= 0 && r->min_fill <= 1 &&
-           !(r->image_checks & ~PF_RULE_DOCUMENT_ALL);
-}
-
 pf_status pf_ctx_set_rules(pf_ctx *ctx, const pf_rules *rules)
 {
-    if (!ctx || !rules || !image_limits_valid(rules) ||
-        rules->orientation > PF_ORIENT_PORTRAIT ||
-        (rules->max_bytes && rules->min_bytes > rules->max_bytes) ||
-        !(rules->white_min_share >= 0 && rules->white_min_share <= 1) ||
-        rules->white_level < 0 || rules->white_level > 255 ||
-        rules->white_spread < 0 || rules->white_spread > 255)
+    if (!ctx || !rules || pf_rules_validate(rules, NULL, 0) != PF_OK)
         return PF_ERR_INVALID_ARG;
     ctx->rules = *rules;
     return PF_OK;

@@ -81,18 +81,43 @@ void pf_fit_long_side(uint32_t w, uint32_t h, uint32_t max_long, uint32_t *tw,
     if (!*th) *th = 1;
 }
 
-/* The size fix makes of a w x h upright image: the smallest meeting the
- * minimum resolution, else (no minimum) at most fix_max_long on the long
- * side, else unchanged. Symmetric in w and h, so it serves stored and
+void pf_fit_max_size(const pf_rules *r, uint32_t *tw, uint32_t *th)
+{
+    uint32_t lng = *tw > *th ? *tw : *th, shrt = *tw > *th ? *th : *tw;
+    double scale = 1;
+    if (r->max_long && lng > r->max_long)
+        scale = (double)r->max_long / lng;
+    if (r->max_short && shrt > r->max_short && (double)r->max_short / shrt < scale)
+        scale = (double)r->max_short / shrt;
+    if (scale >= 1)
+        return;
+    /* Rounded down: the maximum is a limit, not an aim. */
+    *tw = (uint32_t)(*tw * scale), *th = (uint32_t)(*th * scale);
+    if (!*tw) *tw = 1;
+    if (!*th) *th = 1;
+}
+
+/* The size fix makes of a w x h upright image. With a minimum and no
+ * fix_max_long: the smallest meeting the minimum (a tight byte budget is
+ * best spent on the fewest pixels that pass). Else the image's own size,
+ * shrunk to fix_max_long on its long side and grown to the minimum. Then
+ * within the maximum. Symmetric in w and h, so it serves stored and
  * upright orientation alike. */
 void pf_fix_dims(const pf_rules *r, uint32_t w, uint32_t h, uint32_t *tw,
                  uint32_t *th)
 {
+    int has_min = r->min_long || r->min_short;
     *tw = w, *th = h;
-    if (r->min_long || r->min_short)
+    if (has_min && !r->fix_max_long) {
         pf_fit_dims(w, h, r->min_long, r->min_short, tw, th);
-    else if (r->fix_max_long)
-        pf_fit_long_side(w, h, r->fix_max_long, tw, th);
+    } else {
+        if (r->fix_max_long)
+            pf_fit_long_side(w, h, r->fix_max_long, tw, th);
+        uint32_t lng = *tw > *th ? *tw : *th, shrt = *tw > *th ? *th : *tw;
+        if (has_min && (lng < r->min_long || shrt < r->min_short))
+            pf_fit_dims(w, h, r->min_long, r->min_short, tw, th);
+    }
+    pf_fit_max_size(r, tw, th);
 }
 
 /* A JPEG larger than the size fix will make is shrunk while it is decoded
@@ -109,7 +134,8 @@ static pf_status decode_jpeg(const pf_ctx *ctx, const uint8_t *data,
     const pf_rules *r = &ctx->rules;
     uint32_t w, h, tw = 0, th = 0;
     int comps;
-    if ((max_long || r->min_long || r->min_short || r->fix_max_long) &&
+    if ((max_long || r->min_long || r->min_short || r->fix_max_long ||
+         r->max_long || r->max_short) &&
         pf_jpeg_header(data, len, &w, &h, &comps, err) == PF_OK) {
         if (max_long)
             pf_fit_long_side(w, h, max_long, &tw, &th);

@@ -27,6 +27,9 @@ int pf_call_threads(const pf_options *o);
 /* w x h scaled so its long side is at most max_long (never enlarged). */
 void pf_fit_long_side(uint32_t w, uint32_t h, uint32_t max_long, uint32_t *tw,
                       uint32_t *th);
+/* Shrinks tw x th (keeping its proportions) into the rules' maximum
+ * resolution, either way round; unchanged when it fits. */
+void pf_fit_max_size(const pf_rules *r, uint32_t *tw, uint32_t *th);
 /* The size fix makes of a w x h upright image. */
 void pf_fix_dims(const pf_rules *r, uint32_t w, uint32_t h, uint32_t *tw,
                  uint32_t *th);

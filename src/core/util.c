@@ -132,6 +132,8 @@ const char *pf_strerror(pf_status status)
     case PF_ERR_SAME_FILE: return "output path is the input path";
     case PF_ERR_TRUNCATED: return "truncated file: the image data is incomplete";
     case PF_ERR_INTERNAL: return "internal error";
+    case PF_ERR_UNDER_MIN: return "cannot reach the minimum file size without padding";
+    case PF_ERR_RULES: return "invalid rules file";
     }
     return "unknown status";
 }

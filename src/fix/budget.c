@@ -45,6 +45,7 @@ typedef struct {
     size_t last_len;
     double good_enough;      /* share of max_bytes that ends the search */
     int full_chroma;         /* 4:4:4 instead of 4:2:0 */
+    int best_full;           /* best (or the last resort tried) is 4:4:4 */
     int max_trials;
     int threads;             /* >= 2: a round's trials side by side */
     int wide_start;          /* first round far apart: learn the slope */
@@ -209,7 +210,8 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
 {
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
-                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, MAX_TRIALS, 1, 0};
+                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, 0, MAX_TRIALS,
+                   1, 0};
     *s = init;
 }
 
@@ -283,17 +285,37 @@ static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
     if (st == PF_OK && full.best.data && full.best.quality >= FULL_CHROMA_MIN_Q) {
         free(s->best.data);
         s->best = full.best;
+        s->best_full = 1;
         full.best.data = NULL;
     }
     free(full.best.data);
     return st;
 }
 
+/* The last resort for a minimum: full chroma at the top quality. */
+static pf_status try_full_chroma_top(const pf_bitmap *bmp, search *s,
+                                     char err[PF_ERR_LEN])
+{
+    trial t = {NULL, 0, s->hi};
+    pf_status st = pf_jpeg_encode_chroma(bmp, s->hi, 1, &t.data, &t.len, err);
+    if (st != PF_OK)
+        return st;
+    s->best_full = 1;
+    if (t.len > s->largest)
+        s->largest = t.len;
+    if (fits(s, t.len)) {
+        s->best = t;
+        return PF_OK;
+    }
+    free(t.data);
+    return PF_OK;
+}
+
 pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 uint64_t min_bytes, int min_quality,
                                 int max_quality, int threads, uint8_t **out,
                                 size_t *out_len, double *quality,
-                                char err[PF_ERR_LEN])
+                                char err[PF_ERR_LEN], pf_budget_info *info)
 {
     search s;
     pf_status st = PF_OK;
@@ -305,26 +327,30 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
     double first_q = max_bytes ? FIRST_GUESS : max_quality;
     predict_from_proxy(bmp, &s, &first_q, &s.slope, err);
     st = run_search(bmp, &s, first_q, err);
+    if (st == PF_OK)
+        st = try_full_chroma(bmp, &s, err);
+    if (st == PF_OK && !s.best.data && s.under_q >= s.hi)
+        st = try_full_chroma_top(bmp, &s, err);
     if (st != PF_OK)
         goto cleanup;
-    st = try_full_chroma(bmp, &s, err);
-    if (st != PF_OK)
-        goto cleanup;
-    if (!s.best.data) {
+    if (!s.best.data && s.under_q >= s.hi) {
+        st = PF_ERR_UNDER_MIN;
+        pf_set_message(err, PF_ERR_LEN, "only %zu bytes even at quality %d with "
+                       "full colour resolution", s.largest, max_quality);
+    } else if (!s.best.data) {
         st = PF_ERR_BUDGET;
-        if (s.over_q <= s.hi)
-            pf_set_message(err, PF_ERR_LEN, "needs %zu bytes even at quality %d",
-                           s.smallest, min_quality);
-        else
-            pf_set_message(err, PF_ERR_LEN, "only %zu bytes even at quality %d",
-                           s.largest, max_quality);
-        goto cleanup;
+        pf_set_message(err, PF_ERR_LEN, "needs %zu bytes even at quality %d",
+                       s.smallest, min_quality);
     }
+    if (st != PF_OK)
+        goto cleanup;
     *out = s.best.data;
     *out_len = s.best.len;
     *quality = s.best.quality;
     s.best.data = NULL;
 cleanup:
+    if (info)
+        info->full_chroma = s.best_full, info->largest = s.largest;
     free(s.best.data);
     return st;
 }

@@ -19,6 +19,8 @@ typedef struct {
     pf_format format;
     double quality;  /* -1 when the compressed data was copied */
     int upscaled;
+    int full_chroma; /* encoded 4:4:4 */
+    uint32_t width, height; /* what was encoded */
 } fix_output;
 
 static void add_action(pf_report *report, const char *fmt, ...)
@@ -226,7 +228,7 @@ static pf_status splice_metadata(fix_output *out, const uint8_t *meta,
  * the carried metadata takes (at most a quarter of max_bytes). */
 static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
                                   size_t meta_len, fix_output *out,
-                                  char err[PF_ERR_LEN])
+                                  pf_budget_info *info, char err[PF_ERR_LEN])
 {
     const pf_options *o = &ctx->options;
     const pf_rules *r = &ctx->rules;
@@ -234,9 +236,57 @@ static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
     uint64_t min_b = r->min_bytes > meta_len ? r->min_bytes - meta_len : 0;
     /* A minimum size may need more than the usual top quality. */
     int top = r->min_bytes ? 100 : o->max_quality;
-    return pf_fit_jpeg_to_budget(bmp, max_b, min_b, o->min_quality, top,
-                                 pf_call_threads(o), &out->data, &out->len,
-                                 &out->quality, err);
+    pf_status st = pf_fit_jpeg_to_budget(bmp, max_b, min_b, o->min_quality, top,
+                                         pf_call_threads(o), &out->data,
+                                         &out->len, &out->quality, err, info);
+    out->full_chroma = info->full_chroma;
+    return st;
+}
+
+#define GROW_STEPS 4
+#define GROW_MARGIN 1.1  /* bytes grow a little slower than pixels */
+
+/* A minimum file size out of reach at the top quality: more of the
+ * original's pixels make more bytes, honestly (never padding). Encodes
+ * ever larger copies of the full-size image, up to its own size, into
+ * *grown. PF_ERR_UNDER_MIN when even that is too small. */
+static pf_status grow_to_min_bytes(pf_ctx *ctx, const uint8_t *data, size_t len,
+                                   const pf_decoded *dec, const pf_image_info *in,
+                                   size_t meta_len, pf_bitmap *grown,
+                                   fix_output *out, pf_budget_info *info,
+                                   char err[PF_ERR_LEN])
+{
+    pf_decoded full;
+    const pf_bitmap *src = &dec->bmp;
+    uint32_t w = out->width;
+    pf_status st = PF_ERR_UNDER_MIN;
+    memset(&full, 0, sizeof full);
+    if (src->width != in->width || src->height != in->height) {
+        /* dec holds a copy shrunk while decoding: the original is needed. */
+        char derr[PF_ERR_LEN];
+        if (pf_decode_upright(ctx, data, len, in->format, UINT32_MAX, &full,
+                              derr) != PF_OK)
+            goto cleanup;
+        src = &full.bmp;
+    }
+    for (int step = 0; st == PF_ERR_UNDER_MIN && step < GROW_STEPS; step++) {
+        double f = sqrt((double)ctx->rules.min_bytes / (double)(info->largest + 1));
+        uint32_t nw = (uint32_t)fmin((double)src->width, w * f * GROW_MARGIN);
+        uint32_t nh = (uint32_t)((uint64_t)src->height * nw / src->width);
+        pf_fit_max_size(&ctx->rules, &nw, &nh);
+        if (nw <= w || nh == 0)
+            break;
+        pf_bitmap_free(grown);
+        if ((st = pf_resize(src, nw, nh, grown)) != PF_OK)
+            break;
+        free(out->data);
+        out->data = NULL;
+        st = encode_to_budget(ctx, grown, meta_len, out, info, err);
+        w = out->width = nw, out->height = nh;
+    }
+cleanup:
+    pf_decoded_free(&full);
+    return st;
 }
 
 /* The crop fix makes of this file: 1 with *box when the rules want one and
@@ -312,7 +362,7 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
                           const char *name, pf_report *report, fix_output *out)
 {
     char err[PF_ERR_LEN] = "";
-    pf_bitmap scaled = {0, 0, NULL};
+    pf_bitmap scaled = {0, 0, NULL}, grown = {0, 0, NULL};
     uint8_t *meta = NULL;
     size_t meta_len = 0;
     describe_conversions(in, report);
@@ -328,7 +378,30 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
     if ((st = whiten_if_needed(ctx, bmp, in, name, report)) != PF_OK ||
         (st = metadata_to_carry(ctx, data, len, in, report, &meta, &meta_len)) != PF_OK)
         goto cleanup;
-    st = encode_to_budget(ctx, bmp, meta_len, out, err);
+    pf_budget_info info = {0, 0};
+    out->width = bmp->width, out->height = bmp->height;
+    st = encode_to_budget(ctx, bmp, meta_len, out, &info, err);
+    if (st == PF_ERR_UNDER_MIN && !ctx->options.whiten) {
+        st = grow_to_min_bytes(ctx, data, len, dec, in, meta_len, &grown, out,
+                               &info, err);
+        if (grown.rgb)
+            bmp = &grown;
+        if (st == PF_OK)
+            add_action(report, "kept more of the original's %u\xC3\x97%u pixels to "
+                       "reach the minimum file size: %u\xC3\x97%u", in->width,
+                       in->height, bmp->width, bmp->height);
+    }
+    if (st == PF_ERR_UNDER_MIN) {
+        char min[32];
+        pf_format_thousands(ctx->rules.min_bytes, min, sizeof min);
+        st = pf_fail_unfixable(ctx, report, st, "%s: %s at %u\xC3\x97%u%s; the "
+                               "minimum is %s B and a file is never padded" DASH
+                               "rescan at a higher resolution", pf_shown(name),
+                               err, out->width, out->height,
+                               out->width >= in->width ? " (the original's size)" : "",
+                               min);
+        goto cleanup;
+    }
     if (st == PF_ERR_BUDGET) {
         st = pf_fail_unfixable(ctx, report, st, "%s: cannot meet the size limits "
                                "at %u\xC3\x97%u (%s); crop to the document or "
@@ -345,10 +418,12 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
         goto cleanup;
     char size[32];
     pf_format_thousands(out->len, size, sizeof size);
-    add_action(report, "JPEG quality %g, %s B", out->quality, size);
+    add_action(report, "JPEG quality %g%s, %s B", out->quality,
+               out->full_chroma ? " (full colour resolution, 4:4:4)" : "", size);
     st = verify_encoded(ctx, out, bmp, name, report);
 cleanup:
     pf_bitmap_free(&scaled);
+    pf_bitmap_free(&grown);
     free(meta);
     return st;
 }
@@ -442,7 +517,7 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
                         pf_format *out_format, pf_report *report)
 {
     pf_decoded dec;
-    fix_output fo = {NULL, 0, PF_FORMAT_UNKNOWN, -1, 0};
+    fix_output fo = {NULL, 0, PF_FORMAT_UNKNOWN, -1, 0, 0, 0, 0};
     if (!ctx || (!data && len) || !out || !out_len || !report)
         return PF_ERR_INVALID_ARG;
     *out = NULL;
