@@ -134,7 +134,7 @@ bench-jobs: all
 # sanitizers, no libFuzzer needed.
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 900
-FUZZ_TARGETS := fuzz_check fuzz_fix
+FUZZ_TARGETS := fuzz_check fuzz_fix fuzz_rules
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 fuzz-build:

@@ -183,15 +183,6 @@ static void test_budget_between_min_and_max(void **state)
     pf_bitmap_free(&bmp);
 }
 
-/* Luma sampling byte (0x22 for 4:2:0, 0x11 for 4:4:4) from the SOF. */
-static int luma_sampling(const uint8_t *jpg, size_t len)
-{
-    for (size_t i = 2; i + 12 < len; i++)
-        if (jpg[i] == 0xFF && (jpg[i + 1] == 0xC0 || jpg[i + 1] == 0xC2))
-            return jpg[i + 11];
-    return -1;
-}
-
 static void test_budget_spare_bytes_buy_full_chroma(void **state)
 {
     (void)state;
@@ -204,12 +195,12 @@ static void test_budget_spare_bytes_buy_full_chroma(void **state)
     /* Tight budget: 4:2:0 at the best quality that fits. */
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 20000, 0, 30, 95, 2, &out, &len, &q,
                                            err, NULL), PF_OK);
-    assert_int_equal(luma_sampling(out, len), 0x22);
+    assert_int_equal(tu_luma_sampling(out, len), 0x22);
     free(out);
     /* Room to spare at quality 95: full chroma, still within the budget. */
     assert_int_equal(pf_fit_jpeg_to_budget(&bmp, 400000, 0, 30, 95, 2, &out, &len, &q,
                                            err, NULL), PF_OK);
-    assert_int_equal(luma_sampling(out, len), 0x11);
+    assert_int_equal(tu_luma_sampling(out, len), 0x11);
     assert_true(len <= 400000 && q >= 90);
     free(out);
     pf_bitmap_free(&bmp);

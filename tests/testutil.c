@@ -40,6 +40,15 @@ uint8_t *tu_make_rgb(uint32_t w, uint32_t h, enum tu_pattern pattern,
                 p[0] = 200, p[1] = 60, p[2] = 40;
                 continue;
             }
+            if (pattern == TU_PATTERN_SMOOTH) {
+                /* Slow waves of colour with faint grain: few bytes per pixel. */
+                double u = (double)x / w, v = (double)y / h;
+                int n = (int)(tu_rand(&state) % 5) - 2;
+                p[0] = clamp_u8((int)(120 + 80 * sin(6 * u)) + n);
+                p[1] = clamp_u8((int)(130 + 70 * cos(5 * v)) + n);
+                p[2] = clamp_u8((int)(140 + 60 * sin(4 * (u + v))) + n);
+                continue;
+            }
             int noise = (int)(tu_rand(&state) % 17) - 8;
             int r = (int)(x * 255 / (w ? w : 1)) + noise;
             int g = (int)(y * 255 / (h ? h : 1)) + noise;
@@ -696,4 +705,12 @@ void tu_fill_rect(uint8_t *rgb, uint32_t w, uint32_t h, double x0, double y0,
         for (long x = lround(x0); x < lround(x1) && x < (long)w; x++)
             if (x >= 0 && y >= 0)
                 memcpy(rgb + ((size_t)y * w + (size_t)x) * 3, colour, 3);
+}
+
+int tu_luma_sampling(const uint8_t *jpg, size_t len)
+{
+    for (size_t i = 2; i + 12 < len; i++)
+        if (jpg[i] == 0xFF && (jpg[i + 1] == 0xC0 || jpg[i + 1] == 0xC2))
+            return jpg[i + 11];
+    return -1;
 }

@@ -9,7 +9,8 @@
 enum tu_pattern {
     TU_PATTERN_COLOR,   /* smooth colour gradients + mild noise, photo-like */
     TU_PATTERN_GREY,    /* same structure, R = G = B */
-    TU_PATTERN_FLAT     /* one colour (200, 60, 40) */
+    TU_PATTERN_FLAT,    /* one colour (200, 60, 40) */
+    TU_PATTERN_SMOOTH   /* slow colour waves, faint grain: small JPEGs */
 };
 
 /* The C standard's example LCG: 0..32767, deterministic for a state. */
@@ -57,6 +58,10 @@ uint8_t *tu_card_scene(uint32_t w, uint32_t h, const double corners[4][2],
  * RGB image in one colour. */
 void tu_fill_rect(uint8_t *rgb, uint32_t w, uint32_t h, double x0, double y0,
                   double x1, double y1, const uint8_t colour[3]);
+
+/* A JPEG's luma sampling byte from its frame header: 0x22 for 4:2:0,
+ * 0x11 for 4:4:4; -1 when there is no baseline or progressive frame. */
+int tu_luma_sampling(const uint8_t *jpg, size_t len);
 
 /* Files. */
 int tu_write(const char *path, const uint8_t *data, size_t len);

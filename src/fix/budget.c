@@ -333,14 +333,17 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
         st = try_full_chroma_top(bmp, &s, err);
     if (st != PF_OK)
         goto cleanup;
+    char bytes[32];
     if (!s.best.data && s.under_q >= s.hi) {
         st = PF_ERR_UNDER_MIN;
-        pf_set_message(err, PF_ERR_LEN, "only %zu bytes even at quality %d with "
-                       "full colour resolution", s.largest, max_quality);
+        pf_format_thousands(s.largest, bytes, sizeof bytes);
+        pf_set_message(err, PF_ERR_LEN, "only %s B even at quality %d with "
+                       "full colour resolution", bytes, max_quality);
     } else if (!s.best.data) {
         st = PF_ERR_BUDGET;
-        pf_set_message(err, PF_ERR_LEN, "needs %zu bytes even at quality %d",
-                       s.smallest, min_quality);
+        pf_format_thousands(s.smallest, bytes, sizeof bytes);
+        pf_set_message(err, PF_ERR_LEN, "needs %s B even at quality %d",
+                       bytes, min_quality);
     }
     if (st != PF_OK)
         goto cleanup;

@@ -423,8 +423,6 @@ pf_status pf_rules_validate(const pf_rules *r, char *why, size_t n)
     if ((r->max_long && r->min_long > r->max_long) ||
         (r->max_short && r->min_short > r->max_short))
         return invalid(why, n, "min-size is over max-size");
-    if (r->fix_max_long && r->max_long && r->fix_max_long > r->max_long)
-        return invalid(why, n, "fix-max-side is over max-size");
     if (!r->accepted_formats)
         return invalid(why, n, "no format is accepted");
     if (!image_limits_valid(r) || r->orientation > PF_ORIENT_PORTRAIT ||

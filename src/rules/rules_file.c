@@ -41,8 +41,9 @@ typedef struct {
 typedef struct {
     const char *p, *end;
     unsigned line;            /* of the text the reader last handed out */
-    ini_section *sections;    /* MAX_SECTIONS of them */
-    size_t n;
+    ini_section *sections;    /* grown as sections come, MAX_SECTIONS at most */
+    size_t n, cap;
+    int out_of_memory;
     unsigned err_line;        /* first error found by us (0: none) */
     char err[PF_MSG_LEN];
 } ini_state;
@@ -109,6 +110,16 @@ static void note_section(ini_state *s, const char *line, size_t len)
     if (s->n == MAX_SECTIONS) {
         state_error(s, s->line, "more than %d profiles in one file", MAX_SECTIONS);
         return;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4;
+        ini_section *grown = realloc(s->sections, cap * sizeof *grown);
+        if (!grown) {
+            s->out_of_memory = 1;
+            state_error(s, s->line, "out of memory");
+            return;
+        }
+        s->sections = grown, s->cap = cap;
     }
     ini_section *sec = &s->sections[s->n++];
     memset(sec, 0, sizeof *sec);
@@ -347,7 +358,7 @@ static pf_status parse_sections(ini_state *s, const char *file, char *err,
     int line = ini_parse_stream(read_line, s, on_key, s);
     if (line == 0 && !s->err_line)
         return PF_OK;
-    if (line < 0)
+    if (line < 0 || s->out_of_memory)
         return PF_ERR_NOMEM;
     if (s->err_line && (line == 0 || (unsigned)line >= s->err_line))
         pf_set_message(err, err_len, "%s:%u: %s", file, s->err_line, s->err);
@@ -385,7 +396,7 @@ pf_status pf_profiles_load_text(pf_profiles *set, const char *text, size_t len,
     if (!set || (!text && len))
         return PF_ERR_INVALID_ARG;
     const char *file = name ? name : "(rules)";
-    ini_state s = {text, text + len, 0, NULL, 0, 0, ""};
+    ini_state s = {text, text + len, 0, NULL, 0, 0, 0, 0, ""};
     resolver rs = {NULL, 0, set, file, ""};
     pf_status st = PF_ERR_NOMEM;
     set->error[0] = '\0';
@@ -394,9 +405,6 @@ pf_status pf_profiles_load_text(pf_profiles *set, const char *text, size_t len,
                        "not a rules file", file, MAX_FILE_BYTES);
         return PF_ERR_RULES;
     }
-    s.sections = calloc(MAX_SECTIONS, sizeof *s.sections);
-    if (!s.sections)
-        goto cleanup;
     if ((st = parse_sections(&s, file, set->error, sizeof set->error)) != PF_OK)
         goto cleanup;
     if (s.n && !(rs.items = calloc(s.n, sizeof *rs.items))) {
