@@ -270,6 +270,16 @@ static void test_cli_rules(void **state)
     assert_non_null(strstr(out, "Rules: profile tencent, from https://github.com/"));
     assert_non_null(strstr(out, "changed on the command line: --max-bytes 1MB\n"));
     free(out);
+    /* So does the HTML report's header. */
+    char html[512];
+    snprintf(html, sizeof html, "%s/r.html", dir);
+    tu_runf(&out, "%s check -p volcengine --html %s %s", tu_pf_bin(), html, img);
+    free(out);
+    out = tu_read_text(html);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "<p id=\"source\">Rules from "
+                                "https://www.volcengine.com/docs/6428/79355"));
+    free(out);
     /* A bad file is a usage error naming the file and the line. */
     snprintf(path, sizeof path, "%s/bad.ini", dir);
     write_rules(path, "[agency]\nbase = tencent\nsize = 1KB\n");

@@ -137,7 +137,8 @@ typedef struct {
 } cli_thumbs;
 
 void cli_html_text(FILE *out, const char *s); /* HTML-escaped */
-void cli_html_begin(FILE *out, const char *command, const char *profile);
+/* The page up to the table; its header names the profile and its source. */
+void cli_html_begin(FILE *out, const char *command, const pf_rules *rules);
 void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r,
                    const cli_thumbs *thumbs);
 void cli_html_end(FILE *out, const cli_groups *groups);

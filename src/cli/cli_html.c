@@ -119,14 +119,16 @@ static void thumb_cell(FILE *out, const uint8_t *jpg, size_t len, const char *al
     fputs("</td>", out);
 }
 
-void cli_html_begin(FILE *out, const char *command, const char *profile)
+void cli_html_begin(FILE *out, const char *command, const pf_rules *rules)
 {
     fputs(page_head, out);
     fputs("<h1>preflight ", out);
     cli_html_text(out, command);
     fputs(" &mdash; profile ", out);
-    cli_html_text(out, profile);
-    fputs("</h1>\n<p id=\"counts\"><span id=\"count-all\"></span> files: "
+    cli_html_text(out, rules->name);
+    fputs("</h1>\n<p id=\"source\">Rules from ", out);
+    cli_html_text(out, rules->source[0] ? rules->source : "the command line");
+    fputs("</p>\n<p id=\"counts\"><span id=\"count-all\"></span> files: "
           "<span id=\"count-pass\"></span> passed, <span id=\"count-fixed\"></span> "
           "fixed, <span id=\"count-fail\"></span> failed, "
           "<span id=\"count-error\"></span> errors</p>\n<p id=\"filters\">"

@@ -274,7 +274,7 @@ int cli_run(const cli_options *opts)
         goto cleanup;
     }
     if (b.html)
-        cli_html_begin(b.html, reporter.command, opts->rules.name);
+        cli_html_begin(b.html, reporter.command, &opts->rules);
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;

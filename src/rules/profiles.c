@@ -28,9 +28,8 @@ typedef struct {
 
 static const builtin builtins[] = {
     {"wechat", "WeChat mini-program filing: ID card and licence images",
-     "WeChat mini-program filing guide as given in the project brief (the "
-     "developers.weixin.qq.com filing API pages read, e.g. .../record/"
-     "api_uploadicpmedia, do not state these figures)",
+     "WeChat mini-program filing guide as given in the project brief (not "
+     "stated on the developers.weixin.qq.com filing API pages read)",
      "ID photos ≤ 200K, ≥ 1500×1100 either way, colour",
      0, KB_MAX(200), 1500, 1100, 0, 0, 0, 0},
     {"alipay-license", "Alipay mini-program filing: business licence",
@@ -50,8 +49,8 @@ static const builtin builtins[] = {
      "必须为彩色; jpg、jpeg、png",
      KB_MIN(100), MB_MAX(2), 1280, 720, 0, 0, 0, 0},
     {"face", "Face-check photo on a pure white background",
-     "WeChat mini-program filing guide as given in the project brief (face "
-     "photo on a pure white background, face uncovered, one person)",
+     "WeChat mini-program filing guide as given in the project brief (a "
+     "face photo on a pure white background, uncovered, one person)",
      "≤ 200K, pure white background",
      0, KB_MAX(200), 0, 0, 0, 0, 1600, 1},
     {"tencent", "Tencent Cloud ICP filing: every image",

@@ -123,7 +123,7 @@ static void note_section(ini_state *s, const char *line, size_t len)
     }
     ini_section *sec = &s->sections[s->n++];
     memset(sec, 0, sizeof *sec);
-    snprintf(sec->name, sizeof sec->name, "%s", name);
+    memcpy(sec->name, name, strlen(name) + 1); /* valid_name: < 32 bytes */
     sec->line = s->line;
 }
 
