@@ -1,6 +1,7 @@
 # preflight — build, test, install. Dependencies come from Debian via pkg-config.
 PKGS     := libturbojpeg libjpeg libpng libexif zlib inih
 PREFIX   ?= /usr/local
+LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
@@ -27,13 +28,50 @@ TESTUTIL_OBJ := $(BUILD)/obj/tests/testutil.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 CORPUS   ?= ../shared/corpus
+LANGS    := zh_CN
+MO       := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/preflight.mo)
 
-.PHONY: all test test-asan test-corpus test-hostile eval examples demo bench bench-check bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
-all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight
+.PHONY: all pot update-po check-po test test-asan test-corpus test-hostile eval examples demo bench bench-check bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
+all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight $(MO)
+
+# ---- translations: gettext, text domain "preflight" ----
+# po/preflight.pot is made by `make pot` (xgettext over the sources and
+# preflight-drop); po/LANG.po holds each language; the .mo files are built
+# beside the program ($(BUILD)/locale), where it finds them before the
+# installed ones. `make check-po` (part of make test) fails on an
+# untranslated or fuzzy entry and on a source string the .po lacks.
+PO_SRC   := $(sort $(wildcard src/*.h src/*/*.c src/*/*.h))
+XGETTEXT := xgettext --from-code=UTF-8 --language=C --sort-by-file \
+  --keyword=_ --keyword=N_ --keyword=P_:1,2 --flag=_:1:pass-c-format \
+  --flag=P_:1:pass-c-format --flag=P_:2:pass-c-format \
+  --flag=pf_set_message:3:c-format --flag=pf_vset_message:3:c-format \
+  --flag=add_action:2:c-format --flag=pf_set_error:4:c-format \
+  --flag=pf_fail_unfixable:4:c-format --flag=usage_error:1:c-format \
+  --flag=append:3:c-format --flag=state_error:3:c-format \
+  --flag=resolve_error:3:c-format --add-comments=TRANSLATORS: \
+  --package-name=preflight --package-version=0.1.0 --msgid-bugs-address=
+
+$(BUILD)/locale/%/LC_MESSAGES/preflight.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+pot:
+	$(XGETTEXT) -o po/preflight.pot $(PO_SRC)
+	xgettext --from-code=UTF-8 --language=Shell --keyword=t --join-existing \
+	  --sort-by-file --add-comments=TRANSLATORS: -o po/preflight.pot scripts/preflight-drop
+
+update-po: pot
+	for l in $(LANGS); do msgmerge --quiet --update --backup=none po/$$l.po po/preflight.pot; done
+
+check-po:
+	@XGETTEXT="$(XGETTEXT)" PO_SRC="$(PO_SRC)" LANGS="$(LANGS)" scripts/check-po
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# Where the installed catalogue is looked for (pf_set_locale_dir overrides).
+$(BUILD)/obj/core/i18n.o: FILE_CFLAGS := -DPF_LOCALEDIR='"$(LOCALEDIR)"'
 
 # The resampler's row loops need the vectoriser's full cost model (-O2 in
 # GCC 12 skips loops with a remainder): 2-3x faster resizing.
@@ -63,8 +101,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/lib
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a $(LDLIBS) -lcmocka -lz
 
 # Every test binary runs even when one fails; the target fails if any did.
-test: $(TESTS) $(BUILD)/preflight
-	@fail=0; for t in $(TESTS); do \
+test: $(TESTS) $(BUILD)/preflight $(MO)
+	@fail=0; $(MAKE) -s check-po || fail=1; for t in $(TESTS); do \
 	  echo "== $$t"; PF_BIN=$(abspath $(BUILD)/preflight) PF_TESTDATA=$(abspath testdata) $$t || fail=1; \
 	done; exit $$fail
 
@@ -169,10 +207,14 @@ demo: $(BUILD)/preflight
 	@rm -rf demo-out
 	-$(BUILD)/preflight fix -o demo-out testdata/samples
 
-install: $(BUILD)/preflight $(BUILD)/libpreflight.a
+install: $(BUILD)/preflight $(BUILD)/libpreflight.a $(MO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/applications
+	  $(DESTDIR)$(PREFIX)/share/man/zh_CN/man1 $(DESTDIR)$(PREFIX)/share/applications
+	for l in $(LANGS); do install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	  install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/preflight.mo \
+	    $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/preflight.mo || exit 1; done
+	install -m 644 man/zh_CN/preflight.1 $(DESTDIR)$(PREFIX)/share/man/zh_CN/man1/preflight.1
 	install -m 755 $(BUILD)/preflight $(DESTDIR)$(PREFIX)/bin/preflight
 	install -m 755 scripts/preflight-drop $(DESTDIR)$(PREFIX)/bin/preflight-drop
 	install -m 644 scripts/preflight-drop.desktop \
@@ -185,7 +227,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/preflight $(DESTDIR)$(PREFIX)/bin/preflight-drop \
 	  $(DESTDIR)$(PREFIX)/share/applications/preflight-drop.desktop \
 	  $(DESTDIR)$(PREFIX)/lib/libpreflight.a \
-	  $(DESTDIR)$(PREFIX)/include/preflight.h $(DESTDIR)$(PREFIX)/share/man/man1/preflight.1
+	  $(DESTDIR)$(PREFIX)/include/preflight.h $(DESTDIR)$(PREFIX)/share/man/man1/preflight.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/zh_CN/man1/preflight.1 \
+	  $(foreach l,$(LANGS),$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES/preflight.mo)
 
 clean:
 	rm -rf build build-asan demo-out preflight

@@ -47,6 +47,14 @@ typedef enum {
 
 const char *pf_strerror(pf_status status);
 
+/* Messages (pf_check.message, pf_report.message and actions, errors) are
+ * in the language the program chose with setlocale and LANGUAGE, from the
+ * "preflight" gettext catalogue (Simplified Chinese, or English), looked
+ * up where `make install` put it. A program that keeps the catalogue
+ * elsewhere names the folder (holding zh_CN/LC_MESSAGES/preflight.mo)
+ * once, before any other call: libintl's binding is process-wide. */
+pf_status pf_set_locale_dir(const char *dir);
+
 typedef enum {
     PF_FORMAT_UNKNOWN = 0,
     PF_FORMAT_JPEG,

@@ -3,6 +3,7 @@
 #define PF_INTERNAL_H
 
 #include "preflight.h"
+#include "i18n.h"
 
 #include <stdarg.h>
 #include <stddef.h>

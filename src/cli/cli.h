@@ -4,6 +4,7 @@
 #define PF_CLI_H
 
 #include "preflight.h"
+#include "i18n.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -49,6 +50,19 @@ typedef enum {
 
 cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts);
 void cli_print_usage(FILE *out);
+
+/* ---- cli_lang.c ---- */
+
+/* Chooses the language before anything is printed: --lang zh|en, else the
+ * environment; Chinese works under a C.UTF-8-only system too. Binds the
+ * catalogue (the build tree's, else the installed one). 1 for Chinese. */
+int cli_setup_language(int argc, char **argv);
+/* What cli_setup_language chose (the HTML report's lang attribute). */
+int cli_language_is_chinese(void);
+/* Columns s takes on a terminal (CJK characters two each). */
+int cli_text_width(const char *s);
+/* Writes s and spaces up to width columns. */
+void cli_pad(FILE *out, const char *s, int width);
 
 /* ---- cli_profiles.c ---- */
 

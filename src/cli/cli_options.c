@@ -42,7 +42,8 @@ enum {
     OPT_NO_CROP,
     OPT_MAX_SIZE,
     OPT_FIX_MAX_SIDE,
-    OPT_RULES
+    OPT_RULES,
+    OPT_LANG
 };
 
 static const struct option long_options[] = {
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
     {"max-size", required_argument, NULL, OPT_MAX_SIZE},
     {"fix-max-side", required_argument, NULL, OPT_FIX_MAX_SIDE},
     {"rules", required_argument, NULL, OPT_RULES},
+    {"lang", required_argument, NULL, OPT_LANG},
     {"orientation", required_argument, NULL, OPT_ORIENTATION},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
     {"min-quality", required_argument, NULL, OPT_MIN_QUALITY},
@@ -338,6 +340,10 @@ static int other_option(int opt, const char *arg, cli_options *opts,
         break;
     }
     case 'o': opts->output_dir = arg; break;
+    case OPT_LANG: /* applied by cli_setup_language before parsing */
+        if (strcmp(arg, "zh") && strcmp(arg, "zh_CN") && strcmp(arg, "en"))
+            *result = usage_error("invalid --lang '%s' (zh or en)", arg);
+        break;
     case OPT_JSON: opts->json = 1; break;
     case 'q': opts->quiet = 1; break;
     case OPT_COLOR:

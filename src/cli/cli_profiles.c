@@ -221,7 +221,8 @@ cli_parse_result cli_profiles_command(int argc, char **argv)
 {
     static const struct option options[] = {
         {"json", no_argument, NULL, 'J'}, {"rules", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'}, {"lang", required_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0}};
     const char *files[16];
     int n_files = 0, json = 0, opt;
     optind = 1;
@@ -234,6 +235,8 @@ cli_parse_result cli_profiles_command(int argc, char **argv)
             json = 1;
         } else if (opt == 'R' && n_files < 16) {
             files[n_files++] = optarg;
+        } else if (opt == 'L') {
+            continue; /* applied by cli_setup_language */
         } else {
             fprintf(stderr, "preflight: profiles: unknown option or missing value "
                     "'%s'\nTry 'preflight profiles --help'.\n", argv[optind - 1]);

@@ -28,6 +28,7 @@ int main(int argc, char **argv)
     /* Over a file-size limit (ulimit -f) a write then fails with EFBIG, which
      * is reported for that file, instead of the signal killing the batch. */
     signal(SIGXFSZ, SIG_IGN);
+    cli_setup_language(argc, argv);
     switch (cli_parse_options(argc, argv, &opts)) {
     case CLI_PARSE_DONE:
         status = CLI_EXIT_OK;
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
     }
     /* A full disk or closed pipe must not pass for success. */
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fputs("preflight: error writing the report\n", stderr);
+        fprintf(stderr, "preflight: %s\n", _("error writing the report"));
         if (status == CLI_EXIT_OK)
             status = CLI_EXIT_FAIL;
     }
