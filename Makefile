@@ -42,14 +42,14 @@ all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight $(MO)
 # untranslated or fuzzy entry and on a source string the .po lacks.
 PO_SRC   := $(sort $(wildcard src/*.h src/*/*.c src/*/*.h))
 XGETTEXT := xgettext --from-code=UTF-8 --language=C --sort-by-file \
-  --keyword=_ --keyword=N_ --keyword=P_:1,2 --flag=_:1:pass-c-format \
+  --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=C_:1c,2 --flag=_:1:pass-c-format \
   --flag=P_:1:pass-c-format --flag=P_:2:pass-c-format \
   --flag=pf_set_message:3:c-format --flag=pf_vset_message:3:c-format \
   --flag=add_action:2:c-format --flag=pf_set_error:4:c-format \
   --flag=pf_fail_unfixable:4:c-format --flag=usage_error:1:c-format \
   --flag=append:3:c-format --flag=state_error:3:c-format \
   --flag=resolve_error:3:c-format --add-comments=TRANSLATORS: \
-  --package-name=preflight --package-version=0.1.0 --msgid-bugs-address=
+  --package-name=preflight --package-version=0.1.0 --msgid-bugs-address=preflight
 
 $(BUILD)/locale/%/LC_MESSAGES/preflight.mo: po/%.po
 	@mkdir -p $(dir $@)
@@ -58,7 +58,8 @@ $(BUILD)/locale/%/LC_MESSAGES/preflight.mo: po/%.po
 pot:
 	$(XGETTEXT) -o po/preflight.pot $(PO_SRC)
 	xgettext --from-code=UTF-8 --language=Shell --keyword=t --join-existing \
-	  --sort-by-file --add-comments=TRANSLATORS: -o po/preflight.pot scripts/preflight-drop
+	  --sort-by-file --add-comments=TRANSLATORS: --msgid-bugs-address=preflight \
+	  -o po/preflight.pot scripts/preflight-drop
 
 update-po: pot
 	for l in $(LANGS); do msgmerge --quiet --update --backup=none po/$$l.po po/preflight.pot; done

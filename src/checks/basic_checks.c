@@ -43,19 +43,23 @@ static void judge_format(const pf_rules *rules, const pf_image_info *info,
             size_t used = strlen(names), lused = strlen(labels);
             snprintf(names + used, sizeof names - used, "%s%s", n ? "," : "",
                      pf_format_name((pf_format)f));
-            snprintf(labels + lused, sizeof labels - lused, "%s%s",
-                     n++ ? (f == highest_format(rules) ? " or " : ", ") : "",
+            /* pf_set_message: a cut list ends on a whole character */
+            pf_set_message(labels + lused, sizeof labels - lused, "%s%s",
+                     /* TRANSLATORS: separators of a list of format names,
+                        "JPEG, PNG or GIF". */
+                     n++ ? (f == highest_format(rules) ? C_("list of formats", " or ")
+                                                    : C_("list of formats", ", ")) : "",
                      pf_format_label((pf_format)f));
         }
     c->status = ok ? PF_PASS : PF_FAIL;
     snprintf(c->value, sizeof c->value, "%s", pf_format_name(info->format));
     snprintf(c->limit, sizeof c->limit, "%s", names);
     if (ok)
-        pf_set_message(c->message, sizeof c->message, "format %s",
+        pf_set_message(c->message, sizeof c->message, _("format %s"),
                        pf_format_label(info->format));
     else
         pf_set_message(c->message, sizeof c->message,
-                       "format %s is not accepted (%s only)",
+                       _("format %s is not accepted (%s only)"),
                        pf_format_label(info->format), labels);
 }
 
@@ -73,8 +77,10 @@ static void judge_bytes(int over, uint64_t bytes, uint64_t limit, pf_check *c)
     snprintf(c->value, sizeof c->value, "%llu", (unsigned long long)bytes);
     snprintf(c->limit, sizeof c->limit, "%llu", (unsigned long long)limit);
     const char *op = over ? (ok ? "\xE2\x89\xA4" : ">") : (ok ? "\xE2\x89\xA5" : "<");
-    pf_set_message(c->message, sizeof c->message, "size %s B %s %s B", have, op,
-                   want);
+    /* TRANSLATORS: file size against its limit; the middle %s is one of
+       ≤ > ≥ <. */
+    pf_set_message(c->message, sizeof c->message, _("size %s B %s %s B"), have,
+                   op, want);
 }
 
 static int has_max_bytes(const pf_rules *rules, const pf_image_info *info)
@@ -126,10 +132,12 @@ static void judge_size(int over, uint32_t limit_long, uint32_t limit_short,
     c->status = ok ? PF_PASS : PF_FAIL;
     snprintf(c->value, sizeof c->value, "%ux%u", info->width, info->height);
     snprintf(c->limit, sizeof c->limit, "%ux%u", limit_long, limit_short);
-    pf_set_message(c->message, sizeof c->message,
-                   "resolution %u\xC3\x97%u %s %u\xC3\x97%u (either orientation)",
-                   info->width, info->height,
-                   over ? (ok ? "within" : "is over") : (ok ? "meets" : "is under"),
+    const char *fmt =
+        over ? (ok ? _("resolution %u\xC3\x97%u within %u\xC3\x97%u (either orientation)")
+                   : _("resolution %u\xC3\x97%u is over %u\xC3\x97%u (either orientation)"))
+             : (ok ? _("resolution %u\xC3\x97%u meets %u\xC3\x97%u (either orientation)")
+                   : _("resolution %u\xC3\x97%u is under %u\xC3\x97%u (either orientation)"));
+    pf_set_message(c->message, sizeof c->message, fmt, info->width, info->height,
                    limit_long, limit_short);
 }
 
@@ -172,27 +180,31 @@ static void judge_color(const pf_rules *rules, const pf_image_info *info,
     snprintf(c->limit, sizeof c->limit, "%.2f", PF_MIN_COLOR_SHARE);
     if (info->source_grey)
         pf_set_message(c->message, sizeof c->message,
-                       "grey-scale file (one channel): a colour scan is required");
+                       _("grey-scale file (one channel): a colour scan is required"));
+    else if (ok)
+        pf_set_message(c->message, sizeof c->message,
+                       _("colour pixels %.2f%% \xE2\x89\xA5 %.2f%% (mean chroma %.1f)"),
+                       info->color_share, PF_MIN_COLOR_SHARE, info->mean_chroma);
     else
         pf_set_message(c->message, sizeof c->message,
-                       "colour pixels %.2f%% %s %.2f%% (mean chroma %.1f)%s",
-                       info->color_share, ok ? "\xE2\x89\xA5" : "<",
-                       PF_MIN_COLOR_SHARE, info->mean_chroma,
-                       ok ? "" : ": looks like a grey-scale copy");
+                       _("colour pixels %.2f%% < %.2f%% (mean chroma %.1f): looks "
+                         "like a grey-scale copy"),
+                       info->color_share, PF_MIN_COLOR_SHARE, info->mean_chroma);
 }
 
 static void advise_color(const pf_image_info *info, char *buf, size_t cap)
 {
     (void)info;
-    pf_set_message(buf, cap, "grey-scale copy; rescan the original in colour");
+    pf_set_message(buf, cap, _("grey-scale copy; rescan the original in colour"));
 }
 
 const pf_check_unit pf_unit_color = {
     PF_CHECK_COLOR, "color", wants_color, judge_color, 0, advise_color};
 
+/* In English: the value of the check; _() it for a message. */
 static const char *shape_name(uint32_t w, uint32_t h)
 {
-    return w > h ? "landscape" : w < h ? "portrait" : "square";
+    return w > h ? N_("landscape") : w < h ? N_("portrait") : N_("square");
 }
 
 /* Fails a landscape/portrait rule; warns when the file relies on an EXIF
@@ -200,7 +212,8 @@ static const char *shape_name(uint32_t w, uint32_t h)
 static void judge_orientation(const pf_rules *rules, const pf_image_info *info,
                               pf_check *c)
 {
-    static const char *const rule_names[] = {"any", "landscape", "portrait"};
+    static const char *const rule_names[] = {N_("any"), N_("landscape"),
+                                             N_("portrait")};
     const char *shape = shape_name(info->width, info->height);
     int ok = rules->orientation == PF_ORIENT_ANY ||
              (rules->orientation == PF_ORIENT_LANDSCAPE && info->width >= info->height) ||
@@ -211,22 +224,24 @@ static void judge_orientation(const pf_rules *rules, const pf_image_info *info,
     snprintf(c->limit, sizeof c->limit, "%s", rule_names[rules->orientation % 3]);
     if (!ok)
         pf_set_message(c->message, sizeof c->message,
-                       "orientation %s, %s required", shape,
-                       rule_names[rules->orientation % 3]);
+                       /* TRANSLATORS: "orientation landscape, portrait
+                          required". */
+                       _("orientation %s, %s required"), _(shape),
+                       _(rule_names[rules->orientation % 3]));
     else if (tagged)
         pf_set_message(c->message, sizeof c->message,
-                       "relies on EXIF orientation %d: some portals ignore it and "
-                       "show the photo sideways", info->exif_orientation);
+                       _("relies on EXIF orientation %d: some portals ignore it "
+                         "and show the photo sideways"), info->exif_orientation);
     else
-        pf_set_message(c->message, sizeof c->message, "orientation %s, upright",
-                       shape);
+        pf_set_message(c->message, sizeof c->message, _("orientation %s, upright"),
+                       _(shape));
 }
 
 static void advise_orientation(const pf_image_info *info, char *buf, size_t cap)
 {
     (void)info;
-    pf_set_message(buf, cap, "wrong orientation; rescan or photograph it the "
-                   "required way round");
+    pf_set_message(buf, cap, _("wrong orientation; rescan or photograph it the "
+                               "required way round"));
 }
 
 const pf_check_unit pf_unit_orientation = {
@@ -241,9 +256,9 @@ static void judge_transparency(const pf_rules *rules, const pf_image_info *info,
     snprintf(c->value, sizeof c->value, "%s", info->has_alpha ? "transparent" : "opaque");
     snprintf(c->limit, sizeof c->limit, "opaque");
     pf_set_message(c->message, sizeof c->message, "%s",
-                   info->has_alpha ? "transparent areas: some portals show them "
-                                     "black; fix flattens them onto white"
-                                   : "opaque");
+                   info->has_alpha ? _("transparent areas: some portals show "
+                                       "them black; fix flattens them onto white")
+                                   : _("opaque"));
 }
 
 const pf_check_unit pf_unit_transparency = {
@@ -253,9 +268,10 @@ const pf_check_unit pf_unit_transparency = {
 static const char *failing_sides(unsigned sides)
 {
     static const char *const names[8] = {
-        "", "top", "left", "top and left", "right", "top and right",
-        "left and right", "top, left and right"};
-    return names[sides & 7];
+        /* TRANSLATORS: where a background is not white enough. */
+        "", N_("top"), N_("left"), N_("top and left"), N_("right"),
+        N_("top and right"), N_("left and right"), N_("top, left and right")};
+    return sides & 7 ? _(names[sides & 7]) : ""; /* _("") is the header */
 }
 
 static int wants_white_background(const pf_rules *rules,
@@ -276,17 +292,24 @@ static void judge_white_background(const pf_rules *rules,
     int r = (int)(bg->mean[0] + 0.5), g = (int)(bg->mean[1] + 0.5), b = (int)(bg->mean[2] + 0.5);
     if (!bg->plain)
         pf_set_message(c->message, sizeof c->message,
-                       "no plain background at the top and sides: retake the "
-                       "photo against a white wall");
+                       _("no plain background at the top and sides: retake the "
+                         "photo against a white wall"));
     else if (ok)
         pf_set_message(c->message, sizeof c->message,
-                       "background %.1f%% white \xE2\x89\xA5 %.0f%% (mean %d,%d,%d)",
+                       _("background %.1f%% white \xE2\x89\xA5 %.0f%% (mean %d,%d,%d)"),
                        bg->white_share * 100, rules->white_min_share * 100, r, g, b);
-    else
+    else if (!bg->failing_sides)
         pf_set_message(c->message, sizeof c->message,
-                       "background %.1f%% white < %.0f%% (mean %d,%d,%d, %.0f from "
-                       "white%s%s)", bg->white_share * 100, rules->white_min_share * 100,
-                       r, g, b, bg->distance, bg->failing_sides ? "; failing: " : "",
+                       _("background %.1f%% white < %.0f%% (mean %d,%d,%d, %.0f from "
+                         "white)"), bg->white_share * 100,
+                       rules->white_min_share * 100, r, g, b, bg->distance);
+    else
+        /* TRANSLATORS: the last %s is where the background is not white:
+           "top", "left and right", ... */
+        pf_set_message(c->message, sizeof c->message,
+                       _("background %.1f%% white < %.0f%% (mean %d,%d,%d, %.0f from "
+                         "white; failing: %s)"), bg->white_share * 100,
+                       rules->white_min_share * 100, r, g, b, bg->distance,
                        failing_sides(bg->failing_sides));
 }
 
@@ -296,12 +319,12 @@ static void advise_white_background(const pf_image_info *info, char *buf,
     const pf_background *bg = &info->background;
     const char *why = pf_background_unliftable(bg);
     if (why)
-        pf_set_message(buf, cap, "%s; retake the photo against a white wall, "
-                       "face uncovered", why);
+        pf_set_message(buf, cap, _("%s; retake the photo against a white wall, "
+                                   "face uncovered"), why);
     else
-        pf_set_message(buf, cap, "background only %.0f%% white; run 'preflight "
-                       "fix --whiten' or retake the photo against an evenly lit "
-                       "white wall", bg->white_share * 100);
+        pf_set_message(buf, cap, _("background only %.0f%% white; run 'preflight "
+                                   "fix --whiten' or retake the photo against an "
+                                   "evenly lit white wall"), bg->white_share * 100);
 }
 
 const pf_check_unit pf_unit_white_background = {

@@ -14,11 +14,15 @@ static int wants(const pf_rules *rules, const pf_image_info *info, unsigned bit)
     return (rules->image_checks & bit) && info->document.measured;
 }
 
-/* "card", "page" or "document", from the shape of the boundary found. */
+/* "card", "page" or "document", from the shape of the boundary found (in
+ * the user's language: the words only go into messages). */
 static const char *document_word(const pf_document *doc)
 {
     if (!doc->found)
-        return "document";
+        /* TRANSLATORS: "card", "page", "document" and "picture" are what
+           the messages about a photographed document call it ("the card's
+           left edge is cut off", "the picture is in focus"). */
+        return _("document");
     const double (*q)[2] = doc->corners;
     double top = hypot(q[1][0] - q[0][0], q[1][1] - q[0][1]);
     double bottom = hypot(q[2][0] - q[3][0], q[2][1] - q[3][1]);
@@ -27,14 +31,16 @@ static const char *document_word(const pf_document *doc)
     double a = top + bottom, b = left + right;
     double ratio = a > b ? a / (b > 0 ? b : 1) : b / (a > 0 ? a : 1);
     /* ID-1 is 1.586; A4 1.414, letter 1.294: perspective blurs both. */
-    return ratio >= 1.48 && ratio <= 1.75 ? "card" : ratio >= 1.2 ? "page" : "document";
+    return ratio >= 1.48 && ratio <= 1.75 ? _("card")
+         : ratio >= 1.2                   ? _("page")
+                                          : _("document");
 }
 
 /* What focus, glare and exposure were measured on: the document when it
  * stands out from its surroundings, else the whole picture. */
 static const char *region_word(const pf_document *doc)
 {
-    return doc->found && doc->stands_out ? document_word(doc) : "picture";
+    return doc->found && doc->stands_out ? document_word(doc) : _("picture");
 }
 
 static void check_figures(pf_check *c, const char *fmt, double value,
@@ -62,34 +68,22 @@ static int wants_document(const pf_rules *rules, const pf_image_info *info)
     return wants(rules, info, PF_RULE_DOCUMENT);
 }
 
-/* "left edge", "top-left corner", "top and bottom edges" ... */
-static void describe_cut(unsigned sides, char *buf, size_t cap)
+/* "left edge is", "top-left corner is", "top and bottom edges are" ...: the
+ * cut sides (PF_SIDE_*) with their verb, in the user's language. */
+static const char *describe_cut(unsigned sides)
 {
-    static const struct { unsigned sides; const char *name; } corners[] = {
-        {PF_SIDE_TOP | PF_SIDE_LEFT, "top-left corner"},
-        {PF_SIDE_TOP | PF_SIDE_RIGHT, "top-right corner"},
-        {PF_SIDE_BOTTOM | PF_SIDE_LEFT, "bottom-left corner"},
-        {PF_SIDE_BOTTOM | PF_SIDE_RIGHT, "bottom-right corner"},
-    };
-    static const char *const side_names[4] = {"top", "left", "right", "bottom"};
-    for (size_t i = 0; i < 4; i++)
-        if (sides == corners[i].sides) {
-            snprintf(buf, cap, "%s is", corners[i].name);
-            return;
-        }
-    const char *named[4];
-    int n = 0;
-    for (int i = 0; i < 4; i++)
-        if (sides & (1u << i))
-            named[n++] = side_names[i];
-    if (n == 1)
-        snprintf(buf, cap, "%s edge is", named[0]);
-    else if (n == 2)
-        snprintf(buf, cap, "%s and %s edges are", named[0], named[1]);
-    else if (n == 3)
-        snprintf(buf, cap, "%s, %s and %s edges are", named[0], named[1], named[2]);
-    else
-        snprintf(buf, cap, "edges are all");
+    static const char *const names[16] = {
+        /* TRANSLATORS: the sides of a document the frame cuts off, with
+           their verb; the sentence goes on "cut off by the edge of the
+           picture" ("edges are all": every side). */
+        N_("edges are all"), N_("top edge is"), N_("left edge is"),
+        N_("top-left corner is"), N_("right edge is"), N_("top-right corner is"),
+        N_("left and right edges are"), N_("top, left and right edges are"),
+        N_("bottom edge is"), N_("top and bottom edges are"),
+        N_("bottom-left corner is"), N_("top, left and bottom edges are"),
+        N_("bottom-right corner is"), N_("top, right and bottom edges are"),
+        N_("left, right and bottom edges are"), N_("edges are all")};
+    return _(names[sides & 15]);
 }
 
 static void judge_document_complete(const pf_rules *rules,
@@ -98,44 +92,45 @@ static void judge_document_complete(const pf_rules *rules,
     (void)rules;
     const pf_document *doc = &info->document;
     const char *word = document_word(doc);
-    char where[64];
     snprintf(c->limit, sizeof c->limit, "inside");
     if (!doc->found) {
         c->status = PF_PASS;
         snprintf(c->value, sizeof c->value, "not-found");
-        pf_set_message(c->message, sizeof c->message, "no document border "
+        pf_set_message(c->message, sizeof c->message, _("no document border "
                        "found in the picture (a scan cropped to the page?): "
-                       "not judged");
+                       "not judged"));
         return;
     }
     if (!doc->cut_sides) {
         c->status = PF_PASS;
         snprintf(c->value, sizeof c->value, "inside");
-        pf_set_message(c->message, sizeof c->message, "the %s's whole border "
-                       "is in the picture", word);
+        pf_set_message(c->message, sizeof c->message, _("the %s's whole border "
+                       "is in the picture"), word);
         return;
     }
-    describe_cut(doc->cut_sides, where, sizeof where);
+    const char *where = describe_cut(doc->cut_sides);
     c->status = doc->cut_confidence >= PF_CUT_FAIL ? PF_FAIL
               : doc->cut_confidence >= PF_CUT_WARN ? PF_WARN : PF_PASS;
     snprintf(c->value, sizeof c->value, c->status == PF_PASS ? "inside" : "cut");
     if (c->status == PF_PASS)
-        pf_set_message(c->message, sizeof c->message, "the %s reaches the edge "
-                       "of the picture, but no side is clearly cut off", word);
-    else
-        pf_set_message(c->message, sizeof c->message, "the %s's %s %scut off by "
+        pf_set_message(c->message, sizeof c->message, _("the %s reaches the edge "
+                       "of the picture, but no side is clearly cut off"), word);
+    else if (c->status == PF_FAIL)
+        pf_set_message(c->message, sizeof c->message, _("the %s's %s cut off by "
                        "the edge of the picture; photograph it with a margin all "
-                       "round", word, where,
-                       c->status == PF_FAIL ? "" : "probably ");
+                       "round"), word, where);
+    else
+        pf_set_message(c->message, sizeof c->message, _("the %s's %s probably cut "
+                       "off by the edge of the picture; photograph it with a "
+                       "margin all round"), word, where);
 }
 
 static void advise_document_complete(const pf_image_info *info, char *buf,
                                      size_t cap)
 {
-    char where[64];
-    describe_cut(info->document.cut_sides, where, sizeof where);
-    pf_set_message(buf, cap, "the %s's %s cut off; photograph the whole %s "
-                   "again with a margin all round (move the phone back)",
+    const char *where = describe_cut(info->document.cut_sides);
+    pf_set_message(buf, cap, _("the %s's %s cut off; photograph the whole %s "
+                   "again with a margin all round (move the phone back)"),
                    document_word(&info->document), where,
                    document_word(&info->document));
 }
@@ -163,12 +158,12 @@ static void judge_document_fill(const pf_rules *rules, const pf_image_info *info
     c->status = ok ? PF_PASS : PF_WARN;
     check_figures(c, "%.3f", doc->fill, rules->min_fill);
     if (ok)
-        pf_set_message(c->message, sizeof c->message, "the %s fills %.0f%% of "
-                       "the picture", document_word(doc), doc->fill * 100);
+        pf_set_message(c->message, sizeof c->message, _("the %s fills %.0f%% of "
+                       "the picture"), document_word(doc), doc->fill * 100);
     else
-        pf_set_message(c->message, sizeof c->message, "the %s fills only %.0f%% "
+        pf_set_message(c->message, sizeof c->message, _("the %s fills only %.0f%% "
                        "of the picture (< %.0f%%): move closer, or let "
-                       "'preflight fix' crop to it", document_word(doc),
+                       "'preflight fix' crop to it"), document_word(doc),
                        doc->fill * 100, rules->min_fill * 100);
 }
 
@@ -191,25 +186,25 @@ static void judge_sharpness(const pf_rules *rules, const pf_image_info *info,
     c->status = banded(s, rules->min_sharpness, rules->warn_sharpness, 1);
     check_figures(c, "%.1f", s, rules->min_sharpness);
     if (c->status == PF_PASS)
-        pf_set_message(c->message, sizeof c->message, "sharpness %.1f "
-                       "\xE2\x89\xA5 %.1f: the %s is in focus", s,
+        pf_set_message(c->message, sizeof c->message, _("sharpness %.1f "
+                       "\xE2\x89\xA5 %.1f: the %s is in focus"), s,
                        rules->warn_sharpness, word);
     else if (c->status == PF_WARN)
-        pf_set_message(c->message, sizeof c->message, "sharpness %.1f is "
+        pf_set_message(c->message, sizeof c->message, _("sharpness %.1f is "
                        "borderline (%.1f fails, %.1f passes): the %s may look "
-                       "soft to a reviewer", s, rules->min_sharpness,
+                       "soft to a reviewer"), s, rules->min_sharpness,
                        rules->warn_sharpness, word);
     else
-        pf_set_message(c->message, sizeof c->message, "sharpness %.1f < %.1f: "
-                       "the %s is out of focus or shaken", s,
+        pf_set_message(c->message, sizeof c->message, _("sharpness %.1f < %.1f: "
+                       "the %s is out of focus or shaken"), s,
                        rules->min_sharpness, word);
 }
 
 static void advise_sharpness(const pf_image_info *info, char *buf, size_t cap)
 {
-    pf_set_message(buf, cap, "the %s is blurred (sharpness %.1f); retake the "
+    pf_set_message(buf, cap, _("the %s is blurred (sharpness %.1f); retake the "
                    "photo holding the phone steady, in good light, and tap "
-                   "the %s to focus", region_word(&info->document),
+                   "the %s to focus"), region_word(&info->document),
                    info->document.sharpness, region_word(&info->document));
 }
 
@@ -232,21 +227,24 @@ static void judge_glare(const pf_rules *rules, const pf_image_info *info,
     c->status = banded(g, rules->max_glare, rules->warn_glare, 0);
     check_figures(c, "%.4f", g, rules->max_glare);
     if (c->status == PF_PASS)
-        pf_set_message(c->message, sizeof c->message, "glare on %.1f%% of the "
-                       "%s (\xE2\x89\xA4 %.1f%%)", g * 100, word,
+        pf_set_message(c->message, sizeof c->message, _("glare on %.1f%% of the "
+                       "%s (\xE2\x89\xA4 %.1f%%)"), g * 100, word,
                        rules->warn_glare * 100);
+    else if (c->status == PF_FAIL)
+        pf_set_message(c->message, sizeof c->message, _("glare on %.1f%% of the "
+                       "%s (> %.1f%%): a reflection hides what is under it"),
+                       g * 100, word, rules->max_glare * 100);
     else
-        pf_set_message(c->message, sizeof c->message, "glare on %.1f%% of the "
-                       "%s (%s %.1f%%): a reflection hides what is under it",
-                       g * 100, word, c->status == PF_FAIL ? ">" : "warns above",
-                       (c->status == PF_FAIL ? rules->max_glare : rules->warn_glare) * 100);
+        pf_set_message(c->message, sizeof c->message, _("glare on %.1f%% of the "
+                       "%s (warns above %.1f%%): a reflection hides what is "
+                       "under it"), g * 100, word, rules->warn_glare * 100);
 }
 
 static void advise_glare(const pf_image_info *info, char *buf, size_t cap)
 {
-    pf_set_message(buf, cap, "a reflection covers %.1f%% of the %s; retake it "
+    pf_set_message(buf, cap, _("a reflection covers %.1f%% of the %s; retake it "
                    "without the flash, tilted slightly away from the lamp or "
-                   "window", info->document.glare * 100,
+                   "window"), info->document.glare * 100,
                    region_word(&info->document));
 }
 
@@ -280,26 +278,30 @@ static void judge_exposure(const pf_rules *rules, const pf_image_info *info,
              d->lum_median, d->lum_high);
     snprintf(c->limit, sizeof c->limit, "brightest>=%.0f,darkest<=%.0f",
              rules->min_brightness, rules->max_washout);
-    const char *what = c->status == PF_PASS ? "readable"
-                     : dark >= washed ? "too dark to read"
-                                      : "washed out (even the darkest ink is pale)";
-    pf_set_message(c->message, sizeof c->message, "brightness: median %.0f, "
-                   "darkest 0.2%% %.0f, brightest 1%% %.0f, %.1f%% clipped "
-                   "white: %s%s", d->lum_median, d->lum_low, d->lum_high,
-                   d->clipped * 100, c->status == PF_WARN ? "borderline, " : "",
-                   what);
+    const char *what = c->status == PF_PASS ? _("readable")
+                     : dark >= washed ? _("too dark to read")
+                                      : _("washed out (even the darkest ink is pale)");
+    /* TRANSLATORS: the last %s is "readable", "too dark to read" or
+       "washed out (even the darkest ink is pale)". */
+    const char *fmt = c->status == PF_WARN
+        ? _("brightness: median %.0f, darkest 0.2%% %.0f, brightest 1%% %.0f, "
+            "%.1f%% clipped white: borderline, %s")
+        : _("brightness: median %.0f, darkest 0.2%% %.0f, brightest 1%% %.0f, "
+            "%.1f%% clipped white: %s");
+    pf_set_message(c->message, sizeof c->message, fmt, d->lum_median, d->lum_low,
+                   d->lum_high, d->clipped * 100, what);
 }
 
 static void advise_exposure(const pf_image_info *info, char *buf, size_t cap)
 {
     const pf_document *d = &info->document;
     if (darker_than_washed(d))
-        pf_set_message(buf, cap, "too dark to read (even its brightest part is "
+        pf_set_message(buf, cap, _("too dark to read (even its brightest part is "
                        "at %.0f of 255); retake it in daylight or under a lamp, "
-                       "without shadow on the %s", d->lum_high, region_word(d));
+                       "without shadow on the %s"), d->lum_high, region_word(d));
     else
-        pf_set_message(buf, cap, "washed out (even the darkest ink is at %.0f "
-                       "of 255); retake it without the flash or direct sun",
+        pf_set_message(buf, cap, _("washed out (even the darkest ink is at %.0f "
+                       "of 255); retake it without the flash or direct sun"),
                        d->lum_low);
 }
 

@@ -37,15 +37,25 @@ static void note_need(cli_group *g, const char *path, const pf_report *r)
     base = base ? base + 1 : path;
     if (strncmp(why, path, n) == 0 && why[n] == ':' && why[n + 1] == ' ')
         why += n + 2; /* the message starts with the path */
+    /* TRANSLATORS: between two files of a folder's "what to redo" list. */
+    const char *sep = g->needs_len ? _("; ") : "";
+    /* TRANSLATORS: a file of the "what to redo" list: its name (what to do). */
+    const char *item = _("%s (%s)");
+    int len = snprintf(NULL, 0, item, base, why);
     size_t add = strlen(base) + strlen(why) + 6;
+    if (len < 0)
+        return;
+    if (add < strlen(sep) + (size_t)len)
+        add = strlen(sep) + (size_t)len; /* a translation's longer punctuation */
     if (g->needs_len + add >= NEEDS_MAX)
         return;
     char *more = realloc(g->needs, g->needs_len + add + 1);
     if (!more)
         return;
     g->needs = more;
-    g->needs_len += (size_t)snprintf(g->needs + g->needs_len, add + 1, "%s%s (%s)",
-                                     g->needs_len ? "; " : "", base, why);
+    g->needs_len += (size_t)snprintf(g->needs + g->needs_len, add + 1, "%s", sep);
+    g->needs_len += (size_t)snprintf(g->needs + g->needs_len, (size_t)len + 1, item,
+                                     base, why);
 }
 
 void cli_groups_add(cli_groups *gs, const char *group, const char *path,
@@ -67,13 +77,17 @@ void cli_groups_add(cli_groups *gs, const char *group, const char *path,
 
 static const char *shown_name(const cli_group *g)
 {
-    return g->name[0] ? g->name : "(top level)";
+    return g->name[0] ? g->name : _("(top level)");
 }
 
 static void print_needs(FILE *out, const cli_group *g)
 {
-    fprintf(out, ": %d files, %d ready, %d fixed, %d need%s a new photo or scan: ",
-            g->files, g->ready, g->fixed, g->need, g->need == 1 ? "s" : "");
+    /* TRANSLATORS: the plural follows the last number (files that need a
+       new photo or scan). */
+    fprintf(out, P_(": %d files, %d ready, %d fixed, %d needs a new photo or scan: ",
+                    ": %d files, %d ready, %d fixed, %d need a new photo or scan: ",
+                    (unsigned long)g->need),
+            g->files, g->ready, g->fixed, g->need);
     cli_text_safe(out, g->needs ? g->needs : "");
     fputc('\n', out);
 }
@@ -82,15 +96,16 @@ void cli_groups_print(const cli_groups *gs, FILE *out)
 {
     if (gs->n == 0)
         return;
-    fputs("By folder:\n", out);
+    fputs(_("By folder:\n"), out);
     for (size_t i = 0; i < gs->n; i++) {
         const cli_group *g = &gs->g[i];
         fputs("  ", out);
         cli_text_safe(out, shown_name(g)); /* names escaped as in each file's line */
         if (!g->need && !g->fixed)
-            fprintf(out, ": all %d ready\n", g->files);
+            fprintf(out, _(": all %d ready\n"), g->files);
         else if (!g->need)
-            fprintf(out, ": all %d ready after fix (%d fixed)\n", g->files, g->fixed);
+            fprintf(out, _(": all %d ready after fix (%d fixed)\n"), g->files,
+                    g->fixed);
         else
             print_needs(out, g);
     }

@@ -12,14 +12,18 @@
  * of its own. Editing page_script means a new hash: sha256 of the text
  * between <script> and </script>, base64 (the Chromium tests fail, with
  * the hash they found, until it matches). */
-#define PAGE_SCRIPT_HASH "sha256-w+IGhQEbF9C+xBFvorDpimXzHsZit9XyCW+CZ4Skl8U="
+#define PAGE_SCRIPT_HASH "sha256-4WbULiKFfE2mcWHEnoX/Hs33bnUkSLO5wE7FNXbsaEk="
 
-static const char page_head[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+/* Between the lang attribute and the title. */
+static const char page_meta[] =
+    "\"><head><meta charset=\"utf-8\">\n"
     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
     "img-src data:; style-src 'unsafe-inline'; script-src '" PAGE_SCRIPT_HASH "'\">\n"
     "<meta name=\"viewport\" content=\"width=device-width\">\n"
-    "<title>preflight report</title>\n<style>\n"
+    "<title>";
+
+static const char page_style[] =
+    "</title>\n<style>\n"
     "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\n"
     "table{border-collapse:collapse;width:100%}\n"
     "td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}\n"
@@ -48,7 +52,8 @@ static const char page_script[] =
     "    rows.forEach(function(r){r.style.display=(f==='all'||r.dataset.status===f)?'':'none';});\n"
     "    document.querySelectorAll('#filters button').forEach(function(b){\n"
     "      b.className=b.dataset.filter===f?'on':'';});\n"
-    "    document.body.dataset.filter=f;\n"
+    "    if(f==='all')delete document.body.dataset.filter;\n"
+    "    else document.body.dataset.filter=f;\n"
     "  }\n"
     "  document.querySelectorAll('#filters button').forEach(function(b){\n"
     "    b.addEventListener('click',function(){show(b.dataset.filter);});});\n"
@@ -110,7 +115,9 @@ static void thumb_cell(FILE *out, const uint8_t *jpg, size_t len, const char *al
 {
     fputs("<td>", out);
     if (jpg && len) {
-        fprintf(out, "<img alt=\"%s\" src=\"data:image/jpeg;base64,", alt);
+        fputs("<img alt=\"", out);
+        cli_html_text(out, alt);
+        fputs("\" src=\"data:image/jpeg;base64,", out);
         base64(out, jpg, len);
         fputs("\">", out);
     } else {
@@ -119,25 +126,92 @@ static void thumb_cell(FILE *out, const uint8_t *jpg, size_t len, const char *al
     fputs("</td>", out);
 }
 
+/* fmt (translated text with one %s) with arg in place of the %s, both
+ * HTML-escaped. */
+static void html_with(FILE *out, const char *fmt, const char *arg)
+{
+    const char *at = strstr(fmt, "%s");
+    if (!at) {
+        cli_html_text(out, fmt);
+        return;
+    }
+    cli_utf8_write(out, fmt, (size_t)(at - fmt), write_html_piece);
+    cli_html_text(out, arg);
+    cli_html_text(out, at + 2);
+}
+
+/* The table's column headings: translated, no markup. */
+static void html_headings(FILE *out, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fputs("<th>", out);
+        cli_html_text(out, _(names[i]));
+        fputs("</th>", out);
+    }
+}
+
+/* The filter buttons: data-filter values stay English (the page's script
+ * and the #fail links use them). */
+static void html_filters(FILE *out)
+{
+    static const char *const filter[] = {"all", "pass", "fixed", "fail", "error"};
+    static const char *const label[] = {N_("All"), N_("Passed"), N_("Fixed"),
+                                        N_("Failed"), N_("Errors")};
+    fputs("<p id=\"filters\">", out);
+    for (size_t i = 0; i < sizeof filter / sizeof filter[0]; i++) {
+        /* class first: the script's "on" then stays before data-filter. */
+        fprintf(out, "<button class=\"\" data-filter=\"%s\">", filter[i]);
+        cli_html_text(out, _(label[i]));
+        fputs("</button>", out);
+    }
+    fputs("</p>\n", out);
+}
+
 void cli_html_begin(FILE *out, const char *command, const pf_rules *rules)
 {
-    fputs(page_head, out);
+    static const char *const columns[] = {
+        N_("File"), N_("Input"), N_("Output"), N_("Status"),
+        N_("Rules (measured against the limit)"),
+        /* TRANSLATORS: column heading: what fix did to the file. */
+        N_("Done")};
+    fputs("<!DOCTYPE html>\n<html lang=\"", out);
+    fputs(cli_language_is_chinese() ? "zh-CN" : "en", out);
+    fputs(page_meta, out);
+    cli_html_text(out, _("preflight report"));
+    fputs(page_style, out);
     fputs("<h1>preflight ", out);
     cli_html_text(out, command);
-    fputs(" &mdash; profile ", out);
-    cli_html_text(out, rules->name);
-    fputs("</h1>\n<p id=\"source\">Rules from ", out);
-    cli_html_text(out, rules->source[0] ? rules->source : "the command line");
-    fputs("</p>\n<p id=\"counts\"><span id=\"count-all\"></span> files: "
-          "<span id=\"count-pass\"></span> passed, <span id=\"count-fixed\"></span> "
-          "fixed, <span id=\"count-fail\"></span> failed, "
-          "<span id=\"count-error\"></span> errors</p>\n<p id=\"filters\">"
-          "<button data-filter=\"all\">All</button><button data-filter=\"pass\">Passed"
-          "</button><button data-filter=\"fixed\">Fixed</button><button "
-          "data-filter=\"fail\">Failed</button><button data-filter=\"error\">Errors"
-          "</button></p>\n<table><thead><tr><th>#</th><th>File</th><th>Input</th>"
-          "<th>Output</th><th>Status</th><th>Rules (measured against the limit)</th>"
-          "<th>Done</th></tr></thead><tbody>\n", out);
+    fputs(" &mdash; ", out);
+    /* TRANSLATORS: the report's heading names the profile after a dash. */
+    html_with(out, _("profile %s"), rules->name);
+    fputs("</h1>\n<p id=\"source\">", out);
+    html_with(out, _("Rules from %s"),
+              rules->source[0] ? rules->source : _("the command line"));
+    fputs("</p>\n<p id=\"counts\">", out);
+    /* TRANSLATORS: each %s is a number the page fills in; reorder them
+       with %1$s..%5$s if needed. */
+    fprintf(out, _("%s files: %s passed, %s fixed, %s failed, %s errors"),
+            "<span id=\"count-all\"></span>", "<span id=\"count-pass\"></span>",
+            "<span id=\"count-fixed\"></span>", "<span id=\"count-fail\"></span>",
+            "<span id=\"count-error\"></span>");
+    fputs("</p>\n", out);
+    html_filters(out);
+    fputs("<table><thead><tr>", out);
+    fputs("<th>#</th>", out);
+    html_headings(out, columns, sizeof columns / sizeof columns[0]);
+    fputs("</tr></thead><tbody>\n", out);
+}
+
+/* The status word people read in a badge; the class stays English. */
+static const char *status_label(pf_file_status status)
+{
+    switch (status) {
+    case PF_FILE_PASS: return _("pass");
+    case PF_FILE_FIXED: return _("fixed");
+    case PF_FILE_FAIL: return _("fail");
+    case PF_FILE_ERROR: return _("error");
+    }
+    return pf_file_status_name(status);
 }
 
 void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r,
@@ -152,11 +226,18 @@ void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r
         cli_html_text(out, r->output_path);
     }
     fputs("</td>", out);
-    thumb_cell(out, t ? t->in : NULL, t ? t->in_len : 0, "input");
-    thumb_cell(out, t ? t->out : NULL, t ? t->out_len : 0, "output");
-    fprintf(out, "<td><span class=\"badge %s\">%s</span>", status, status);
-    if (r->warnings > 0 && (r->status == PF_FILE_PASS || r->status == PF_FILE_FIXED))
-        fputs("<span class=\"badge warn\">warn</span>", out);
+    /* TRANSLATORS: alt text of the input's thumbnail. */
+    thumb_cell(out, t ? t->in : NULL, t ? t->in_len : 0, _("input"));
+    /* TRANSLATORS: alt text of the fixed copy's thumbnail. */
+    thumb_cell(out, t ? t->out : NULL, t ? t->out_len : 0, _("output"));
+    fprintf(out, "<td><span class=\"badge %s\">", status);
+    cli_html_text(out, status_label(r->status));
+    fputs("</span>", out);
+    if (r->warnings > 0 && (r->status == PF_FILE_PASS || r->status == PF_FILE_FIXED)) {
+        fputs("<span class=\"badge warn\">", out);
+        cli_html_text(out, _("warn"));
+        fputs("</span>", out);
+    }
     fputs("</td><td><ul>", out);
     for (int i = 0; i < r->n_checks; i++) {
         const pf_check *c = &r->checks[i];
@@ -175,22 +256,30 @@ void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r
         cli_html_text(out, r->message);
         fputs("</div>", out);
     }
-    if (strcmp(cli_gps_state(r), "present") == 0)
-        fputs("<div class=\"note gps\">" CLI_GPS_NOTE "</div>", out);
+    if (strcmp(cli_gps_state(r), "present") == 0) {
+        fputs("<div class=\"note gps\">", out);
+        cli_html_text(out, _("input carries a GPS position (removed by fix)"));
+        fputs("</div>", out);
+    }
     fputs("</td></tr>\n", out);
 }
 
 void cli_html_end(FILE *out, const cli_groups *groups)
 {
+    static const char *const columns[] = {
+        N_("Folder"), N_("Files"), N_("Ready"), N_("Fixed"),
+        N_("Need a new photo or scan"), N_("What to redo")};
     fputs("</tbody></table>\n", out);
     if (groups && groups->n) {
-        fputs("<h2>By folder</h2>\n<table id=\"folders\"><thead><tr><th>Folder</th>"
-              "<th>Files</th><th>Ready</th><th>Fixed</th><th>Need a new photo or scan"
-              "</th><th>What to redo</th></tr></thead><tbody>\n", out);
+        fputs("<h2>", out);
+        cli_html_text(out, _("By folder"));
+        fputs("</h2>\n<table id=\"folders\"><thead><tr>", out);
+        html_headings(out, columns, sizeof columns / sizeof columns[0]);
+        fputs("</tr></thead><tbody>\n", out);
         for (size_t i = 0; i < groups->n; i++) {
             const cli_group *g = &groups->g[i];
             fputs("<tr><td>", out);
-            cli_html_text(out, g->name[0] ? g->name : "(top level)");
+            cli_html_text(out, g->name[0] ? g->name : _("(top level)"));
             fprintf(out, "</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>",
                     g->files, g->ready, g->fixed, g->need);
             cli_html_text(out, g->needs ? g->needs : "");

@@ -115,95 +115,147 @@ static cli_parse_result usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'preflight --help' for more information.\n", stderr);
+    fputc('\n', stderr);
+    fputs(_("Try 'preflight --help' for more information."), stderr);
+    fputc('\n', stderr);
     return CLI_PARSE_USAGE_ERROR;
 }
 
-void cli_print_usage(FILE *out)
+/* --help in sections, each one translatable unit; the option column is
+ * 25 columns wide (CJK characters take two). */
+static void print_usage_head(FILE *out)
 {
-    fputs("Usage: preflight check [OPTIONS] PATH...\n"
-          "       preflight fix [OPTIONS] -o DIR PATH...\n"
-          "       preflight profiles [--json] [--rules FILE]\n"
-          "Check ID-card, licence and face images against an ICP filing portal's\n"
-          "rules; fix writes compliant copies into DIR (inputs are never changed).\n"
-          "PATH is a file or a directory (its files; all levels with -r).\n"
-          "\n"
-          "Rules:\n"
-          "  -p, --profile NAME     rule set (default wechat), see below\n"
-          "      --rules FILE       also read profiles from an INI file (after\n"
-          "                         /etc/preflight/profiles.ini and\n"
-          "                         ~/.config/preflight/profiles.ini)\n"
-          "      --max-bytes SIZE   largest file size; 0 disables\n"
-          "      --min-bytes SIZE   smallest file size; 0 disables\n"
-          "      --min-size WxH     smallest dimensions, either orientation\n"
-          "      --max-size WxH     largest dimensions, either orientation\n"
-          "      --orientation any|landscape|portrait\n"
-          "      --check RULE       add a rule: white-background, sharpness,\n"
-          "                         document (complete and fill), glare, exposure\n"
-          "      --skip RULE        leave out one of the image rules above\n"
-          "      --min-sharpness F[,W]  sharpness under F fails, under W warns\n"
-          "      --max-glare F[,W]  share of the document under glare: over F\n"
-          "                         fails, over W warns (0..1)\n"
-          "      --min-brightness F[,W]  too dark: the brightest 1% of the\n"
-          "                         document (0..255) under F fails, under W warns\n"
-          "      --max-washout F[,W]  washed out: the darkest 0.2% (the ink, 0..255)\n"
-          "                         over F fails, over W warns\n"
-          "      --min-fill F       document-fill warns under F (0..1)\n"
-          "      --white-threshold F  share of the background that must be white\n"
-          "                         (default 0.90)\n"
-          "      --white-level N    a white pixel has every channel >= N (230)\n"
-          "      --white-spread N   ... and max - min <= N (18)\n"
-          "      --debug-mask FILE.png  draw the measured background (one input)\n"
-          "Fix:\n"
-          "  -o, --output DIR       where fix writes (created if missing);\n"
-          "                         -o - with PATH - : stdin to stdout, report on stderr\n"
-          "      --min-quality Q    lowest JPEG quality to use, 1..100 (default 30)\n"
-          "      --no-upscale       fail instead of enlarging small images\n"
-          "      --keep-metadata    keep EXIF (GPS too), XMP, IPTC, comments\n"
-          "                         (default: all removed)\n"
-          "      --force            overwrite existing output files\n"
-          "      --whiten           lift a light, near-white background to white\n"
-          "      --no-crop          keep the whole picture around a small document\n"
-          "                         (default: crop to it and straighten it)\n"
-          "      --fix-max-side N   write at most N px on the long side (never\n"
-          "                         under the minimum size)\n"
-          "General:\n"
-          "  -r, --recursive        walk directories at every depth\n"
-          "  -j, --jobs N           files processed at once (default: one per CPU)\n"
-          "      --max-pixels MP    refuse images over MP megapixels (default 100)\n"
-          "      --json             one JSON document on stdout\n"
-          "      --jsonl            one JSON object per file as each finishes\n"
-          "                         (with its input index), then a summary\n"
-          "      --csv FILE         also a CSV report (UTF-8 with BOM, quoted)\n"
-          "      --group-by-folder  end with a summary per top-level folder\n"
-          "      --html FILE        also a self-contained HTML report with thumbnails\n"
-          "  -q, --quiet            list only files that fail or warn\n"
-          "      --fail-on warn     exit 1 when a file only warns, too\n"
-          "      --color WHEN       auto (default), always or never\n"
-          "  -h, --help             show this help\n"
-          "  -V, --version          show the version\n"
-          "\n"
-          "SIZE: 200000, 200KB = 200,000 bytes, 200KiB = 204,800, 2MB, 2MiB.\n"
-          "Profiles (preflight profiles lists their sources):\n", out);
+    fputs(_("Usage: preflight check [OPTIONS] PATH...\n"
+            "       preflight fix [OPTIONS] -o DIR PATH...\n"
+            "       preflight profiles [--json] [--rules FILE]\n"
+            "Check ID-card, licence and face images against an ICP filing portal's\n"
+            "rules; fix writes compliant copies into DIR (inputs are never changed).\n"
+            "PATH is a file or a directory (its files; all levels with -r).\n"), out);
+    fputs("\n", out);
+}
+
+static void print_rule_options(FILE *out)
+{
+    /* TRANSLATORS: --help section; keep the option names and the column of
+     * descriptions aligned (a CJK character is two columns wide). */
+    fputs(_("Rules:\n"
+            "  -p, --profile NAME     rule set (default wechat), see below\n"
+            "      --rules FILE       also read profiles from an INI file (after\n"
+            "                         /etc/preflight/profiles.ini and\n"
+            "                         ~/.config/preflight/profiles.ini)\n"
+            "      --max-bytes SIZE   largest file size; 0 disables\n"
+            "      --min-bytes SIZE   smallest file size; 0 disables\n"
+            "      --min-size WxH     smallest dimensions, either orientation\n"
+            "      --max-size WxH     largest dimensions, either orientation\n"
+            "      --orientation any|landscape|portrait\n"
+            "      --check RULE       add a rule: white-background, sharpness,\n"
+            "                         document (complete and fill), glare, exposure\n"
+            "      --skip RULE        leave out one of the image rules above\n"), out);
+}
+
+static void print_image_rule_options(FILE *out)
+{
+    /* TRANSLATORS: --help, continuing the Rules section; keep the columns. */
+    /* xgettext:no-c-format */
+    fputs(_("      --min-sharpness F[,W]  sharpness under F fails, under W warns\n"
+            "      --max-glare F[,W]  share of the document under glare: over F\n"
+            "                         fails, over W warns (0..1)\n"
+            "      --min-brightness F[,W]  too dark: the brightest 1% of the\n"
+            "                         document (0..255) under F fails, under W warns\n"
+            "      --max-washout F[,W]  washed out: the darkest 0.2% (the ink, 0..255)\n"
+            "                         over F fails, over W warns\n"
+            "      --min-fill F       document-fill warns under F (0..1)\n"
+            "      --white-threshold F  share of the background that must be white\n"
+            "                         (default 0.90)\n"
+            "      --white-level N    a white pixel has every channel >= N (230)\n"
+            "      --white-spread N   ... and max - min <= N (18)\n"
+            "      --debug-mask FILE.png  draw the measured background (one input)\n"),
+          out);
+}
+
+static void print_fix_options(FILE *out)
+{
+    /* TRANSLATORS: --help section; keep the option names and the columns. */
+    fputs(_("Fix:\n"
+            "  -o, --output DIR       where fix writes (created if missing);\n"
+            "                         -o - with PATH - : stdin to stdout, report on stderr\n"
+            "      --min-quality Q    lowest JPEG quality to use, 1..100 (default 30)\n"
+            "      --no-upscale       fail instead of enlarging small images\n"
+            "      --keep-metadata    keep EXIF (GPS too), XMP, IPTC, comments\n"
+            "                         (default: all removed)\n"
+            "      --force            overwrite existing output files\n"
+            "      --whiten           lift a light, near-white background to white\n"
+            "      --no-crop          keep the whole picture around a small document\n"
+            "                         (default: crop to it and straighten it)\n"
+            "      --fix-max-side N   write at most N px on the long side (never\n"
+            "                         under the minimum size)\n"), out);
+}
+
+static void print_general_options(FILE *out)
+{
+    /* TRANSLATORS: --help section; keep the option names and the columns. */
+    fputs(_("General:\n"
+            "  -r, --recursive        walk directories at every depth\n"
+            "  -j, --jobs N           files processed at once (default: one per CPU)\n"
+            "      --max-pixels MP    refuse images over MP megapixels (default 100)\n"
+            "      --json             one JSON document on stdout\n"
+            "      --jsonl            one JSON object per file as each finishes\n"
+            "                         (with its input index), then a summary\n"
+            "      --csv FILE         also a CSV report (UTF-8 with BOM, quoted)\n"
+            "      --group-by-folder  end with a summary per top-level folder\n"
+            "      --html FILE        also a self-contained HTML report with thumbnails\n"
+            "  -q, --quiet            list only files that fail or warn\n"
+            "      --fail-on warn     exit 1 when a file only warns, too\n"
+            "      --color WHEN       auto (default), always or never\n"
+            "      --lang zh|en       language of messages (default: from\n"
+            "                         LANGUAGE, LC_ALL, LC_MESSAGES, LANG)\n"
+            "  -h, --help             show this help\n"
+            "  -V, --version          show the version\n"), out);
+    fputs("\n", out);
+}
+
+/* The built-in profiles, one line each, names padded by display width. */
+static void print_profile_list(FILE *out)
+{
+    fputs(_("SIZE: 200000, 200KB = 200,000 bytes, 200KiB = 204,800, 2MB, 2MiB.\n"), out);
+    fputs(_("Profiles (preflight profiles lists their sources):\n"), out);
     pf_profiles *set = pf_profiles_new();
     char rules[512];
     for (size_t i = 0; set && i < pf_profiles_count(set); i++) {
         const pf_profile *p = pf_profiles_get(set, i);
         cli_describe_rules(&p->rules, rules, sizeof rules);
-        fprintf(out, "  %-15s %s\n", p->rules.name, rules);
+        fputs("  ", out);
+        cli_pad(out, p->rules.name, 15);
+        fprintf(out, " %s\n", rules);
     }
     pf_profiles_free(set);
+}
+
+static void print_usage_tail(FILE *out)
+{
     pf_rules d;
     pf_rules_default_image_limits(&d);
-    fputs("The document profiles also check document-complete, document-fill,\n"
-          "sharpness, glare and exposure; face checks sharpness and exposure.\n", out);
-    fprintf(out, "Their limits (fail,warn): --min-sharpness %g,%g --max-glare %g,%g\n"
-            "  --min-brightness %g,%g --max-washout %g,%g --min-fill %g\n",
+    fputs(_("The document profiles also check document-complete, document-fill,\n"
+            "sharpness, glare and exposure; face checks sharpness and exposure.\n"), out);
+    /* TRANSLATORS: the figures are fail,warn pairs of the options named. */
+    fprintf(out, _("Their limits (fail,warn): --min-sharpness %g,%g --max-glare %g,%g\n"
+                   "  --min-brightness %g,%g --max-washout %g,%g --min-fill %g\n"),
             d.min_sharpness, d.warn_sharpness, d.max_glare, d.warn_glare,
             d.min_brightness, d.warn_brightness, d.max_washout, d.warn_washout,
             d.min_fill);
-    fputs("Exit status: 0 all passed or fixed, 1 some file failed, 2 usage error.\n"
-          "See preflight(1).\n", out);
+    fputs(_("Exit status: 0 all passed or fixed, 1 some file failed, 2 usage error.\n"
+            "See preflight(1).\n"), out);
+}
+
+void cli_print_usage(FILE *out)
+{
+    print_usage_head(out);
+    print_rule_options(out);
+    print_image_rule_options(out);
+    print_fix_options(out);
+    print_general_options(out);
+    print_profile_list(out);
+    print_usage_tail(out);
 }
 
 static void print_version(void)
@@ -278,7 +330,7 @@ static int rule_option(int opt, const char *arg, rule_overrides *ov,
     }
     if (opt == OPT_RULES) {
         if (ov->n_files == MAX_RULES_FILES)
-            *result = usage_error("more than %d --rules files", MAX_RULES_FILES);
+            *result = usage_error(_("more than %d --rules files"), MAX_RULES_FILES);
         else
             ov->rules_files[ov->n_files++] = arg;
         return 1;
@@ -287,9 +339,9 @@ static int rule_option(int opt, const char *arg, rule_overrides *ov,
         return 0;
     pf_rules_blank(&scratch, "");
     if (pf_rules_set(&scratch, key, arg, why, sizeof why) != PF_OK)
-        *result = usage_error("invalid --%s '%s': %s", key, arg, why);
+        *result = usage_error(_("invalid --%s '%s': %s"), key, arg, why);
     else if (ov->n == MAX_RULE_ARGS)
-        *result = usage_error("more than %d rule options", MAX_RULE_ARGS);
+        *result = usage_error(_("more than %d rule options"), MAX_RULE_ARGS);
     else
         ov->key[ov->n] = key, ov->value[ov->n++] = arg;
     return 1;
@@ -303,12 +355,12 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     switch (opt) {
     case OPT_MAX_PIXELS:
         if (parse_megapixels(arg, &fo->max_pixels) != 0)
-            *result = usage_error("invalid --max-pixels '%s' (megapixels, "
-                                  "e.g. 100)", arg);
+            *result = usage_error(_("invalid --max-pixels '%s' (megapixels, "
+                                    "e.g. 100)"), arg);
         break;
     case OPT_MIN_QUALITY:
         if (parse_quality(arg, &fo->min_quality) != 0)
-            *result = usage_error("invalid --min-quality '%s' (1..100)", arg);
+            *result = usage_error(_("invalid --min-quality '%s' (1..100)"), arg);
         break;
     case OPT_NO_UPSCALE: fo->no_upscale = 1; break;
     case OPT_KEEP_METADATA: fo->keep_metadata = 1; break;
@@ -326,7 +378,7 @@ static int other_option(int opt, const char *arg, cli_options *opts,
         else if (strcmp(arg, "fail") == 0)
             opts->fail_on_warn = 0;
         else
-            *result = usage_error("invalid --fail-on '%s' (fail or warn)", arg);
+            *result = usage_error(_("invalid --fail-on '%s' (fail or warn)"), arg);
         break;
     case 'r': opts->recursive = 1; break;
     case 'j': {
@@ -334,7 +386,7 @@ static int other_option(int opt, const char *arg, cli_options *opts,
         errno = 0;
         long n = strtol(arg, &end, 10);
         if (errno || end == arg || *end != '\0' || n < 1 || n > 256)
-            *result = usage_error("invalid -j '%s' (1..256 worker threads)", arg);
+            *result = usage_error(_("invalid -j '%s' (1..256 worker threads)"), arg);
         else
             opts->jobs = (int)n;
         break;
@@ -342,14 +394,14 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case 'o': opts->output_dir = arg; break;
     case OPT_LANG: /* applied by cli_setup_language before parsing */
         if (strcmp(arg, "zh") && strcmp(arg, "zh_CN") && strcmp(arg, "en"))
-            *result = usage_error("invalid --lang '%s' (zh or en)", arg);
+            *result = usage_error(_("invalid --lang '%s' (zh or en)"), arg);
         break;
     case OPT_JSON: opts->json = 1; break;
     case 'q': opts->quiet = 1; break;
     case OPT_COLOR:
         if (parse_color(arg, &opts->color) != 0)
-            *result = usage_error("invalid --color '%s' (auto, always or "
-                                  "never)", arg);
+            *result = usage_error(_("invalid --color '%s' (auto, always or "
+                                    "never)"), arg);
         break;
     default:
         return 0;
@@ -364,10 +416,10 @@ static cli_parse_result bad_option(int opt, char **argv)
     const char *typed = argv[optind - 1];
     int is_long = strncmp(typed, "--", 2) == 0;
     if (opt == ':')
-        return is_long ? usage_error("option '%s' needs a value", typed)
-                       : usage_error("option '-%c' needs a value", optopt);
-    return is_long ? usage_error("unknown option '%s'", typed)
-                   : usage_error("unknown option '-%c'", optopt);
+        return is_long ? usage_error(_("option '%s' needs a value"), typed)
+                       : usage_error(_("option '-%c' needs a value"), optopt);
+    return is_long ? usage_error(_("unknown option '%s'"), typed)
+                   : usage_error(_("unknown option '-%c'"), optopt);
 }
 
 /* Notes the command line's changes after the profile's source. */
@@ -376,7 +428,7 @@ static void note_overrides(const rule_overrides *ov, pf_rules *rules)
     size_t used = strlen(rules->source);
     for (int i = 0; i < ov->n && used + 1 < sizeof rules->source; i++) {
         snprintf(rules->source + used, sizeof rules->source - used, "%s--%s %s",
-                 i ? " " : "; changed on the command line: ", ov->key[i],
+                 i ? " " : _("; changed on the command line: "), ov->key[i],
                  ov->value[i]);
         used = strlen(rules->source);
     }
@@ -392,8 +444,8 @@ static cli_parse_result apply_overrides(const rule_overrides *ov,
         return CLI_PARSE_USAGE_ERROR;
     const pf_profile *p = pf_profiles_find(set, ov->profile);
     if (!p) {
-        fprintf(stderr, "preflight: unknown profile '%s'; profiles:\n",
-                ov->profile);
+        fputs("preflight: ", stderr);
+        fprintf(stderr, _("unknown profile '%s'; profiles:\n"), ov->profile);
         cli_print_profile_names(stderr, set);
         pf_profiles_free(set);
         return CLI_PARSE_USAGE_ERROR;
@@ -404,8 +456,8 @@ static cli_parse_result apply_overrides(const rule_overrides *ov,
         pf_rules_set(rules, ov->key[i], ov->value[i], NULL, 0);
     note_overrides(ov, rules);
     if (pf_rules_validate(rules, why, sizeof why) != PF_OK)
-        return usage_error("the rules of profile %s with the options given do "
-                           "not agree: %s", rules->name, why);
+        return usage_error(_("the rules of profile %s with the options given do "
+                             "not agree: %s"), rules->name, why);
     return CLI_PARSE_RUN;
 }
 
@@ -413,23 +465,23 @@ static cli_parse_result apply_overrides(const rule_overrides *ov,
 static cli_parse_result check_combination(cli_options *opts)
 {
     if (opts->n_paths == 0)
-        return usage_error("no PATH given");
+        return usage_error(_("no PATH given"));
     if (opts->command == CLI_CMD_FIX && !opts->output_dir)
-        return usage_error("fix needs an output folder: -o DIR");
+        return usage_error(_("fix needs an output folder: -o DIR"));
     if (opts->command == CLI_CMD_CHECK && opts->output_dir)
-        return usage_error("check writes nothing; -o is for fix");
+        return usage_error(_("check writes nothing; -o is for fix"));
     if (opts->output_dir && !*opts->output_dir)
-        return usage_error("empty output folder name");
+        return usage_error(_("empty output folder name"));
     if (opts->output_dir && !strcmp(opts->output_dir, "-") &&
         (opts->n_paths != 1 || strcmp(opts->paths[0], "-") != 0))
-        return usage_error("-o - writes one image to stdout: give - (stdin) as "
-                           "the only PATH");
+        return usage_error(_("-o - writes one image to stdout: give - (stdin) as "
+                             "the only PATH"));
     if (opts->json && opts->jsonl)
-        return usage_error("--json and --jsonl: choose one");
+        return usage_error(_("--json and --jsonl: choose one"));
     if (opts->csv && !*opts->csv)
-        return usage_error("empty --csv file name");
+        return usage_error(_("empty --csv file name"));
     if (opts->debug_mask && opts->n_paths != 1)
-        return usage_error("--debug-mask draws one image: give one PATH");
+        return usage_error(_("--debug-mask draws one image: give one PATH"));
     /* Measuring needs the rule; --debug-mask and --whiten imply it. */
     if (opts->debug_mask || opts->fix_options.whiten)
         opts->rules.white_background = 1;
@@ -457,9 +509,9 @@ static cli_parse_result parse_command(const char *word, cli_options *opts)
     else if (!strcmp(word, "fix"))
         opts->command = CLI_CMD_FIX;
     else if (word[0] == '-')
-        return usage_error("a command comes first: check or fix");
+        return usage_error(_("a command comes first: check or fix"));
     else
-        return usage_error("unknown command '%s' (check, fix or profiles)", word);
+        return usage_error(_("unknown command '%s' (check, fix or profiles)"), word);
     return CLI_PARSE_RUN;
 }
 
@@ -470,7 +522,7 @@ cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts)
     memset(opts, 0, sizeof *opts);
     pf_options_default(&opts->fix_options);
     if (argc < 2)
-        return usage_error("missing command: check or fix");
+        return usage_error(_("missing command: check or fix"));
     result = parse_command(argv[1], opts);
     if (result == CLI_PARSE_PROFILES)
         return cli_profiles_command(argc - 1, argv + 1);

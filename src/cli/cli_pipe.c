@@ -19,8 +19,8 @@ static uint8_t *read_stdin(size_t *len)
         if (got == cap) {
             uint8_t *bigger = cap < PIPE_MAX_BYTES ? realloc(buf, cap * 2) : NULL;
             if (!bigger) {
-                fprintf(stderr, "preflight: standard input over %zu MiB or out of "
-                        "memory\n", PIPE_MAX_BYTES >> 20);
+                fprintf(stderr, _("preflight: standard input over %zu MiB or out of "
+                                  "memory\n"), PIPE_MAX_BYTES >> 20);
                 free(buf);
                 return NULL;
             }
@@ -30,7 +30,8 @@ static uint8_t *read_stdin(size_t *len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            fprintf(stderr, "preflight: cannot read standard input: %s\n", strerror(errno));
+            fprintf(stderr, _("preflight: cannot read standard input: %s\n"),
+                    strerror(errno));
             free(buf);
             return NULL;
         }
@@ -40,7 +41,7 @@ static uint8_t *read_stdin(size_t *len)
         }
         got += (size_t)n;
     }
-    fputs("preflight: out of memory\n", stderr);
+    fputs(_("preflight: out of memory\n"), stderr);
     return NULL;
 }
 
@@ -72,7 +73,7 @@ int cli_run_pipe(const cli_options *opts, pf_ctx *ctx)
     if (fix && report->has_output) {
         snprintf(report->output_path, sizeof report->output_path, "(stdout)");
         if (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0) {
-            fprintf(stderr, "preflight: cannot write standard output: %s\n",
+            fprintf(stderr, _("preflight: cannot write standard output: %s\n"),
                     strerror(errno));
             goto cleanup;
         }

@@ -55,7 +55,7 @@ pf_profiles *cli_load_profiles(const char *const *rules_files, int n_files)
     char sys[PF_PATH_LEN], user[PF_PATH_LEN];
     pf_profiles *set = pf_profiles_new();
     if (!set) {
-        fprintf(stderr, "preflight: out of memory\n");
+        fprintf(stderr, "preflight: %s\n", _("out of memory"));
         return NULL;
     }
     system_rules_path(sys, sizeof sys);
@@ -85,32 +85,43 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Between the items of a profile's rules in one line. */
+static const char *item_separator(void)
+{
+    /* TRANSLATORS: separates the items of a profile's rules in one line
+     * ("≤ 200,000 B, JPEG/PNG, colour"). */
+    return _(", ");
+}
+
 static void describe_bytes(const pf_rules *r, char *buf, size_t cap)
 {
     char min[32], max[32];
     pf_format_thousands(r->min_bytes, min, sizeof min);
     pf_format_thousands(r->max_bytes, max, sizeof max);
     if (r->min_bytes && r->max_bytes)
-        append(buf, cap, "%s\xE2\x80\x93%s B", min, max);
+        append(buf, cap, _("%s\xE2\x80\x93%s B"), min, max);
     else if (r->max_bytes)
-        append(buf, cap, "\xE2\x89\xA4 %s B", max);
+        append(buf, cap, _("\xE2\x89\xA4 %s B"), max);
     else if (r->min_bytes)
-        append(buf, cap, "\xE2\x89\xA5 %s B", min);
+        append(buf, cap, _("\xE2\x89\xA5 %s B"), min);
     else
-        append(buf, cap, "any size");
+        append(buf, cap, "%s", _("any size"));
 }
 
 static void describe_pixels(const pf_rules *r, char *buf, size_t cap)
 {
     if (r->min_long || r->min_short)
-        append(buf, cap, ", \xE2\x89\xA5 %u\xC3\x97%u", r->min_long, r->min_short);
+        append(buf, cap, _(", \xE2\x89\xA5 %u\xC3\x97%u"), r->min_long, r->min_short);
     if (r->max_long || r->max_short)
-        append(buf, cap, ", \xE2\x89\xA4 %u\xC3\x97%u", r->max_long, r->max_short);
+        append(buf, cap, _(", \xE2\x89\xA4 %u\xC3\x97%u"), r->max_long, r->max_short);
     if (r->min_long || r->min_short || r->max_long || r->max_short)
-        append(buf, cap, " either way");
-    if (r->orientation != PF_ORIENT_ANY)
-        append(buf, cap, ", %s only",
-               r->orientation == PF_ORIENT_LANDSCAPE ? "landscape" : "portrait");
+        /* TRANSLATORS: after the least/largest dimensions: width and height
+         * may be swapped. */
+        append(buf, cap, "%s", _(" either way"));
+    if (r->orientation == PF_ORIENT_LANDSCAPE)
+        append(buf, cap, "%s", _(", landscape only"));
+    else if (r->orientation != PF_ORIENT_ANY)
+        append(buf, cap, "%s", _(", portrait only"));
 }
 
 static void describe_checks(const pf_rules *r, char *buf, size_t cap)
@@ -119,14 +130,17 @@ static void describe_checks(const pf_rules *r, char *buf, size_t cap)
         {PF_RULE_DOCUMENT, "document"}, {PF_RULE_SHARPNESS, "sharpness"},
         {PF_RULE_GLARE, "glare"}, {PF_RULE_EXPOSURE, "exposure"}};
     if (r->white_background)
-        append(buf, cap, ", white background");
+        append(buf, cap, "%s", _(", white background"));
     if ((r->image_checks & PF_RULE_DOCUMENT_ALL) == PF_RULE_DOCUMENT_ALL) {
-        append(buf, cap, ", document checks");
+        append(buf, cap, "%s", _(", document checks"));
         return;
     }
+    /* The rule names (as --check takes them) stay as they are. */
     for (size_t i = 0, n = 0; i < sizeof checks / sizeof checks[0]; i++)
         if (r->image_checks & checks[i].bit)
-            append(buf, cap, "%s%s", n++ ? ", " : ", checks ", checks[i].name);
+            /* TRANSLATORS: followed by rule names: ", checks sharpness, exposure". */
+            append(buf, cap, "%s%s", n++ ? C_("list of rules", ", ") : _(", checks "),
+                   checks[i].name);
 }
 
 /* The rules in one line: "204,800–8,000,000 B, JPEG/PNG, colour, ...". */
@@ -135,20 +149,26 @@ void cli_describe_rules(const pf_rules *r, char *buf, size_t cap)
     buf[0] = '\0';
     describe_bytes(r, buf, cap);
     describe_pixels(r, buf, cap);
-    append(buf, cap, ", ");
+    append(buf, cap, "%s", item_separator());
     for (int f = 1, n = 0; f < PF_FORMAT_COUNT; f++)
         if (r->accepted_formats & (1u << f))
             append(buf, cap, "%s%s", n++ ? "/" : "", pf_format_label((pf_format)f));
     if (r->require_color)
-        append(buf, cap, ", colour");
+        append(buf, cap, "%s", _(", colour"));
     describe_checks(r, buf, cap);
     if (r->fix_max_long)
-        append(buf, cap, "; fix makes \xE2\x89\xA4 %u px", r->fix_max_long);
+        append(buf, cap, _("; fix makes \xE2\x89\xA4 %u px"), r->fix_max_long);
 }
 
-#define SIZE_READING "Sizes are read on the safe side: a minimum of 200 KB as " \
-    "204,800 B (200 \xC3\x97 1024), a maximum of 200K as 200,000 B (200 \xC3\x97 1000), " \
-    "so a file meeting both readings passes whichever the portal meant."
+/* How sizes are read: in the user's language in the text listing, as is in
+ * the JSON one. */
+static const char *size_reading(void)
+{
+    return N_("Sizes are read on the safe side: a minimum of 200 KB as "
+              "204,800 B (200 \xC3\x97 1024), a maximum of 200K as 200,000 B "
+              "(200 \xC3\x97 1000), so a file meeting both readings passes "
+              "whichever the portal meant.");
+}
 
 static void print_text(FILE *out, const pf_profiles *set)
 {
@@ -156,20 +176,25 @@ static void print_text(FILE *out, const pf_profiles *set)
     for (size_t i = 0; i < pf_profiles_count(set); i++) {
         const pf_profile *p = pf_profiles_get(set, i);
         cli_describe_rules(&p->rules, rules, sizeof rules);
-        fprintf(out, "%-15s %s\n", p->rules.name, rules);
+        cli_pad(out, p->rules.name, 15);
+        fprintf(out, " %s\n", rules);
         if (p->title[0] || p->stated[0]) {
             fputs("    ", out);
             cli_text_safe(out, p->title);
             if (p->stated[0])
-                fprintf(out, "%s\xE2\x80\x9C%s\xE2\x80\x9D", p->title[0] ? ": " : "",
+                /* TRANSLATORS: between a profile's title and the portal's
+                 * own words. */
+                fprintf(out, "%s\xE2\x80\x9C%s\xE2\x80\x9D", p->title[0] ? _(": ") : "",
                         p->stated);
             fputc('\n', out);
         }
-        fputs("    source: ", out);
+        fputs("    ", out);
+        /* TRANSLATORS: where a profile's figures come from. */
+        fputs(_("source: "), out);
         cli_text_safe(out, p->rules.source);
         fputc('\n', out);
     }
-    fprintf(out, "%s\n", SIZE_READING);
+    fprintf(out, "%s\n", _(size_reading()));
 }
 
 static void print_json(FILE *out, const pf_profiles *set)
@@ -197,7 +222,7 @@ static void print_json(FILE *out, const pf_profiles *set)
         fputc('}', out);
     }
     fputs("],\"size_reading\":", out);
-    cli_json_string(out, SIZE_READING);
+    cli_json_string(out, size_reading());
     fputs("}\n", out);
 }
 
@@ -210,11 +235,11 @@ void cli_print_profile_names(FILE *out, const pf_profiles *set)
 
 static void print_profiles_usage(FILE *out)
 {
-    fputs("Usage: preflight profiles [--json] [--rules FILE]...\n"
-          "Lists every profile: the built-in ones, then those of\n"
-          "/etc/preflight/profiles.ini, $XDG_CONFIG_HOME/preflight/profiles.ini\n"
-          "(~/.config/...) and each --rules FILE, a later one replacing a profile\n"
-          "of the same name. Each shows its rules and where they are stated.\n", out);
+    fputs(_("Usage: preflight profiles [--json] [--rules FILE]...\n"
+            "Lists every profile: the built-in ones, then those of\n"
+            "/etc/preflight/profiles.ini, $XDG_CONFIG_HOME/preflight/profiles.ini\n"
+            "(~/.config/...) and each --rules FILE, a later one replacing a profile\n"
+            "of the same name. Each shows its rules and where they are stated.\n"), out);
 }
 
 cli_parse_result cli_profiles_command(int argc, char **argv)
@@ -238,13 +263,16 @@ cli_parse_result cli_profiles_command(int argc, char **argv)
         } else if (opt == 'L') {
             continue; /* applied by cli_setup_language */
         } else {
-            fprintf(stderr, "preflight: profiles: unknown option or missing value "
-                    "'%s'\nTry 'preflight profiles --help'.\n", argv[optind - 1]);
+            fputs("preflight: ", stderr);
+            fprintf(stderr, _("profiles: unknown option or missing value '%s'\n"),
+                    argv[optind - 1]);
+            fputs(_("Try 'preflight profiles --help'.\n"), stderr);
             return CLI_PARSE_USAGE_ERROR;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "preflight: profiles takes no PATH ('%s')\n", argv[optind]);
+        fputs("preflight: ", stderr);
+        fprintf(stderr, _("profiles takes no PATH ('%s')\n"), argv[optind]);
         return CLI_PARSE_USAGE_ERROR;
     }
     pf_profiles *set = cli_load_profiles(files, n_files);

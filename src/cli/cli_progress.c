@@ -42,6 +42,33 @@ void cli_progress_clear(cli_progress *p)
         fputs("\r\033[K", stderr);
 }
 
+/* Appends to line (used bytes, cap) the characters of name that fit in
+ * room columns: printable ones only (no control characters, no bytes that
+ * are not UTF-8), so the line can neither wrap nor scroll. */
+static size_t append_name(char *line, size_t used, size_t cap, const char *name,
+                          int room)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t left = strlen(name);
+    while (left > 0 && room > 0) {
+        int valid;
+        size_t n = cli_utf8_step(p, left, &valid);
+        char one[5] = "";
+        if (valid && n < sizeof one)
+            memcpy(one, p, n);
+        int w = cli_text_width(one); /* 0 for a control character */
+        if (w > room || used + n >= cap)
+            break;
+        if (w > 0) {
+            memcpy(line + used, p, n);
+            used += n, room -= w;
+        }
+        p += n, left -= n;
+    }
+    line[used] = '\0';
+    return used;
+}
+
 void cli_progress_update(cli_progress *p, size_t done, const char *current)
 {
     if (!p->enabled)
@@ -53,16 +80,17 @@ void cli_progress_update(cli_progress *p, size_t done, const char *current)
     for (size_t i = 0; i < BAR_WIDTH; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[BAR_WIDTH] = '\0';
-    int n = snprintf(line, sizeof line, "[%s] %zu/%zu  %.1f files/s  ~%.0f s left  ",
+    int n = snprintf(line, sizeof line, _("[%s] %zu/%zu  %.1f files/s  ~%.0f s left  "),
                      bar, done, p->total, rate, left);
-    int room = terminal_width() - 1 - (n > 0 ? n : 0);
+    if (n < 0)
+        n = 0, line[0] = '\0';
+    if ((size_t)n >= sizeof line)
+        n = (int)strlen(line);
+    /* Columns, not bytes: a Chinese character takes two. */
+    int room = terminal_width() - 1 - cli_text_width(line);
     const char *base = strrchr(current, '/');
     base = base ? base + 1 : current;
-    /* Only printable ASCII of the name: the line must not wrap or scroll. */
-    for (int i = 0; base[i] && room > 0 && n > 0 && (size_t)n < sizeof line - 1; i++)
-        if ((unsigned char)base[i] >= 0x20 && (unsigned char)base[i] < 0x7F)
-            line[n++] = base[i], room--;
-    line[n > 0 ? n : 0] = '\0';
+    append_name(line, (size_t)n, sizeof line, base, room);
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
     p->shown = 1;

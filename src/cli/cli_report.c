@@ -79,10 +79,39 @@ static void print_image_summary(FILE *out, const pf_image_info *info)
 {
     char size[32];
     pf_format_thousands(info->bytes, size, sizeof size);
-    fputs(pf_format_label(info->format), out);
     if (info->width && info->height)
-        fprintf(out, " %u\xC3\x97%u", info->width, info->height);
-    fprintf(out, ", %s B", size);
+        /* TRANSLATORS: format, width×height, file size in bytes. */
+        fprintf(out, _("%s %u\xC3\x97%u, %s B"), pf_format_label(info->format),
+                info->width, info->height, size);
+    else
+        /* TRANSLATORS: format, file size in bytes. */
+        fprintf(out, _("%s, %s B"), pf_format_label(info->format), size);
+}
+
+/* Between a word and what it is about in the text report. */
+static const char *text_colon(void)
+{
+    /* TRANSLATORS: in the text report, between a word and what it is
+     * about ("fail: JPEG 2400×1600, ..."). */
+    return _(": ");
+}
+
+/* The status words of the text report, for people (JSON and CSV keep the
+ * English names). */
+static const char *file_status_word(pf_file_status status)
+{
+    switch (status) {
+    case PF_FILE_PASS: return _("pass");
+    case PF_FILE_FIXED: return _("fixed");
+    case PF_FILE_FAIL: return _("fail");
+    case PF_FILE_ERROR: break;
+    }
+    return _("error");
+}
+
+static const char *check_status_word(pf_check_status status)
+{
+    return status == PF_PASS ? _("pass") : status == PF_WARN ? _("warn") : _("fail");
 }
 
 /* The library starts messages with the file name, which the text line
@@ -101,17 +130,18 @@ static const char *without_path(const char *message, const char *path)
 static void print_detail(FILE *out, const char *path, const pf_report *report)
 {
     if (report->status == PF_FILE_ERROR) {
-        fputs(": ", out);
+        fputs(text_colon(), out);
         cli_text_safe(out, report->message[0]
                             ? without_path(report->message, path)
                             : pf_strerror(report->error));
     } else if (report->n_actions > 0) {
         for (int i = 0; i < report->n_actions; i++) {
-            fputs(i ? "; " : ": ", out);
+            /* TRANSLATORS: between the actions fix took, in one line. */
+            fputs(i ? _("; ") : text_colon(), out);
             cli_text_safe(out, report->actions[i]);
         }
     } else if (report->input.format != PF_FORMAT_UNKNOWN) {
-        fputs(": ", out);
+        fputs(text_colon(), out);
         print_image_summary(out, &report->input);
     }
     if (report->has_output && report->output_path[0]) {
@@ -141,8 +171,8 @@ static void print_findings(const cli_reporter *r, const char *path,
             continue;
         fputs("    ", r->out);
         print_colored(r, c->status == PF_FAIL ? ANSI_RED : ANSI_YELLOW,
-                      pf_check_status_name(c->status));
-        fprintf(r->out, " %s: ", pf_check_name(c->id));
+                      check_status_word(c->status));
+        fprintf(r->out, " %s%s", pf_check_name(c->id), text_colon());
         cli_text_safe(r->out, c->message);
         fputc('\n', r->out);
     }
@@ -152,7 +182,8 @@ static void print_findings(const cli_reporter *r, const char *path,
         fputc('\n', r->out);
     }
     if (strcmp(cli_gps_state(report), "present") == 0)
-        fprintf(r->out, "    note: %s\n", CLI_GPS_NOTE);
+        fprintf(r->out, "    %s%s%s\n", _("note"), text_colon(),
+                _("input carries a GPS position (removed by fix)"));
 }
 
 static void print_text_file(const cli_reporter *r, const char *path,
@@ -167,7 +198,7 @@ static void print_text_file(const cli_reporter *r, const char *path,
     fputc(' ', r->out);
     cli_text_safe(r->out, path);
     fputs("  ", r->out);
-    print_colored(r, color, pf_file_status_name(report->status));
+    print_colored(r, color, file_status_word(report->status));
     print_detail(r->out, path, report);
     fputc('\n', r->out);
     print_findings(r, path, report);
@@ -176,11 +207,16 @@ static void print_text_file(const cli_reporter *r, const char *path,
 static void print_text_summary(const cli_reporter *r)
 {
     const cli_summary *s = &r->summary;
-    fprintf(r->out, "%zu file%s: %d passed, %d fixed, %d failed, %d error%s\n",
-            r->n_files, r->n_files == 1 ? "" : "s", s->pass, s->fixed,
-            s->fail, s->error, s->error == 1 ? "" : "s");
+    char files[64], errors[64];
+    snprintf(files, sizeof files, P_("%zu file", "%zu files", r->n_files), r->n_files);
+    snprintf(errors, sizeof errors, P_("%d error", "%d errors", s->error), s->error);
+    /* TRANSLATORS: the summary: "6 files: 2 passed, 0 fixed, 4 failed, 0 errors";
+     * the first %s is "%zu files", the last "%d errors". */
+    fprintf(r->out, _("%s: %d passed, %d fixed, %d failed, %s\n"), files, s->pass,
+            s->fixed, s->fail, errors);
     if (r->rules->source[0] && !r->quiet) {
-        fprintf(r->out, "Rules: profile %s, from ", r->rules->name);
+        /* TRANSLATORS: followed by where the profile's rules come from. */
+        fprintf(r->out, _("Rules: profile %s, from "), r->rules->name);
         cli_text_safe(r->out, r->rules->source);
         fputc('\n', r->out);
     }

@@ -55,7 +55,7 @@ static void process_job(pf_ctx *ctx, const cli_options *opts,
     memset(report, 0, sizeof *report);
     report->quality = -1;
     if (job->walk_errno) {
-        set_cli_error(report, "%s: cannot read the folder: %s", job->path,
+        set_cli_error(report, _("%s: cannot read the folder: %s"), job->path,
                       strerror(job->walk_errno));
         return;
     }
@@ -64,8 +64,8 @@ static void process_job(pf_ctx *ctx, const cli_options *opts,
     } else {
         if (cli_make_parent_dirs(job->out_stem) != 0) {
             const char *slash = strrchr(job->out_stem, '/');
-            set_cli_error(report, "%s: %.*s/: cannot create the folder (%s); "
-                          "choose another folder with -o", job->path,
+            set_cli_error(report, _("%s: %.*s/: cannot create the folder (%s); "
+                                    "choose another folder with -o"), job->path,
                           slash ? (int)(slash - job->out_stem) : 1,
                           slash ? job->out_stem : ".", strerror(errno));
             return;
@@ -91,7 +91,7 @@ static int configure(pf_ctx *ctx, const cli_options *opts, int per_call)
     o.threads = per_call;
     if (pf_ctx_set_rules(ctx, &opts->rules) != PF_OK ||
         pf_ctx_set_options(ctx, &o) != PF_OK) {
-        fprintf(stderr, "preflight: invalid settings%s%s\n",
+        fprintf(stderr, _("preflight: invalid settings%s%s\n"),
                 pf_ctx_error(ctx)[0] ? ": " : "", pf_ctx_error(ctx));
         return -1;
     }
@@ -190,7 +190,7 @@ static pf_ctx **make_contexts(const cli_options *opts, int workers, int per_call
     pf_ctx **ctx = calloc((size_t)workers, sizeof *ctx);
     for (int i = 0; ctx && i < workers; i++) {
         if (!(ctx[i] = pf_ctx_new())) {
-            fputs("preflight: out of memory\n", stderr);
+            fputs(_("preflight: out of memory\n"), stderr);
             free_contexts(ctx, workers);
             return NULL;
         }
@@ -201,7 +201,7 @@ static pf_ctx **make_contexts(const cli_options *opts, int workers, int per_call
         }
     }
     if (!ctx)
-        fputs("preflight: out of memory\n", stderr);
+        fputs(_("preflight: out of memory\n"), stderr);
     return ctx;
 }
 
@@ -251,7 +251,7 @@ int cli_run(const cli_options *opts)
         goto cleanup;
     }
     if (opts->debug_mask && jobs.n_jobs != 1) {
-        fprintf(stderr, "preflight: --debug-mask draws one image; %s holds %zu\n",
+        fprintf(stderr, _("preflight: --debug-mask draws one image; %s holds %zu\n"),
                 opts->paths[0], jobs.n_jobs);
         status = CLI_EXIT_USAGE;
         goto cleanup;
@@ -259,7 +259,7 @@ int cli_run(const cli_options *opts)
     if (opts->debug_mask)
         write_debug_mask(ctx[0], jobs.jobs[0].path, opts->debug_mask);
     if (opts->csv && !(reporter.csv = fopen(opts->csv, "wb"))) {
-        fprintf(stderr, "preflight: cannot write --csv %s: %s\n", opts->csv,
+        fprintf(stderr, _("preflight: cannot write --csv %s: %s\n"), opts->csv,
                 strerror(errno));
         goto cleanup;
     }
@@ -267,7 +267,7 @@ int cli_run(const cli_options *opts)
     if (opts->html && (!(b.html = fopen(opts->html, "wb")) ||
                        !(b.thumbs = calloc(jobs.n_jobs ? jobs.n_jobs : 1,
                                            sizeof *b.thumbs)))) {
-        fprintf(stderr, "preflight: cannot write --html %s: %s\n", opts->html,
+        fprintf(stderr, _("preflight: cannot write --html %s: %s\n"), opts->html,
                 strerror(errno ? errno : ENOMEM));
         if (b.html)
             fclose(b.html);
@@ -310,7 +310,7 @@ int cli_run(const cli_options *opts)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (interrupted) {
-        fprintf(stderr, "preflight: interrupted after %zu of %zu files\n", done,
+        fprintf(stderr, _("preflight: interrupted after %zu of %zu files\n"), done,
                 jobs.n_jobs);
         status = CLI_EXIT_INTERRUPTED;
     }

@@ -189,7 +189,8 @@ static int walk_argument(walk_state *ws, const char *path)
     if (rc == 0 && ws->list->n_jobs == before) {
         fputs("preflight: ", stderr);
         cli_text_safe(stderr, path); /* as the report shows names */
-        fprintf(stderr, ": no files%s\n", ws->recursive ? "" : " (use -r for subfolders)");
+        fputs(ws->recursive ? _(": no files\n")
+                            : _(": no files (use -r for subfolders)\n"), stderr);
     }
     return rc;
 }
@@ -277,7 +278,7 @@ int cli_walk_paths(char *const *paths, int n_paths, int recursive,
     if (rc == 0 && out_dir)
         rc = assign_unique_stems(list);
     if (rc != 0)
-        fputs("preflight: out of memory listing files\n", stderr);
+        fputs(_("preflight: out of memory listing files\n"), stderr);
     return rc;
 }
 

@@ -49,14 +49,14 @@ static void on_error_exit(j_common_ptr cinfo)
         e->status = PF_ERR_NOMEM;
         break;
     case JERR_BAD_PRECISION: /* 12- and 16-bit JPEGs */
-        snprintf(e->message, sizeof e->message, "%d-bit JPEG",
+        snprintf(e->message, sizeof e->message, _("%d-bit JPEG"),
                  cinfo->err->msg_parm.i[0]);
         e->status = PF_ERR_FORMAT;
         break;
     case JERR_SOF_UNSUPPORTED: /* lossless, hierarchical */
-        snprintf(e->message, sizeof e->message, "%s JPEG",
-                 (cinfo->err->msg_parm.i[0] & 3) == 3 ? "lossless"
-                                                      : "hierarchical");
+        snprintf(e->message, sizeof e->message, "%s",
+                 (cinfo->err->msg_parm.i[0] & 3) == 3 ? _("lossless JPEG")
+                                                      : _("hierarchical JPEG"));
         e->status = PF_ERR_FORMAT;
         break;
     default:
@@ -95,13 +95,13 @@ static int sequential_percent(j_decompress_ptr c)
 static void describe_truncation(j_decompress_ptr c, char *msg, size_t size)
 {
     if (c->total_iMCU_rows == 0) /* set once the frame header is read */
-        snprintf(msg, size, "truncated JPEG: the file ends inside its header");
+        snprintf(msg, size, "%s", _("truncated JPEG: the file ends inside its header"));
     else if (c->progressive_mode)
-        snprintf(msg, size, "truncated JPEG: the data stops in scan %d of a "
-                 "progressive image, which shows only part of its detail",
+        snprintf(msg, size, _("truncated JPEG: the data stops in scan %d of a "
+                 "progressive image, which shows only part of its detail"),
                  c->input_scan_number);
     else
-        snprintf(msg, size, "truncated JPEG: %d%% of the image data present",
+        snprintf(msg, size, _("truncated JPEG: %d%% of the image data present"),
                  sequential_percent(c));
 }
 
@@ -164,7 +164,7 @@ static void limit_scans(j_common_ptr cinfo)
         return;
     codec_error *e = (codec_error *)cinfo->err;
     snprintf(e->message, sizeof e->message,
-             "progressive JPEG has more than %d scans", MAX_SCANS);
+             _("progressive JPEG has more than %d scans"), MAX_SCANS);
     e->status = PF_ERR_CORRUPT;
     longjmp(e->jump, 1);
 }
@@ -240,7 +240,7 @@ static pf_status choose_output_space(decode_job *job)
         return PF_OK;
     default:
         pf_set_message(job->msg, PF_ERR_LEN,
-                       "JPEG with %d colour components is not supported",
+                       _("JPEG with %d colour components is not supported"),
                        c->num_components);
         return PF_ERR_FORMAT;
     }
@@ -399,7 +399,7 @@ pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
         goto cleanup;
     }
     if (!looks_like_jpeg(data, len) || len > ULONG_MAX) {
-        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("no JPEG start-of-image marker"));
         st = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }
@@ -414,7 +414,7 @@ pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
     else if (st == PF_OK && job.err.warnings > 0)
         /* Success with a note: callers may show it, nothing requires it. */
-        pf_set_message(err, PF_ERR_LEN, "%d warning(s): %s", job.err.warnings,
+        pf_set_message(err, PF_ERR_LEN, _("%d warning(s): %s"), job.err.warnings,
                        job.err.first_warning);
 cleanup:
     jpeg_destroy_decompress(&job.cinfo); /* safe on a zeroed struct */
@@ -458,7 +458,7 @@ pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
         goto cleanup;
     }
     if (!looks_like_jpeg(data, len) || len > ULONG_MAX) {
-        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("no JPEG start-of-image marker"));
         st = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }
@@ -840,8 +840,8 @@ static pf_status strip_walk(const uint8_t *data, size_t len, uint8_t *o,
     for (;;) {
         int r = next_segment(data, len, pos, &s);
         if (r == SEG_BAD || (r == SEG_EOI && !seen_sos)) {
-            pf_set_message(err, PF_ERR_LEN, "bad JPEG marker structure at byte %zu",
-                           pos);
+            pf_set_message(err, PF_ERR_LEN, _("bad JPEG marker structure at byte "
+                           "%zu"), pos);
             return PF_ERR_CORRUPT;
         }
         if (r == SEG_EOI) {
@@ -875,7 +875,7 @@ pf_status pf_jpeg_strip_metadata(const uint8_t *data, size_t len,
     }
     *out = NULL, *out_len = 0;
     if (!looks_like_jpeg(data, len)) {
-        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("no JPEG start-of-image marker"));
         st = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }
@@ -1029,7 +1029,7 @@ static pf_status run_transform(tjhandle tj, const uint8_t *data, size_t len,
         return PF_OK;
     const char *why = tjGetErrorStr2(tj);
     if (!why)
-        why = "TurboJPEG transform failed";
+        why = _("TurboJPEG transform failed");
     pf_set_message(err, PF_ERR_LEN, "%s", why);
     /* TurboJPEG has no code for this case, only the message. */
     return strstr(why, "not perfect") ? PF_ERR_UNFIXABLE : PF_ERR_CORRUPT;
@@ -1051,7 +1051,7 @@ pf_status pf_jpeg_transform_upright(const uint8_t *data, size_t len,
     }
     *out = NULL, *out_len = 0;
     if (!looks_like_jpeg(data, len) || len > ULONG_MAX) {
-        pf_set_message(err, PF_ERR_LEN, "no JPEG start-of-image marker");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("no JPEG start-of-image marker"));
         st = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }

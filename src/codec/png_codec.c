@@ -199,7 +199,7 @@ static pf_status decode_steps(struct png_job *job)
         (channels != 3 && channels != 4) ||
         png_get_rowbytes(png, job->info) != (size_t)w * (size_t)channels) {
         pf_set_message(job->err, PF_ERR_LEN,
-                       "PNG: unexpected layout after transforms");
+                       "%s", _("PNG: unexpected layout after transforms"));
         return PF_ERR_INTERNAL;
     }
     status = alloc_output(job, w, h);
@@ -313,7 +313,7 @@ pf_status pf_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         goto cleanup;
     memset(out, 0, sizeof *out);
     if (!data || len < 8 || png_sig_cmp(data, 0, 8) != 0) {
-        pf_set_message(err, PF_ERR_LEN, "not a PNG file (bad signature)");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("not a PNG file (bad signature)"));
         status = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }
@@ -365,20 +365,20 @@ static pf_status next_chunk(const uint8_t *data, size_t len, size_t pos,
                             size_t *size, char *err)
 {
     if (len - pos < 12) {
-        pf_set_message(err, PF_ERR_LEN, "PNG: file ends before IEND");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("PNG: file ends before IEND"));
         return PF_ERR_CORRUPT;
     }
     uint32_t n = png_get_uint_32(data + pos);
     if (n > 0x7fffffffu || n > len - pos - 12) {
         pf_set_message(err, PF_ERR_LEN,
-                       "PNG: chunk length %lu runs past the end",
+                       _("PNG: chunk length %lu runs past the end"),
                        (unsigned long)n);
         return PF_ERR_CORRUPT;
     }
     for (int i = 4; i < 8; i++) {
         uint8_t c = data[pos + i] | 0x20;
         if (c < 'a' || c > 'z') {
-            pf_set_message(err, PF_ERR_LEN, "PNG: invalid chunk name");
+            pf_set_message(err, PF_ERR_LEN, "%s", _("PNG: invalid chunk name"));
             return PF_ERR_CORRUPT;
         }
     }
@@ -402,7 +402,7 @@ pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
     *out_len = 0;
     status = PF_ERR_NOT_IMAGE;
     if (!data || len < 8 || png_sig_cmp(data, 0, 8) != 0) {
-        pf_set_message(err, PF_ERR_LEN, "not a PNG file (bad signature)");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("not a PNG file (bad signature)"));
         goto cleanup;
     }
     status = PF_ERR_NOMEM;
@@ -415,7 +415,7 @@ pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
         const uint8_t *chunk = data + pos;
         status = PF_ERR_CORRUPT;
         if (pos == 8 && memcmp(chunk + 4, "IHDR", 4) != 0) {
-            pf_set_message(err, PF_ERR_LEN, "PNG: first chunk is not IHDR");
+            pf_set_message(err, PF_ERR_LEN, "%s", _("PNG: first chunk is not IHDR"));
             goto cleanup;
         }
         if (keep_chunk(chunk + 4)) {

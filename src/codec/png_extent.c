@@ -100,13 +100,13 @@ void pf_png_describe_truncation(const uint8_t *data, size_t len, int in_pixels,
     int share = in_pixels ? pf_png_data_share(data, len) : -1;
     if (share < 0)
         pf_set_message(err, PF_ERR_LEN,
-                       "truncated PNG: the file ends before the image data");
+                       "%s", _("truncated PNG: the file ends before the image data"));
     else if (share >= 100) /* the pixels are there, the chunk around them not */
-        pf_set_message(err, PF_ERR_LEN, "truncated PNG: the file ends "
-                       "inside the chunk that holds the image data");
+        pf_set_message(err, PF_ERR_LEN, "%s", _("truncated PNG: the file ends "
+                       "inside the chunk that holds the image data"));
     else
-        pf_set_message(err, PF_ERR_LEN, "truncated PNG: %d%% of the image "
-                       "data present", share);
+        pf_set_message(err, PF_ERR_LEN, _("truncated PNG: %d%% of the image "
+                       "data present"), share);
 }
 
 pf_status pf_png_check_chunks(const uint8_t *data, size_t len,
@@ -133,9 +133,11 @@ pf_status pf_png_check_chunks(const uint8_t *data, size_t len,
             pos += 12 + (size_t)n;
             continue;
         }
-        pf_set_message(err, PF_ERR_LEN, "PNG %.4s chunk of %u B is over the "
-                       "%u B limit for metadata", (const char *)type,
-                       (unsigned)n, (unsigned)max_metadata_chunk);
+        /* TRANSLATORS: the last %s is "limit for metadata", which must end
+           the message (the pipeline looks for it). */
+        pf_set_message(err, PF_ERR_LEN, _("PNG %.4s chunk of %u B is over the "
+                       "%u B %s"), (const char *)type, (unsigned)n,
+                       (unsigned)max_metadata_chunk, _("limit for metadata"));
         return PF_ERR_TOO_LARGE;
     }
     return PF_OK;

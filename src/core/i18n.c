@@ -34,6 +34,13 @@ const char *pf_gettext(const char *text)
     return dgettext(PF_TEXT_DOMAIN, text);
 }
 
+/* key is "context\004text", as xgettext's msgctxt entries are looked up. */
+const char *pf_pgettext(const char *key, const char *text)
+{
+    const char *found = pf_gettext(key);
+    return found == key ? text : found;
+}
+
 const char *pf_ngettext(const char *one, const char *many, unsigned long n)
 {
     pthread_once(&bound, bind_installed);

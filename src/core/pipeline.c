@@ -8,7 +8,7 @@
 
 const char *pf_shown(const char *name)
 {
-    return name && *name ? name : "(input)";
+    return name && *name ? name : _("(input)");
 }
 
 /* Records the outcome of a file that did not pass: its status, code and a
@@ -53,10 +53,11 @@ pf_status pf_fail_unfixable(pf_ctx *ctx, pf_report *report, pf_status st,
 static const char *export_hint(pf_format format)
 {
     switch (format) {
-    case PF_FORMAT_PDF: return "export the page as JPEG";
+    case PF_FORMAT_PDF: return _("export the page as JPEG");
     case PF_FORMAT_HEIF:
-        return "export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)";
-    default: return "export it as JPEG";
+        return _("export it as JPEG (iPhone: Settings > Camera > Formats > Most "
+                 "Compatible)");
+    default: return _("export it as JPEG");
     }
 }
 
@@ -187,31 +188,40 @@ static pf_status fill_info(const pf_rules *rules, pf_image_info *info,
     return st;
 }
 
+/* The PNG reader's "chunk ... over the N B limit for metadata" (png_extent.c),
+ * in English or in the user's language. */
+static int is_metadata_limit(const char *err)
+{
+    /* TRANSLATORS: must be the very words that end the translation of
+       "PNG %.4s chunk of %u B is over the %u B limit for metadata". */
+    return strstr(err, "limit for metadata") || strstr(err, _("limit for metadata"));
+}
+
 pf_status pf_decode_error(pf_ctx *ctx, pf_report *report, pf_status st,
                           const char *name, pf_format format,
                           const char *err)
 {
     const char *label = pf_format_label(format);
-    if (st == PF_ERR_TOO_LARGE && strstr(err, "limit for metadata"))
-        return pf_set_error(ctx, report, st, "%s: %s; export the image again "
-                            "without metadata", pf_shown(name), err);
+    if (st == PF_ERR_TOO_LARGE && is_metadata_limit(err))
+        return pf_set_error(ctx, report, st, _("%s: %s; export the image again "
+                            "without metadata"), pf_shown(name), err);
     if (st == PF_ERR_TOO_LARGE)
-        return pf_set_error(ctx, report, st, "%s: %s; reduce the image or raise "
-                            "--max-pixels", pf_shown(name), err);
+        return pf_set_error(ctx, report, st, _("%s: %s; reduce the image or raise "
+                            "--max-pixels"), pf_shown(name), err);
     if (st == PF_ERR_NOMEM)
-        return pf_set_error(ctx, report, st, "%s: out of memory decoding the %s",
+        return pf_set_error(ctx, report, st, _("%s: out of memory decoding the %s"),
                             pf_shown(name), label);
     if (st == PF_ERR_TRUNCATED)
-        return pf_set_error(ctx, report, st, "%s: %s; the file was cut short (an "
+        return pf_set_error(ctx, report, st, _("%s: %s; the file was cut short (an "
                             "interrupted download or copy): get the whole file "
-                            "again", pf_shown(name), err);
+                            "again"), pf_shown(name), err);
     if (st == PF_ERR_FORMAT && err && *err)
-        return pf_set_error(ctx, report, st, "%s: %s is not accepted by the "
-                            "filing portals; export it as an ordinary 8-bit %s",
+        return pf_set_error(ctx, report, st, _("%s: %s is not accepted by the "
+                            "filing portals; export it as an ordinary 8-bit %s"),
                             pf_shown(name), err, label);
     return pf_set_error(ctx, report, st == PF_OK ? PF_ERR_CORRUPT : st,
-                        "%s: damaged %s (%s); export or scan it again",
-                        pf_shown(name), label, err && *err ? err : "cannot decode");
+                        _("%s: damaged %s (%s); export or scan it again"),
+                        pf_shown(name), label, err && *err ? err : _("cannot decode"));
 }
 
 /* Judges the image. On success with keep != NULL, the upright decoded image
@@ -227,12 +237,12 @@ pf_status pf_examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     info->format = pf_sniff(data, len);
     info->bytes = len;
     if (info->format == PF_FORMAT_UNKNOWN)
-        return pf_set_error(ctx, report, PF_ERR_NOT_IMAGE, "%s: not an image "
-                            "(JPEG or PNG expected)", pf_shown(name));
+        return pf_set_error(ctx, report, PF_ERR_NOT_IMAGE, _("%s: not an image "
+                            "(JPEG or PNG expected)"), pf_shown(name));
     if (info->format != PF_FORMAT_JPEG && info->format != PF_FORMAT_PNG) {
         pf_rules_evaluate(&ctx->rules, info, report);
-        pf_set_error(ctx, report, PF_ERR_FORMAT, "%s: %s is not accepted by the "
-                     "filing portals; %s", pf_shown(name),
+        pf_set_error(ctx, report, PF_ERR_FORMAT, _("%s: %s is not accepted by the "
+                     "filing portals; %s"), pf_shown(name),
                      pf_format_label(info->format), export_hint(info->format));
         report->status = PF_FILE_FAIL;
         return PF_ERR_FORMAT;
@@ -275,7 +285,8 @@ void pf_advise(pf_report *report, const char *name)
                        pf_shown(name), what);
     } else {
         pf_set_message(report->message, sizeof report->message,
-                       "%s: run 'preflight fix' to make a compliant copy", pf_shown(name));
+                       _("%s: run 'preflight fix' to make a compliant copy"),
+                       pf_shown(name));
     }
 }
 
@@ -300,10 +311,10 @@ pf_status pf_read_input(pf_ctx *ctx, const char *path, pf_report *report,
     memset(report, 0, sizeof *report);
     report->quality = -1;
     if (st == PF_ERR_TOO_LARGE)
-        return pf_set_error(ctx, report, st, "%s: file over %u MiB; not an ID "
-                            "scan", path, PF_MAX_INPUT_BYTES >> 20);
-    return pf_set_error(ctx, report, st, "%s: cannot read the file (missing, "
-                        "unreadable or not a regular file)", path);
+        return pf_set_error(ctx, report, st, _("%s: file over %u MiB; not an ID "
+                            "scan"), path, PF_MAX_INPUT_BYTES >> 20);
+    return pf_set_error(ctx, report, st, _("%s: cannot read the file (missing, "
+                        "unreadable or not a regular file)"), path);
 }
 
 pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
@@ -348,13 +359,13 @@ pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
     *png_len = 0;
     pf_format format = pf_sniff(data, len);
     if (format != PF_FORMAT_JPEG && format != PF_FORMAT_PNG) {
-        snprintf(ctx->error, sizeof ctx->error, "%s: not a JPEG or PNG image",
+        snprintf(ctx->error, sizeof ctx->error, _("%s: not a JPEG or PNG image"),
                  pf_shown(name));
         return PF_ERR_NOT_IMAGE;
     }
     st = pf_decode_upright(ctx, data, len, format, 0, &dec, err);
     if (st != PF_OK) {
-        snprintf(ctx->error, sizeof ctx->error, "%s: cannot decode (%s)",
+        snprintf(ctx->error, sizeof ctx->error, _("%s: cannot decode (%s)"),
                  pf_shown(name), err);
         return st;
     }

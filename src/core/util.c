@@ -64,8 +64,8 @@ pf_status pf_check_pixel_cap(uint64_t w, uint64_t h, uint64_t max_pixels,
         return PF_ERR_TOO_LARGE;
     if (max_pixels == 0 || px <= max_pixels)
         return PF_OK;
-    pf_set_message(err, PF_ERR_LEN, "image is %llu\u00d7%llu = %.1f MP, over "
-                   "the %g MP limit", (unsigned long long)w,
+    pf_set_message(err, PF_ERR_LEN, _("image is %llu\xC3\x97%llu = %.1f MP, over "
+                   "the %g MP limit"), (unsigned long long)w,
                    (unsigned long long)h, px / 1e6, max_pixels / 1e6);
     return PF_ERR_TOO_LARGE;
 }
@@ -117,23 +117,23 @@ void pf_free(void *p)
 const char *pf_strerror(pf_status status)
 {
     switch (status) {
-    case PF_OK: return "success";
-    case PF_ERR_NOMEM: return "out of memory";
-    case PF_ERR_IO: return "input/output error";
-    case PF_ERR_INVALID_ARG: return "invalid argument";
-    case PF_ERR_NOT_IMAGE: return "not an image";
-    case PF_ERR_FORMAT: return "format not accepted by the filing portals";
-    case PF_ERR_CORRUPT: return "corrupt image data";
-    case PF_ERR_TOO_LARGE: return "image has more pixels than the limit";
-    case PF_ERR_BUDGET: return "cannot fit the byte budget at the lowest quality";
-    case PF_ERR_UNFIXABLE: return "fails a rule that fix cannot mend";
-    case PF_ERR_UPSCALE: return "image too small and upscaling was refused";
-    case PF_ERR_EXISTS: return "output exists";
-    case PF_ERR_SAME_FILE: return "output path is the input path";
-    case PF_ERR_TRUNCATED: return "truncated file: the image data is incomplete";
-    case PF_ERR_INTERNAL: return "internal error";
-    case PF_ERR_UNDER_MIN: return "cannot reach the minimum file size without padding";
-    case PF_ERR_RULES: return "invalid rules file";
+    case PF_OK: return _("success");
+    case PF_ERR_NOMEM: return _("out of memory");
+    case PF_ERR_IO: return _("input/output error");
+    case PF_ERR_INVALID_ARG: return _("invalid argument");
+    case PF_ERR_NOT_IMAGE: return _("not an image");
+    case PF_ERR_FORMAT: return _("format not accepted by the filing portals");
+    case PF_ERR_CORRUPT: return _("corrupt image data");
+    case PF_ERR_TOO_LARGE: return _("image has more pixels than the limit");
+    case PF_ERR_BUDGET: return _("cannot fit the byte budget at the lowest quality");
+    case PF_ERR_UNFIXABLE: return _("fails a rule that fix cannot mend");
+    case PF_ERR_UPSCALE: return _("image too small and upscaling was refused");
+    case PF_ERR_EXISTS: return _("output exists");
+    case PF_ERR_SAME_FILE: return _("output path is the input path");
+    case PF_ERR_TRUNCATED: return _("truncated file: the image data is incomplete");
+    case PF_ERR_INTERNAL: return _("internal error");
+    case PF_ERR_UNDER_MIN: return _("cannot reach the minimum file size without padding");
+    case PF_ERR_RULES: return _("invalid rules file");
     }
-    return "unknown status";
+    return _("unknown status");
 }

@@ -337,12 +337,12 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
     if (!s.best.data && s.under_q >= s.hi) {
         st = PF_ERR_UNDER_MIN;
         pf_format_thousands(s.largest, bytes, sizeof bytes);
-        pf_set_message(err, PF_ERR_LEN, "only %s B even at quality %d with "
-                       "full colour resolution", bytes, max_quality);
+        pf_set_message(err, PF_ERR_LEN, _("only %s B even at quality %d with "
+                       "full colour resolution"), bytes, max_quality);
     } else if (!s.best.data) {
         st = PF_ERR_BUDGET;
         pf_format_thousands(s.smallest, bytes, sizeof bytes);
-        pf_set_message(err, PF_ERR_LEN, "needs %s B even at quality %d",
+        pf_set_message(err, PF_ERR_LEN, _("needs %s B even at quality %d"),
                        bytes, min_quality);
     }
     if (st != PF_OK)

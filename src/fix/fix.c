@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DASH " \xE2\x80\x94 " /* an em dash between what happened and what to do */
 
 typedef struct {
     uint8_t *data;
@@ -79,22 +78,22 @@ static pf_status copy_compressed(const pf_ctx *ctx, const uint8_t *data,
     if (st != PF_OK)
         return st == PF_ERR_NOMEM ? st : PF_ERR_UNFIXABLE;
     if (rotate)
-        add_action(report, "rotated upright losslessly (EXIF orientation %d)",
+        add_action(report, _("rotated upright losslessly (EXIF orientation %d)"),
                    in->exif_orientation);
-    add_action(report, keep ? "compressed data copied as is"
-                            : "compressed data copied as is, metadata removed");
+    add_action(report, keep ? _("compressed data copied as is")
+                            : _("compressed data copied as is, metadata removed"));
     return PF_OK;
 }
 
 static void describe_conversions(const pf_image_info *in, pf_report *report)
 {
     if (in->exif_orientation >= 2)
-        add_action(report, "rotated upright (EXIF orientation %d)",
+        add_action(report, _("rotated upright (EXIF orientation %d)"),
                    in->exif_orientation);
     if (in->has_alpha)
-        add_action(report, "flattened transparency onto white");
+        add_action(report, _("flattened transparency onto white"));
     if (in->format == PF_FORMAT_PNG)
-        add_action(report, "converted PNG to JPEG");
+        add_action(report, _("converted PNG to JPEG"));
 }
 
 #define JPEG_MAX_SIDE 65500u /* libjpeg's JPEG_MAX_DIMENSION */
@@ -124,14 +123,14 @@ static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
         (uint64_t)tw > (uint64_t)in->width * MAX_UPSCALE ||
         (uint64_t)th > (uint64_t)in->height * MAX_UPSCALE)
         return pf_fail_unfixable(ctx, report, PF_ERR_UPSCALE,
-                                 "%s: %u\xC3\x97%u would have to be enlarged to "
-                                 "%u\xC3\x97%u, which only blurs it; rescan the "
-                                 "whole document at a higher resolution",
+                                 _("%s: %u\xC3\x97%u would have to be enlarged to "
+                                   "%u\xC3\x97%u, which only blurs it; rescan the "
+                                   "whole document at a higher resolution"),
                                  pf_shown(name), in->width, in->height, tw, th);
     if (*upscaled && ctx->options.no_upscale)
         return pf_fail_unfixable(ctx, report, PF_ERR_UPSCALE,
-                                 "%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "
-                                 "higher resolution (upscaling refused)", pf_shown(name),
+                                 _("%s: %u\xC3\x97%u is under %u\xC3\x97%u; rescan at a "
+                                   "higher resolution (upscaling refused)"), pf_shown(name),
                                  in->width, in->height, r->min_long, r->min_short);
     /* The reduced decode may already be exactly the target. */
     pf_status st = tw == src->width && th == src->height
@@ -139,11 +138,11 @@ static pf_status scale_for_rules(pf_ctx *ctx, const pf_bitmap *src,
     if (st != PF_OK)
         return st;
     if (*upscaled)
-        add_action(report, "upscaled from %u\xC3\x97%u to %u\xC3\x97%u; rescan at a "
-                   "higher resolution if the portal rejects it as unclear",
+        add_action(report, _("upscaled from %u\xC3\x97%u to %u\xC3\x97%u; rescan at a "
+                             "higher resolution if the portal rejects it as unclear"),
                    in->width, in->height, tw, th);
     else
-        add_action(report, "resized %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u",
+        add_action(report, _("resized %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u"),
                    in->width, in->height, tw, th);
     return PF_OK;
 }
@@ -166,12 +165,12 @@ static pf_status whiten_if_needed(pf_ctx *ctx, pf_bitmap *bmp,
         return PF_OK;
     pf_status st = pf_whiten_background(bmp, r, &after, why);
     if (st == PF_ERR_UNFIXABLE)
-        return pf_fail_unfixable(ctx, report, st, "%s: background %.0f%% white, "
+        return pf_fail_unfixable(ctx, report, st, _("%s: background %.0f%% white, "
                                  "not whitened (%s); retake the photo against a "
-                                 "white wall", pf_shown(name),
+                                 "white wall"), pf_shown(name),
                                  in->background.white_share * 100, why);
     if (st == PF_OK)
-        add_action(report, "whitened the background: %.1f%% \xE2\x86\x92 %.1f%% white",
+        add_action(report, _("whitened the background: %.1f%% \xE2\x86\x92 %.1f%% white"),
                    in->background.white_share * 100, after.white_share * 100);
     return st;
 }
@@ -190,16 +189,16 @@ static pf_status metadata_to_carry(const pf_ctx *ctx, const uint8_t *data,
     if (!ctx->options.keep_metadata)
         return PF_OK;
     if (in->format != PF_FORMAT_JPEG) {
-        add_action(report, "metadata not kept: the PNG's text and EXIF chunks "
-                   "have no place in the JPEG");
+        add_action(report, _("metadata not kept: the PNG's text and EXIF chunks "
+                             "have no place in the JPEG"));
         return PF_OK;
     }
     pf_status st = pf_jpeg_collect_metadata(data, len, meta, meta_len);
     if (st != PF_OK || !*meta || !max_bytes || *meta_len <= max_bytes / 4)
         return st;
     pf_format_thousands(*meta_len, size, sizeof size);
-    add_action(report, "metadata not kept: its %s B would take over a quarter "
-               "of the size limit", size);
+    add_action(report, _("metadata not kept: its %s B would take over a quarter "
+                         "of the size limit"), size);
     free(*meta);
     *meta = NULL, *meta_len = 0;
     return PF_OK;
@@ -219,8 +218,8 @@ static pf_status splice_metadata(fix_output *out, const uint8_t *meta,
         return st;
     free(out->data);
     out->data = with, out->len = with_len;
-    add_action(report, "metadata kept (EXIF orientation set to 1, EXIF "
-               "thumbnail removed)");
+    add_action(report, _("metadata kept (EXIF orientation set to 1, EXIF "
+                         "thumbnail removed)"));
     return PF_OK;
 }
 
@@ -313,8 +312,8 @@ static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
     if (!pf_crop_wanted(r, &ctx->options, &in->document))
         return PF_OK;
     if (!plan_crop(ctx, in, &box)) {
-        add_action(report, "kept the whole picture: cropped to the document it "
-                   "would be under %u\xC3\x97%u", r->min_long, r->min_short);
+        add_action(report, _("kept the whole picture: cropped to the document it "
+                             "would be under %u\xC3\x97%u"), r->min_long, r->min_short);
         return PF_OK;
     }
     pf_status st = pf_decode_upright(ctx, data, len, in->format, UINT32_MAX, &full, err);
@@ -323,12 +322,13 @@ static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_decoded_free(&full);
     if (st != PF_OK)
         return st;
-    add_action(report, "cropped to the document (it filled %.0f%% of the "
-               "picture): %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u",
+    add_action(report, _("cropped to the document (it filled %.0f%% of the "
+                         "picture): %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u"),
                in->document.fill * 100, in->width, in->height, crop.width,
                crop.height);
     if (box.angle != 0)
-        add_action(report, "straightened: turned %.1f\xC2\xB0", -box.angle * 180 / M_PI);
+        add_action(report, _("straightened: turned %.1f\xC2\xB0"),
+                   -box.angle * 180 / M_PI);
     pf_bitmap_free(&dec->bmp);
     dec->bmp = crop;
     in->width = crop.width, in->height = crop.height;
@@ -344,16 +344,16 @@ static pf_status verify_encoded(pf_ctx *ctx, const fix_output *out,
     pf_check failed = {.id = PF_CHECK_COUNT};
     pf_status st = verify_output(ctx, out, bmp, name, report, &failed);
     if (st == PF_ERR_UNFIXABLE && failed.id != PF_CHECK_COUNT)
-        return pf_fail_unfixable(ctx, report, st, "%s: the copy fix would write "
-                                 "(%u\xC3\x97%u) fails %s: %s; not written%s",
+        return pf_fail_unfixable(ctx, report, st, _("%s: the copy fix would write "
+                                 "(%u\xC3\x97%u) fails %s: %s; not written%s"),
                                  pf_shown(name), bmp->width, bmp->height,
                                  pf_check_name(failed.id), failed.message,
-                                 out->upscaled ? DASH "rescan the document at a "
-                                 "higher resolution" : "");
+                                 out->upscaled ? _(" \xE2\x80\x94 rescan the document "
+                                                   "at a higher resolution") : "");
     if (st != PF_OK)
-        return pf_fail_unfixable(ctx, report, PF_ERR_INTERNAL, "%s: the "
+        return pf_fail_unfixable(ctx, report, PF_ERR_INTERNAL, _("%s: the "
                                  "re-encoded copy fails its own check; not "
-                                 "written", pf_shown(name));
+                                 "written"), pf_shown(name));
     return PF_OK;
 }
 
@@ -387,25 +387,25 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
         if (grown.rgb)
             bmp = &grown;
         if (st == PF_OK)
-            add_action(report, "kept more of the original's %u\xC3\x97%u pixels to "
-                       "reach the minimum file size: %u\xC3\x97%u", in->width,
+            add_action(report, _("kept more of the original's %u\xC3\x97%u pixels "
+                                 "to reach the minimum file size: %u\xC3\x97%u"), in->width,
                        in->height, bmp->width, bmp->height);
     }
     if (st == PF_ERR_UNDER_MIN) {
         char min[32];
         pf_format_thousands(ctx->rules.min_bytes, min, sizeof min);
-        st = pf_fail_unfixable(ctx, report, st, "%s: %s at %u\xC3\x97%u%s; the "
-                               "minimum is %s B and a file is never padded" DASH
-                               "rescan at a higher resolution", pf_shown(name),
+        st = pf_fail_unfixable(ctx, report, st, _("%s: %s at %u\xC3\x97%u%s; the "
+                               "minimum is %s B and a file is never padded \xE2\x80\x94 "
+                               "rescan at a higher resolution"), pf_shown(name),
                                err, out->width, out->height,
-                               out->width >= in->width ? " (the original's size)" : "",
+                               out->width >= in->width ? _(" (the original's size)") : "",
                                min);
         goto cleanup;
     }
     if (st == PF_ERR_BUDGET) {
-        st = pf_fail_unfixable(ctx, report, st, "%s: cannot meet the size limits "
+        st = pf_fail_unfixable(ctx, report, st, _("%s: cannot meet the size limits "
                                "at %u\xC3\x97%u (%s); crop to the document or "
-                               "lower --min-quality", pf_shown(name), bmp->width,
+                               "lower --min-quality"), pf_shown(name), bmp->width,
                                bmp->height, err);
         goto cleanup;
     }
@@ -418,8 +418,8 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
         goto cleanup;
     char size[32];
     pf_format_thousands(out->len, size, sizeof size);
-    add_action(report, "JPEG quality %g%s, %s B", out->quality,
-               out->full_chroma ? " (full colour resolution, 4:4:4)" : "", size);
+    add_action(report, _("JPEG quality %g%s, %s B"), out->quality,
+               out->full_chroma ? _(" (full colour resolution, 4:4:4)") : "", size);
     st = verify_encoded(ctx, out, bmp, name, report);
 cleanup:
     pf_bitmap_free(&scaled);
@@ -507,9 +507,9 @@ static void note_gps(pf_report *report)
     if (!report->input.has_gps)
         return;
     if (report->output.has_gps)
-        add_action(report, "kept the GPS position (--keep-metadata)");
+        add_action(report, _("kept the GPS position (--keep-metadata)"));
     else
-        add_action(report, "removed the GPS position and other metadata");
+        add_action(report, _("removed the GPS position and other metadata"));
 }
 
 pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
@@ -577,41 +577,41 @@ static pf_status explain_write_failure(pf_ctx *ctx, pf_report *report,
     int folder_len = slash ? (int)(slash - path) : 1;
     char reason[96];
     if (strerror_r(err, reason, sizeof reason) != 0)
-        snprintf(reason, sizeof reason, "error %d", err);
+        snprintf(reason, sizeof reason, _("error %d"), err);
     if (st == PF_ERR_EXISTS)
-        return pf_set_error(ctx, report, st, "%s: %s already exists; use --force to "
-                            "overwrite it", in_path, path);
+        return pf_set_error(ctx, report, st, _("%s: %s already exists; use --force to "
+                            "overwrite it"), in_path, path);
     if (st == PF_ERR_SAME_FILE)
-        return pf_set_error(ctx, report, st, "%s: the output %s is the input itself; "
-                            "nothing was written" DASH "choose another output folder "
-                            "with -o", in_path, path);
+        return pf_set_error(ctx, report, st, _("%s: the output %s is the input itself; "
+                            "nothing was written \xE2\x80\x94 choose another output "
+                            "folder with -o"), in_path, path);
     if (st != PF_ERR_IO || err == 0)
-        return pf_set_error(ctx, report, st, "%s: cannot write %s (%s)", in_path, path,
+        return pf_set_error(ctx, report, st, _("%s: cannot write %s (%s)"), in_path, path,
                             pf_strerror(st));
     switch (err) {
     case ENOSPC:
     case EDQUOT:
-        return pf_set_error(ctx, report, st, "%s: %s: the disk is full (%s); nothing "
-                            "was written" DASH "free some space and run again",
+        return pf_set_error(ctx, report, st, _("%s: %s: the disk is full (%s); nothing "
+                            "was written \xE2\x80\x94 free some space and run again"),
                             in_path, path, reason);
     case EFBIG:
-        return pf_set_error(ctx, report, st, "%s: %s: the file is over the size limit "
-                            "(%s; see ulimit -f); nothing was written" DASH "raise the "
-                            "limit and run again", in_path, path, reason);
+        return pf_set_error(ctx, report, st, _("%s: %s: the file is over the size limit "
+                            "(%s; see ulimit -f); nothing was written \xE2\x80\x94 "
+                            "raise the limit and run again"), in_path, path, reason);
     case EACCES:
     case EPERM:
     case EROFS:
-        return pf_set_error(ctx, report, st, "%s: %.*s/: folder is not writable (%s); "
-                            "choose another folder with -o", in_path, folder_len,
+        return pf_set_error(ctx, report, st, _("%s: %.*s/: folder is not writable (%s); "
+                            "choose another folder with -o"), in_path, folder_len,
                             folder, reason);
     case ENOENT:
     case ENOTDIR:
-        return pf_set_error(ctx, report, st, "%s: %.*s/: folder does not exist (%s); "
-                            "create it or choose another folder with -o", in_path,
+        return pf_set_error(ctx, report, st, _("%s: %.*s/: folder does not exist (%s); "
+                            "create it or choose another folder with -o"), in_path,
                             folder_len, folder, reason);
     default:
-        return pf_set_error(ctx, report, st, "%s: cannot write %s (%s); nothing was "
-                            "written" DASH "check the disk and run again", in_path,
+        return pf_set_error(ctx, report, st, _("%s: cannot write %s (%s); nothing was "
+                            "written \xE2\x80\x94 check the disk and run again"), in_path,
                             path, reason);
     }
 }
@@ -649,7 +649,7 @@ pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
     int n = snprintf(report->output_path, sizeof report->output_path, "%s.%s",
                      out_stem, format == PF_FORMAT_PNG ? "png" : "jpg");
     if (n < 0 || (size_t)n >= sizeof report->output_path) {
-        st = pf_set_error(ctx, report, PF_ERR_INVALID_ARG, "%s: output path too long",
+        st = pf_set_error(ctx, report, PF_ERR_INVALID_ARG, _("%s: output path too long"),
                           in_path);
         report->has_output = 0;
         report->output_path[0] = '\0';

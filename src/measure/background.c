@@ -315,11 +315,11 @@ static int liftable(const pf_background *bg, const char **why)
     double mn = fmin(bg->mean[0], fmin(bg->mean[1], bg->mean[2]));
     double mx = fmax(bg->mean[0], fmax(bg->mean[1], bg->mean[2]));
     if (!bg->plain)
-        *why = "no plain background behind the person";
+        *why = _("no plain background behind the person");
     else if (mx - mn > WHITEN_MAX_CHROMA)
-        *why = "the background is coloured";
+        *why = _("the background is coloured");
     else if (mn < WHITEN_MIN_LEVEL)
-        *why = "the background is too dark to lift to white";
+        *why = _("the background is too dark to lift to white");
     else
         return 1;
     return 0;
@@ -346,12 +346,12 @@ pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
     if (st == PF_OK)
         background_gains(&w, gain);
     if (st == PF_OK && clipped_share(&w, gain) > WHITEN_MAX_CLIPPED) {
-        reason = "lifting it would clip the face";
+        reason = _("lifting it would clip the face");
         st = PF_ERR_UNFIXABLE;
     }
     work_free(&w);
     if (st != PF_OK) {
-        pf_set_message(why, PF_ERR_LEN, "%s", reason ? reason : "cannot measure");
+        pf_set_message(why, PF_ERR_LEN, "%s", reason ? reason : _("cannot measure"));
         return st;
     }
     pf_bitmap lifted;
@@ -361,8 +361,8 @@ pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
     apply_gains(&lifted, gain);
     if ((st = pf_measure_background(&lifted, rules, after)) == PF_OK &&
         !pf_background_passes(after, rules)) {
-        pf_set_message(why, PF_ERR_LEN, "even lifted, only %.0f%% of it is white "
-                       "(uneven light or a shadow)", after->white_share * 100);
+        pf_set_message(why, PF_ERR_LEN, _("even lifted, only %.0f%% of it is "
+                       "white (uneven light or a shadow)"), after->white_share * 100);
         st = PF_ERR_UNFIXABLE;
     }
     if (st == PF_OK) {

@@ -27,55 +27,55 @@ typedef struct {
 } builtin;
 
 static const builtin builtins[] = {
-    {"wechat", "WeChat mini-program filing: ID card and licence images",
-     "WeChat mini-program filing guide as given in the project brief (not "
-     "stated on the developers.weixin.qq.com filing API pages read)",
+    {"wechat", N_("WeChat mini-program filing: ID card and licence images"),
+     N_("WeChat mini-program filing guide as given in the project brief (not "
+        "stated on the developers.weixin.qq.com filing API pages read)"),
      "ID photos ≤ 200K, ≥ 1500×1100 either way, colour",
      0, KB_MAX(200), 1500, 1100, 0, 0, 0, 0},
-    {"alipay-license", "Alipay mini-program filing: business licence",
-     "https://github.com/alipay/alipay-sdk-java-all/blob/"
-     "a10e09dd9b8465ee08ece34d8cd601b5bf90502c/v2/src/main/java/com/alipay/"
-     "api/request/AlipayOpenMiniIcpMediaUploadRequest.java (Alipay's SDK, "
-     "API alipay.open.mini.icp.media.upload)",
+    {"alipay-license", N_("Alipay mini-program filing: business licence"),
+     N_("https://github.com/alipay/alipay-sdk-java-all/blob/"
+        "a10e09dd9b8465ee08ece34d8cd601b5bf90502c/v2/src/main/java/com/alipay/"
+        "api/request/AlipayOpenMiniIcpMediaUploadRequest.java (Alipay's SDK, "
+        "API alipay.open.mini.icp.media.upload)"),
      "营业执照：图片大小不低于100K不超过2M，分辨率不低于1100*1500或者1500*1100，"
      "必须为彩色; jpg、jpeg、png",
      KB_MIN(100), MB_MAX(2), 1500, 1100, 0, 0, 0, 0},
-    {"alipay-idcard", "Alipay mini-program filing: ID card",
-     "https://github.com/alipay/alipay-sdk-java-all/blob/"
-     "a10e09dd9b8465ee08ece34d8cd601b5bf90502c/v2/src/main/java/com/alipay/"
-     "api/request/AlipayOpenMiniIcpMediaUploadRequest.java (Alipay's SDK, "
-     "API alipay.open.mini.icp.media.upload)",
+    {"alipay-idcard", N_("Alipay mini-program filing: ID card"),
+     N_("https://github.com/alipay/alipay-sdk-java-all/blob/"
+        "a10e09dd9b8465ee08ece34d8cd601b5bf90502c/v2/src/main/java/com/alipay/"
+        "api/request/AlipayOpenMiniIcpMediaUploadRequest.java (Alipay's SDK, "
+        "API alipay.open.mini.icp.media.upload)"),
      "身份证照片：图片大小不低于100K不超过2M，分辨率不低于720*1280或者1280*720，"
      "必须为彩色; jpg、jpeg、png",
      KB_MIN(100), MB_MAX(2), 1280, 720, 0, 0, 0, 0},
-    {"face", "Face-check photo on a pure white background",
-     "WeChat mini-program filing guide as given in the project brief (a "
-     "face photo on a pure white background, uncovered, one person)",
+    {"face", N_("Face-check photo on a pure white background"),
+     N_("WeChat mini-program filing guide as given in the project brief (a "
+        "face photo on a pure white background, uncovered, one person)"),
      "≤ 200K, pure white background",
      0, KB_MAX(200), 0, 0, 0, 0, 1600, 1},
-    {"tencent", "Tencent Cloud ICP filing: every image",
-     "https://github.com/tencentyun/qcloud-documents/blob/"
-     "4e4812f7a02011f25ecf646dbf758d515354cd57/product/域名与网站/网站备案/"
-     "备案准备/备案材料上传.md (Tencent Cloud docs, 备案材料上传; another "
-     "version says 9MB: 8MB meets both)",
+    {"tencent", N_("Tencent Cloud ICP filing: every image"),
+     N_("https://github.com/tencentyun/qcloud-documents/blob/"
+        "4e4812f7a02011f25ecf646dbf758d515354cd57/product/域名与网站/网站备案/"
+        "备案准备/备案材料上传.md (Tencent Cloud docs, 备案材料上传; another "
+        "version says 9MB: 8MB meets both)"),
      "每张图片大小应在200KB - 8MB之间; JPG、JPEG、PNG、GIF; 彩色扫描件或拍照件",
      KB_MIN(200), MB_MAX(8), 0, 0, 0, 0, CLOUD_FIX_SIDE, 0},
-    {"aliyun", "Alibaba Cloud ICP filing",
-     "https://help.aliyun.com/wordpower/1128259-1.html (Alibaba Cloud help, "
-     "from 下载域名证书: the 4 MB maximum; its 200 KB minimum is stated for "
-     "the domain certificate only)",
+    {"aliyun", N_("Alibaba Cloud ICP filing"),
+     N_("https://help.aliyun.com/wordpower/1128259-1.html (Alibaba Cloud help, "
+        "from 下载域名证书: the 4 MB maximum; its 200 KB minimum is stated for "
+        "the domain certificate only)"),
      "备案要求所上传的域名证书图片大小应为200 KB~4 MB",
      0, MB_MAX(4), 0, 0, 0, 0, CLOUD_FIX_SIDE, 0},
-    {"huawei", "Huawei Cloud ICP filing",
-     "https://github.com/huaweicloud/huaweicloud-skills/blob/"
-     "e74999da4c1822407ee4c805bf854dc0dd21527a/skills/cdi/assist/"
-     "huawei-cloud-icp-process-guidance/kb/procedures/"
-     "备案材料咨询.md (Huawei's summary of its help page 电子版证件资料要求)",
+    {"huawei", N_("Huawei Cloud ICP filing"),
+     N_("https://github.com/huaweicloud/huaweicloud-skills/blob/"
+        "e74999da4c1822407ee4c805bf854dc0dd21527a/skills/cdi/assist/"
+        "huawei-cloud-icp-process-guidance/kb/procedures/"
+        "备案材料咨询.md (Huawei's summary of its help page 电子版证件资料要求)"),
      "jpg、png，图片大小通常限制在4MB以内; 彩色扫描件或者原件拍照电子版",
      0, MB_MAX(4), 0, 0, 0, 0, CLOUD_FIX_SIDE, 0},
-    {"volcengine", "Volcano Engine ICP filing",
-     "https://www.volcengine.com/docs/6428/79355 (Volcano Engine, 备案资料上传, "
-     "updated 2024-01-23)",
+    {"volcengine", N_("Volcano Engine ICP filing"),
+     N_("https://www.volcengine.com/docs/6428/79355 (Volcano Engine, 备案资料上传, "
+        "updated 2024-01-23)"),
      "上传5MB以内的，分辨率不小于500✖️300或者300✖️500且不大于5000✖️5000的图片; "
      "PNG、JPG、JPEG; 彩色",
      0, MB_MAX(5), 500, 300, 5000, 5000, CLOUD_FIX_SIDE, 0},
@@ -138,8 +138,9 @@ static void builtin_rules(const builtin *b, pf_rules *rules)
     rules->image_checks = b->face ? PF_RULE_SHARPNESS | PF_RULE_EXPOSURE
                                   : PF_RULE_DOCUMENT_ALL;
     rules->white_background = b->face;
-    pf_set_message(rules->source, sizeof rules->source, "%s (read %s)",
-                   b->source, READ_ON);
+    /* TRANSLATORS: a built-in profile's source and the day it was read. */
+    pf_set_message(rules->source, sizeof rules->source, _("%s (read %s)"),
+                   _(b->source), READ_ON);
 }
 
 pf_status pf_profile_rules(const char *name, pf_rules *rules)
@@ -162,7 +163,7 @@ void pf_builtin_profile(size_t index, pf_profile *p)
     const builtin *b = &builtins[index];
     memset(p, 0, sizeof *p);
     builtin_rules(b, &p->rules);
-    pf_set_message(p->title, sizeof p->title, "%s", b->title);
+    pf_set_message(p->title, sizeof p->title, "%s", _(b->title));
     pf_set_message(p->stated, sizeof p->stated, "%s", b->stated);
     pf_set_message(p->origin, sizeof p->origin, "built-in");
 }

@@ -91,7 +91,9 @@ typedef struct {
 static pf_status bad(char *why, size_t n, const char *expected)
 {
     if (why && n)
-        pf_set_message(why, n, "expected %s", expected);
+        /* TRANSLATORS: %s is what a rule's value should look like: "a
+           size such as 200000, 200KB, 200KiB or 2MB", "yes or no" ... */
+        pf_set_message(why, n, _("expected %s"), expected);
     return PF_ERR_INVALID_ARG;
 }
 
@@ -100,7 +102,7 @@ static pf_status set_bytes(pf_rules *r, int which, const char *value,
 {
     uint64_t bytes;
     if (pf_parse_size(value, &bytes) != PF_OK)
-        return bad(why, n, "a size such as 200000, 200KB, 200KiB or 2MB");
+        return bad(why, n, _("a size such as 200000, 200KB, 200KiB or 2MB"));
     *(which ? &r->min_bytes : &r->max_bytes) = bytes;
     return PF_OK;
 }
@@ -110,7 +112,7 @@ static pf_status set_dims(pf_rules *r, int which, const char *value,
 {
     uint32_t w, h;
     if (pf_parse_dims(value, &w, &h) != PF_OK)
-        return bad(why, n, "dimensions such as 1500x1100");
+        return bad(why, n, _("dimensions such as 1500x1100"));
     uint32_t lng = w > h ? w : h, shrt = w > h ? h : w;
     if (which)
         r->max_long = lng, r->max_short = shrt;
@@ -143,7 +145,7 @@ static pf_status set_orientation(pf_rules *r, int which, const char *value,
     (void)which;
     int i = parse_word(value, words, 3);
     if (i < 0)
-        return bad(why, n, "any, landscape or portrait");
+        return bad(why, n, _("any, landscape or portrait"));
     r->orientation = (pf_orientation_rule)i;
     return PF_OK;
 }
@@ -153,7 +155,7 @@ static pf_status set_flag(pf_rules *r, int which, const char *value,
 {
     int v = parse_bool(value);
     if (v < 0)
-        return bad(why, n, "yes or no");
+        return bad(why, n, _("yes or no"));
     *(which ? &r->white_background : &r->require_color) = v;
     return PF_OK;
 }
@@ -201,7 +203,7 @@ static pf_status set_formats(pf_rules *r, int which, const char *value,
     unsigned formats = 0;
     (void)which;
     if (each_word(value, add_format, &formats) <= 0)
-        return bad(why, n, "format names such as \"jpeg, png\"");
+        return bad(why, n, _("format names such as \"jpeg, png\""));
     r->accepted_formats = formats;
     return PF_OK;
 }
@@ -242,8 +244,8 @@ static pf_status set_checks(pf_rules *r, int which, const char *value,
     pf_rules was = *r;
     if (each_word(value, switch_rule, &sw) <= 0) {
         *r = was;
-        return bad(why, n, "rule names: white-background, sharpness, document, "
-                   "glare, exposure");
+        return bad(why, n, _("rule names: white-background, sharpness, "
+                             "document, glare, exposure"));
     }
     return PF_OK;
 }
@@ -267,11 +269,11 @@ static pf_status set_limit(pf_rules *r, int which, const char *value,
 {
     static const struct { double max; int upper; const char *expected; }
     limits[] = {
-        [LIM_SHARPNESS] = {1e6, 0, "FAIL or FAIL,WARN with WARN >= FAIL (e.g. 20,30)"},
-        [LIM_GLARE] = {1, 1, "FAIL or FAIL,WARN in 0..1, WARN <= FAIL (e.g. 0.02,0.01)"},
-        [LIM_BRIGHTNESS] = {255, 0, "FAIL or FAIL,WARN in 0..255, WARN >= FAIL (e.g. 90,105)"},
-        [LIM_WASHOUT] = {255, 1, "FAIL or FAIL,WARN in 0..255, WARN <= FAIL (e.g. 160,135)"},
-        [LIM_FILL] = {1, 0, "a share of the picture, 0..1 (e.g. 0.5)"}};
+        [LIM_SHARPNESS] = {1e6, 0, N_("FAIL or FAIL,WARN with WARN >= FAIL (e.g. 20,30)")},
+        [LIM_GLARE] = {1, 1, N_("FAIL or FAIL,WARN in 0..1, WARN <= FAIL (e.g. 0.02,0.01)")},
+        [LIM_BRIGHTNESS] = {255, 0, N_("FAIL or FAIL,WARN in 0..255, WARN >= FAIL (e.g. 90,105)")},
+        [LIM_WASHOUT] = {255, 1, N_("FAIL or FAIL,WARN in 0..255, WARN <= FAIL (e.g. 160,135)")},
+        [LIM_FILL] = {1, 0, N_("a share of the picture, 0..1 (e.g. 0.5)")}};
     pf_rules d;
     pf_rules_default_image_limits(&d);
     double *fail[] = {&r->min_sharpness, &r->max_glare, &r->min_brightness,
@@ -290,7 +292,7 @@ static pf_status set_limit(pf_rules *r, int which, const char *value,
     double max = limits[which].max;
     if (!ok || *end || f > max || w > max ||
         (has_warn && (limits[which].upper ? w > f : w < f)))
-        return bad(why, n, limits[which].expected);
+        return bad(why, n, _(limits[which].expected));
     if (!has_warn)
         w = def_fail[which] > 0 ? f * def_warn[which] / def_fail[which] : f;
     *warn[which] = w > max ? max : w;
@@ -305,7 +307,7 @@ static pf_status set_share(pf_rules *r, int which, const char *value,
     double v;
     (void)which;
     if (!parse_number(value, &v, &end) || *end || v > 1)
-        return bad(why, n, "a share, 0..1 (e.g. 0.9)");
+        return bad(why, n, _("a share, 0..1 (e.g. 0.9)"));
     r->white_min_share = v;
     return PF_OK;
 }
@@ -326,7 +328,7 @@ static pf_status set_level(pf_rules *r, int which, const char *value,
 {
     unsigned long v;
     if (!parse_count(value, 255, &v))
-        return bad(why, n, "a level, 0..255");
+        return bad(why, n, _("a level, 0..255"));
     *(which ? &r->white_spread : &r->white_level) = (int)v;
     return PF_OK;
 }
@@ -337,7 +339,7 @@ static pf_status set_side(pf_rules *r, int which, const char *value,
     unsigned long v;
     (void)which;
     if (!parse_count(value, 65500, &v))
-        return bad(why, n, "pixels on the long side, 0..65500 (0: no limit)");
+        return bad(why, n, _("pixels on the long side, 0..65500 (0: no limit)"));
     r->fix_max_long = (uint32_t)v;
     return PF_OK;
 }
@@ -387,7 +389,7 @@ pf_status pf_rules_set(pf_rules *rules, const char *key, const char *value,
         if (strcmp(key, rule_keys[i].key) == 0)
             return rule_keys[i].set(rules, rule_keys[i].which, value, why, why_len);
     if (why && why_len)
-        pf_set_message(why, why_len, "unknown rule '%s'", key);
+        pf_set_message(why, why_len, _("unknown rule '%s'"), key);
     return PF_ERR_INVALID_ARG;
 }
 
@@ -419,16 +421,16 @@ pf_status pf_rules_validate(const pf_rules *r, char *why, size_t n)
     if (!r)
         return PF_ERR_INVALID_ARG;
     if (r->max_bytes && r->min_bytes > r->max_bytes)
-        return invalid(why, n, "min-bytes is over max-bytes");
+        return invalid(why, n, _("min-bytes is over max-bytes"));
     if ((r->max_long && r->min_long > r->max_long) ||
         (r->max_short && r->min_short > r->max_short))
-        return invalid(why, n, "min-size is over max-size");
+        return invalid(why, n, _("min-size is over max-size"));
     if (!r->accepted_formats)
-        return invalid(why, n, "no format is accepted");
+        return invalid(why, n, _("no format is accepted"));
     if (!image_limits_valid(r) || r->orientation > PF_ORIENT_PORTRAIT ||
         !(r->white_min_share >= 0 && r->white_min_share <= 1) ||
         r->white_level < 0 || r->white_level > 255 ||
         r->white_spread < 0 || r->white_spread > 255)
-        return invalid(why, n, "a limit is out of its range");
+        return invalid(why, n, _("a limit is out of its range"));
     return PF_OK;
 }

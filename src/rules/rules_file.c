@@ -97,18 +97,19 @@ static void note_section(ini_state *s, const char *line, size_t len)
     memcpy(name, p, n);
     name[n] = '\0';
     if (!valid_name(name)) {
-        state_error(s, s->line, "'[%s]' is not a profile name (letters, digits, "
-                    "'-', '_' and '.', at most 31)", name);
+        state_error(s, s->line, _("'[%s]' is not a profile name (letters, "
+                    "digits, '-', '_' and '.', at most 31)"), name);
         return;
     }
     for (size_t i = 0; i < s->n; i++)
         if (strcmp(s->sections[i].name, name) == 0) {
-            state_error(s, s->line, "profile [%s] is defined twice (also on line "
-                        "%u)", name, s->sections[i].line);
+            state_error(s, s->line, _("profile [%s] is defined twice (also on "
+                        "line %u)"), name, s->sections[i].line);
             return;
         }
     if (s->n == MAX_SECTIONS) {
-        state_error(s, s->line, "more than %d profiles in one file", MAX_SECTIONS);
+        state_error(s, s->line, _("more than %d profiles in one file"),
+                    MAX_SECTIONS);
         return;
     }
     if (s->n == s->cap) {
@@ -116,7 +117,7 @@ static void note_section(ini_state *s, const char *line, size_t len)
         ini_section *grown = realloc(s->sections, cap * sizeof *grown);
         if (!grown) {
             s->out_of_memory = 1;
-            state_error(s, s->line, "out of memory");
+            state_error(s, s->line, "%s", _("out of memory"));
             return;
         }
         s->sections = grown, s->cap = cap;
@@ -139,11 +140,11 @@ static char *read_line(char *str, int num, void *stream)
     size_t len = nl ? (size_t)(nl - s->p) + 1 : left;
     s->line++;
     if (len > (size_t)num - 1) {
-        state_error(s, s->line, "line longer than %d characters", num - 2);
+        state_error(s, s->line, _("line longer than %d characters"), num - 2);
         return NULL;
     }
     if (memchr(s->p, '\0', len)) {
-        state_error(s, s->line, "a NUL byte: this is not a text file");
+        state_error(s, s->line, "%s", _("a NUL byte: this is not a text file"));
         return NULL;
     }
     memcpy(str, s->p, len);
@@ -161,18 +162,18 @@ static int on_key(void *user, const char *section, const char *name,
         return 0;
     ini_section *sec = s->n ? &s->sections[s->n - 1] : NULL;
     if (!sec || strcmp(sec->name, section) != 0) {
-        state_error(s, s->line, "'%s' is outside a [profile] section", name);
+        state_error(s, s->line, _("'%s' is outside a [profile] section"), name);
         return 0;
     }
     for (size_t i = 0; i < sec->n; i++)
         if (strcmp(sec->entries[i].key, name) == 0) {
-            state_error(s, s->line, "'%s' is set twice in [%s] (also on line %u)",
-                        name, sec->name, sec->entries[i].line);
+            state_error(s, s->line, _("'%s' is set twice in [%s] (also on line "
+                        "%u)"), name, sec->name, sec->entries[i].line);
             return 0;
         }
     if (sec->n == MAX_KEYS || strlen(name) >= sizeof sec->entries[0].key) {
-        state_error(s, s->line, sec->n == MAX_KEYS ? "too many keys in [%s]"
-                    : "unknown key in [%s]", sec->name);
+        state_error(s, s->line, sec->n == MAX_KEYS ? _("too many keys in [%s]")
+                    : _("unknown key in [%s]"), sec->name);
         return 0;
     }
     ini_entry *e = &sec->entries[sec->n++];
@@ -280,6 +281,16 @@ static void list_keys(char *buf, size_t cap)
     }
 }
 
+/* A key pf_rules_set knows (the others are refused as unknown). */
+static int known_key(const char *key)
+{
+    const char *const *keys = pf_rule_keys();
+    for (size_t i = 0; keys[i]; i++)
+        if (strcmp(keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
 /* Where the section starts from: its base, the profile it replaces, or
  * nothing. */
 static pf_status start_profile(resolver *rs, const ini_section *sec, pf_profile *p)
@@ -289,8 +300,9 @@ static pf_status start_profile(resolver *rs, const ini_section *sec, pf_profile 
     const pf_profile *b = lookup(rs, from);
     memset(p, 0, sizeof *p);
     if (base && !b)
-        return resolve_error(rs, base->line, "[%s]: base '%s' is not a profile "
-                             "(see 'preflight profiles')", sec->name, base->value);
+        return resolve_error(rs, base->line, _("[%s]: base '%s' is not a "
+                             "profile (see 'preflight profiles')"), sec->name,
+                             base->value);
     if (b) {
         p->rules = b->rules;
         pf_set_message(p->base, sizeof p->base, "%s", b->rules.name);
@@ -314,8 +326,10 @@ static void describe_source(pf_profile *p, const ini_section *sec,
                    source ? " (" : "", source ? source->value : "",
                    source ? ")" : "");
     if (base && base->rules.source[0])
-        pf_set_message(p->rules.source, sizeof p->rules.source, "%s; the rest "
-                       "from %s: %s", own, base->rules.name, base->rules.source);
+        /* TRANSLATORS: the rules file and line of a profile; then the
+           profile it is based on and where that one's figures come from. */
+        pf_set_message(p->rules.source, sizeof p->rules.source, _("%s; the rest "
+                       "from %s: %s"), own, base->rules.name, base->rules.source);
     else
         pf_set_message(p->rules.source, sizeof p->rules.source, "%s", own);
 }
@@ -337,11 +351,11 @@ static pf_status resolve_section(resolver *rs, const ini_section *sec,
         }
         if (pf_rules_set(&p->rules, e->key, e->value, why, sizeof why) == PF_OK)
             continue;
-        if (strncmp(why, "unknown", 7) == 0) {
+        if (!known_key(e->key)) {
             char keys[PF_MSG_LEN];
             list_keys(keys, sizeof keys);
-            return resolve_error(rs, e->line, "unknown key '%s' in [%s] (keys: "
-                                 "%s)", e->key, sec->name, keys);
+            return resolve_error(rs, e->line, _("unknown key '%s' in [%s] "
+                                 "(keys: %s)"), e->key, sec->name, keys);
         }
         return resolve_error(rs, e->line, "%s = %s: %s", e->key, e->value, why);
     }
@@ -363,8 +377,8 @@ static pf_status parse_sections(ini_state *s, const char *file, char *err,
     if (s->err_line && (line == 0 || (unsigned)line >= s->err_line))
         pf_set_message(err, err_len, "%s:%u: %s", file, s->err_line, s->err);
     else
-        pf_set_message(err, err_len, "%s:%d: expected 'key = value', "
-                       "'[profile]' or a comment (; or #)", file, line);
+        pf_set_message(err, err_len, _("%s:%d: expected 'key = value', "
+                       "'[profile]' or a comment (; or #)"), file, line);
     return PF_ERR_RULES;
 }
 
@@ -401,8 +415,8 @@ pf_status pf_profiles_load_text(pf_profiles *set, const char *text, size_t len,
     pf_status st = PF_ERR_NOMEM;
     set->error[0] = '\0';
     if (len > MAX_FILE_BYTES) {
-        pf_set_message(set->error, sizeof set->error, "%s: larger than %u bytes: "
-                       "not a rules file", file, MAX_FILE_BYTES);
+        pf_set_message(set->error, sizeof set->error, _("%s: larger than %u "
+                       "bytes: not a rules file"), file, MAX_FILE_BYTES);
         return PF_ERR_RULES;
     }
     if ((st = parse_sections(&s, file, set->error, sizeof set->error)) != PF_OK)
@@ -418,11 +432,12 @@ pf_status pf_profiles_load_text(pf_profiles *set, const char *text, size_t len,
         }
     st = merge(set, rs.items, rs.n);
     if (st == PF_ERR_RULES)
-        pf_set_message(set->error, sizeof set->error, "%s: more than %d profiles "
-                       "in all", file, MAX_PROFILES);
+        pf_set_message(set->error, sizeof set->error, _("%s: more than %d "
+                       "profiles in all"), file, MAX_PROFILES);
 cleanup:
     if (st == PF_ERR_NOMEM)
-        pf_set_message(set->error, sizeof set->error, "%s: out of memory", file);
+        pf_set_message(set->error, sizeof set->error, _("%s: out of memory"),
+                       file);
     free(rs.items);
     free(s.sections);
     return st;
@@ -439,11 +454,12 @@ pf_status pf_profiles_load_file(pf_profiles *set, const char *path)
     if (st == PF_OK)
         st = pf_profiles_load_text(set, (const char *)text, len, path);
     else if (st == PF_ERR_IO)
-        pf_set_message(set->error, sizeof set->error, "%s: cannot read it: %s",
-                       path, errno ? strerror(errno) : "not a regular file");
+        pf_set_message(set->error, sizeof set->error, _("%s: cannot read it: %s"),
+                       path, errno ? strerror(errno) : _("not a regular file"));
     else if (st == PF_ERR_TOO_LARGE)
-        pf_set_message(set->error, sizeof set->error, "%s: larger than %u bytes: "
-                       "not a rules file", path, MAX_FILE_BYTES), st = PF_ERR_RULES;
+        pf_set_message(set->error, sizeof set->error, _("%s: larger than %u "
+                       "bytes: not a rules file"), path, MAX_FILE_BYTES),
+            st = PF_ERR_RULES;
     else
         pf_set_message(set->error, sizeof set->error, "%s: %s", path,
                        pf_strerror(st));
