@@ -44,7 +44,8 @@ static int allowed_word(const char *w, size_t n)
         "sRGB", "CMYK", "JFIF", "WeChat", "Alipay", "Tencent", "Cloud",
         "Alibaba", "Huawei", "Volcano", "Engine", "SDK", "API", "docs",
         "qcloud-documents", "huaweicloud-skills", "alipay-sdk-java-all",
-        "UTF-8", "Chromium", "README", "wordpower", "help", "aliyun.com"};
+        "UTF-8", "Chromium", "README", "wordpower", "help", "aliyun.com",
+        "fix", "check", "profiles"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i]) == n && strncmp(words[i], w, n) == 0)
             return 1;

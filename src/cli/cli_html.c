@@ -24,7 +24,7 @@ static const char page_meta[] =
 
 static const char page_style[] =
     "</title>\n<style>\n"
-    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}\n"
+    "body{font:14px/1.4 system-ui,\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;margin:1.5em;color:#222}\n"
     "table{border-collapse:collapse;width:100%}\n"
     "td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}\n"
     "img{max-width:160px;max-height:160px;border:1px solid #ccc}\n"
