@@ -119,6 +119,8 @@ typedef struct {
     double min_brightness, warn_brightness; /* brightest 1%'s luminance */
     double max_washout, warn_washout;       /* dark-end luminance, 0..255 */
     double min_fill;                        /* document-fill warns below */
+    double min_face_size, warn_face_size;   /* face box height / picture
+                                               height: below fails, warns */
     /* Where these figures are stated: the platform document's address and
      * the date it was read, or the rules file and line ("" unknown). */
     char source[PF_SOURCE_LEN];
@@ -131,6 +133,8 @@ typedef struct {
 #define PF_RULE_EXPOSURE 8u
 #define PF_RULE_DOCUMENT_ALL (PF_RULE_SHARPNESS | PF_RULE_DOCUMENT | \
                               PF_RULE_GLARE | PF_RULE_EXPOSURE)
+#define PF_RULE_FACE 16u      /* one frontal face, whole and large enough */
+#define PF_RULE_ALL (PF_RULE_DOCUMENT_ALL | PF_RULE_FACE)
 
 #define PF_WHITE_MIN_SHARE 0.90
 #define PF_WHITE_LEVEL 230
@@ -234,6 +238,7 @@ typedef enum {
     PF_CHECK_GLARE,
     PF_CHECK_EXPOSURE,
     PF_CHECK_MAX_SIZE,      /* at most max_long x max_short pixels */
+    PF_CHECK_FACE,          /* one frontal face, whole, large enough */
     PF_CHECK_COUNT
 } pf_check_id;
 
@@ -264,6 +269,14 @@ typedef struct {
     double distance;         /* of the mean from pure white (RGB distance) */
     double side_share[3];    /* white share in the top, left, right bands */
     unsigned failing_sides;  /* PF_SIDE_* whose band is not white enough */
+    unsigned padded_sides;   /* PF_SIDE_* with a uniform bar added at the edge
+                                (measured inside the bars, which are no
+                                background) */
+    uint32_t pad[4];         /* the bars' widths in pixels: top, left, right,
+                                bottom (the PF_SIDE_* bit order) */
+    unsigned white_pads;     /* PF_SIDE_* of those bars that are white */
+    int around_face;         /* measured in the band around a face's head and
+                                shoulders (a face box was known) */
 } pf_background;
 
 /* What the document checks measured (measured = 0: they did not run).
@@ -290,6 +303,17 @@ typedef struct {
     double clipped;          /* share of the document at >= 250, 0..1 */
 } pf_document;
 
+/* What the face check measured (measured = 0: it did not run). Positions
+ * are in upright pixels of the image as measured. */
+typedef struct {
+    int measured;
+    int count;               /* frontal faces found */
+    double x, y, w, h;       /* the largest face's box (count >= 1) */
+    double score;            /* the detector's confidence in it */
+    unsigned cut_sides;      /* PF_SIDE_* of the picture its box runs into */
+    double size;             /* its box height / the picture's height */
+} pf_face;
+
 typedef struct {
     pf_format format;
     uint64_t bytes;
@@ -302,6 +326,7 @@ typedef struct {
     double mean_chroma;      /* mean of max-min channel, 0..255 */
     pf_background background; /* when the rule applies */
     pf_document document;     /* when the document checks apply */
+    pf_face face;             /* when the face check applies */
 } pf_image_info;
 
 typedef enum {
@@ -369,7 +394,8 @@ pf_status pf_fix_file(pf_ctx *ctx, const char *in_path, const char *out_stem,
 
 /* Renders what the white-background rule measured on an image as a PNG
  * the size of the (upright) image: white background pixels green, other
- * background pixels red, the rest (the person) the photo darkened. */
+ * background pixels red, the rest (the person) the photo darkened; with
+ * the face rule, a yellow frame around each face found. */
 pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
                                  const char *name, uint8_t **png,
                                  size_t *png_len);

@@ -217,15 +217,41 @@ typedef struct {
 
 void pf_measure_color(const pf_bitmap *bmp, pf_color_stats *stats);
 
+/* ---- face.c (+ face_detect.cc, the one C++ file: dlib's HOG detector) ---- */
+
+/* A face the detector found, in the pixels of the bitmap it was given. */
+typedef struct {
+    double x, y, w, h;
+    double score;            /* dlib's detection confidence (> 0) */
+} pf_face_box;
+
+#define PF_MAX_FACES 32
+/* Frontal faces in an upright RGB image, largest first, boxes in bmp's
+ * pixels: detected on a copy shrunk to a fixed size (faces in these photos
+ * are large), upsampled once when the picture is small. *n faces. */
+pf_status pf_detect_faces(const pf_bitmap *bmp, pf_face_box *faces, int max,
+                          int *n, char err[PF_ERR_LEN]);
+
 /* ---- background.c: the white-background rule ---- */
 
-/* Measures the background of an upright image (method: background.c). */
+/* Measures the background of an upright image (method: background.c):
+ * inside any bars added at its edges, and with face (its pixels' box, NULL
+ * when unknown) in the band around the head and shoulders. */
 pf_status pf_measure_background(const pf_bitmap *bmp, const pf_rules *rules,
-                                pf_background *bg);
+                                const pf_face_box *face, pf_background *bg);
 int pf_background_passes(const pf_background *bg, const pf_rules *rules);
 /* The mask over the photo, for --debug-mask (see pf_background_mask_png). */
 pf_status pf_render_background_mask(const pf_bitmap *bmp, const pf_rules *rules,
                                     pf_bitmap *out);
+/* background_bars.c: uniform bars added at the picture's edges. */
+typedef struct {
+    unsigned sides;        /* PF_SIDE_* with a bar */
+    uint32_t pad[4];       /* widths in pixels: top, left, right, bottom */
+    uint8_t colour[4][3];  /* each bar's colour (median of its outer line) */
+} pf_bars;
+void pf_find_bars(const pf_bitmap *bmp, pf_bars *bars);
+/* The largest difference of one channel between two RGB pixels. */
+int pf_rgb_max_diff(const uint8_t *a, const uint8_t *b);
 /* NULL when --whiten may lift this background, else why it cannot. */
 const char *pf_background_unliftable(const pf_background *bg);
 /* Lifts a light, near-white background to white with per-channel levels
@@ -262,6 +288,15 @@ typedef struct {
  * to crop. */
 int pf_crop_plan(const pf_document *doc, uint32_t width, uint32_t height,
                  uint32_t min_long, uint32_t min_short, pf_crop_box *box);
+/* A face photo whose one face is small in a large frame (fix crops it to
+ * the head and shoulders unless --no-crop). */
+int pf_face_crop_wanted(const pf_rules *rules, const pf_options *options,
+                        const pf_face *face);
+/* The head-and-shoulders frame of a width x height picture around the
+ * face: portrait, the face centred across and a third of its height, kept
+ * inside the picture. 0 when it would keep (nearly) the whole picture. */
+int pf_face_crop_plan(const pf_face *face, uint32_t width, uint32_t height,
+                      pf_crop_box *box);
 /* The planned box's pixels of src (the full-size upright picture). */
 pf_status pf_crop_render(const pf_bitmap *src, const pf_crop_box *box,
                          pf_bitmap *out);

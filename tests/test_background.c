@@ -40,6 +40,18 @@ typedef struct {
     int expect_whiten;/* --whiten makes it pass */
 } face_case;
 
+/* Beyond the labelled set (0: none). The photo proper is the picture
+ * less the bars; the face_case's w, h are the whole picture's. */
+typedef struct {
+    uint32_t pad_lr, pad_tb; /* bars added at the left and right / top and
+                                bottom, pixels each */
+    int pad_level;    /* the bars' grey level (0: white, 255) */
+    int busy_zone;    /* ZONE_*: busy blocks in one part of the background */
+    double scale;     /* the person's size (0: 1), standing at the bottom */
+} framing;
+
+enum { ZONE_NONE, ZONE_CORNER, ZONE_BESIDE };
+
 static void background_at(const face_case *fc, uint32_t x, uint32_t y,
                           unsigned *seed, double rgb[3])
 {
@@ -92,9 +104,8 @@ static void background_at(const face_case *fc, uint32_t x, uint32_t y,
 }
 
 /* Head (skin), hair over it, neck, shoulders in a jacket or a white shirt. */
-static int person_at(const face_case *fc, uint32_t x, uint32_t y, double rgb[3])
+static int person_at(const face_case *fc, double fx, double fy, double rgb[3])
 {
-    double fx = (double)x / fc->w, fy = (double)y / fc->h;
     double hx = (fx - 0.5) / 0.17, hy = (fy - 0.40) / 0.21;
     double top = fc->touching ? -0.02 : 0.12;   /* hair crown */
     double hair_ry = (0.40 - top) / 1.0;
@@ -124,16 +135,60 @@ static int person_at(const face_case *fc, uint32_t x, uint32_t y, double rgb[3])
     return 0;
 }
 
+/* The top-left corner, away from the person; or right beside the head,
+ * below the top edge band (fractions of the photo). */
+static int in_busy_zone(int zone, double fx, double fy)
+{
+    if (zone == ZONE_CORNER)
+        return fx < 0.30 && fy < 0.25;
+    return zone == ZONE_BESIDE && fx > 0.72 && fy > 0.15 && fy < 0.62;
+}
+
+/* A pixel of the picture: the bars, else the photo inside them. */
+static void picture_at(const face_case *fc, const framing *fr, uint32_t x,
+                       uint32_t y, unsigned *seed, double px[3])
+{
+    face_case in = *fc;
+    in.w = fc->w - 2 * fr->pad_lr, in.h = fc->h - 2 * fr->pad_tb;
+    if (x < fr->pad_lr || x >= fr->pad_lr + in.w || y < fr->pad_tb ||
+        y >= fr->pad_tb + in.h) {
+        px[0] = px[1] = px[2] = fr->pad_level ? fr->pad_level : 255;
+        return;
+    }
+    x -= fr->pad_lr, y -= fr->pad_tb;
+    double fx = (double)x / in.w, fy = (double)y / in.h;
+    if (fr->scale > 0) { /* smaller, shoulders at the bottom middle */
+        if (person_at(&in, 0.5 + (fx - 0.5) / fr->scale, 1 + (fy - 1) / fr->scale, px))
+            return;
+    } else if (person_at(&in, fx, fy, px)) {
+        return;
+    }
+    if (in_busy_zone(fr->busy_zone, fx, fy))
+        in.kind = BG_BUSY;
+    background_at(&in, x, y, seed, px);
+}
+
+/* Where a face detector would put its box on the drawn head (brows to
+ * chin), in the picture's pixels. */
+static pf_face_box drawn_face(const face_case *fc, const framing *fr)
+{
+    double s = fr->scale > 0 ? fr->scale : 1;
+    double w = fc->w - 2.0 * fr->pad_lr, h = fc->h - 2.0 * fr->pad_tb;
+    pf_face_box box = {fr->pad_lr + (0.5 - 0.15 * s) * w, fr->pad_tb + (1 - 0.72 * s) * h,
+                       0.30 * s * w, 0.30 * s * h, 1};
+    return box;
+}
+
 /* The photo, through a JPEG encode (artefacts and all). */
-static uint8_t *make_photo(const face_case *fc, unsigned seed, size_t *len)
+static uint8_t *make_framed(const face_case *fc, const framing *fr, unsigned seed,
+                           size_t *len)
 {
     uint8_t *rgb = malloc((size_t)fc->w * fc->h * 3), *jpg = NULL;
     assert_non_null(rgb);
     for (uint32_t y = 0; y < fc->h; y++)
         for (uint32_t x = 0; x < fc->w; x++) {
             double px[3];
-            if (!person_at(fc, x, y, px))
-                background_at(fc, x, y, &seed, px);
+            picture_at(fc, fr, x, y, &seed, px);
             for (int c = 0; c < 3; c++) {
                 int n = fc->noise ? (int)(tu_rand(&seed) % (2 * fc->noise + 1)) - fc->noise : 0;
                 double v = px[c] + n;
@@ -143,6 +198,12 @@ static uint8_t *make_photo(const face_case *fc, unsigned seed, size_t *len)
     assert_int_equal(tu_jpeg(rgb, fc->w, fc->h, 3, fc->quality, 0, NULL, 0, &jpg, len), 0);
     free(rgb);
     return jpg;
+}
+
+static uint8_t *make_photo(const face_case *fc, unsigned seed, size_t *len)
+{
+    const framing none = {0};
+    return make_framed(fc, &none, seed, len);
 }
 
 #define P 1 /* passes */
@@ -202,6 +263,7 @@ static pf_ctx *face_ctx(int whiten)
     pf_options o;
     assert_int_equal(pf_profile_rules("face", &r), PF_OK);
     r.max_bytes = 0; /* the rule alone */
+    r.image_checks &= ~PF_RULE_FACE; /* no detector finds these drawn faces */
     assert_int_equal(pf_ctx_set_rules(ctx, &r), PF_OK);
     pf_options_default(&o);
     o.whiten = whiten;
@@ -375,6 +437,177 @@ static void test_mask_png(void **state)
     pf_ctx_free(ctx);
 }
 
+/* The rule on a framed photo through check (the whole pipeline). */
+static const pf_check *check_framed(pf_ctx *ctx, const face_case *fc, const framing *fr,
+                                    pf_report *report)
+{
+    size_t len;
+    uint8_t *jpg = make_framed(fc, fr, 11, &len);
+    assert_int_equal(pf_check_buffer(ctx, jpg, len, "face.jpg", report), PF_OK);
+    free(jpg);
+    const pf_check *c = white_check(report);
+    assert_non_null(c);
+    const pf_background *bg = &report->input.background;
+    print_message("%ux%u bars %u,%u,%u,%u (sides %u, white %u): %s\n", fc->w, fc->h,
+                  bg->pad[0], bg->pad[1], bg->pad[2], bg->pad[3], bg->padded_sides,
+                  bg->white_pads, c->message);
+    return c;
+}
+
+/* A busy street photo padded to the portal's shape with white bars: the
+ * bars touch the edges the old method grew from, and the busy photo
+ * between them is no white background. It fails, and says why. */
+static void test_white_bars_around_busy_photo(void **state)
+{
+    (void)state;
+    pf_ctx *ctx = face_ctx(0);
+    pf_report *report = malloc(sizeof *report);
+    const face_case sides = {BG_BUSY, 0, 0, 420, 400, 3, 85, F, F};
+    const framing lr = {60, 0, 0, ZONE_NONE, 0};
+    const pf_check *c = check_framed(ctx, &sides, &lr, report);
+    const pf_background *bg = &report->input.background;
+    assert_int_equal(c->status, PF_FAIL);
+    assert_non_null(strstr(c->message, "white bars were added at the sides; the "
+                                       "background inside them is not white"));
+    assert_int_equal(bg->padded_sides, PF_SIDE_LEFT | PF_SIDE_RIGHT);
+    assert_int_equal(bg->white_pads, PF_SIDE_LEFT | PF_SIDE_RIGHT);
+    assert_in_range(bg->pad[1], 58, 62);
+    assert_in_range(bg->pad[2], 58, 62);
+    /* Letterboxed: a busy landscape photo with white bars above and below. */
+    const face_case tb = {BG_BUSY, 0, 0, 400, 520, 3, 80, F, F};
+    const framing top_bottom = {0, 100, 0, ZONE_NONE, 0};
+    c = check_framed(ctx, &tb, &top_bottom, report);
+    assert_int_equal(c->status, PF_FAIL);
+    assert_non_null(strstr(c->message, "white bars were added at the top and bottom"));
+    assert_int_equal(bg->padded_sides, PF_SIDE_TOP | PF_SIDE_BOTTOM);
+    assert_in_range(bg->pad[0], 98, 102);
+    assert_in_range(bg->pad[3], 98, 102);
+    /* An off-white wall inside white bars: bars found, the wall measured. */
+    const face_case off = {BG_OFFWHITE, 0, 0, 380, 400, 2, 90, F, P};
+    const framing thin = {24, 0, 0, ZONE_NONE, 0};
+    c = check_framed(ctx, &off, &thin, report);
+    assert_int_equal(c->status, PF_FAIL);
+    assert_non_null(strstr(c->message, "white bars were added at the sides"));
+    assert_true(bg->white_share < 0.1);
+    free(report);
+    pf_ctx_free(ctx);
+}
+
+/* Bars around a white-background portrait: white bars merge with the
+ * white wall (nothing to tell apart, nothing wrong); grey or black bars
+ * are found and left out, and the wall inside them passes. */
+static void test_bars_around_white_portrait(void **state)
+{
+    (void)state;
+    pf_ctx *ctx = face_ctx(0);
+    pf_report *report = malloc(sizeof *report);
+    const pf_background *bg = &report->input.background;
+    const face_case wide = {BG_WHITE, 0, 0, 380, 400, 3, 85, P, P};
+    const framing white = {40, 0, 0, ZONE_NONE, 0}, grey = {40, 0, 128, ZONE_NONE, 0};
+    assert_int_equal(check_framed(ctx, &wide, &white, report)->status, PF_PASS);
+    assert_int_equal(check_framed(ctx, &wide, &grey, report)->status, PF_PASS);
+    assert_int_equal(bg->padded_sides, PF_SIDE_LEFT | PF_SIDE_RIGHT);
+    assert_int_equal(bg->white_pads, 0);
+    assert_true(bg->white_share >= 0.99);
+    const face_case tall = {BG_WHITE, 1, 0, 300, 500, 3, 85, P, P};
+    const framing black = {0, 50, 16, ZONE_NONE, 0}, all = {30, 50, 16, ZONE_NONE, 0};
+    assert_int_equal(check_framed(ctx, &tall, &black, report)->status, PF_PASS);
+    assert_int_equal(bg->padded_sides, PF_SIDE_TOP | PF_SIDE_BOTTOM);
+    assert_int_equal(check_framed(ctx, &tall, &all, report)->status, PF_PASS);
+    assert_int_equal(bg->padded_sides, PF_SIDE_TOP | PF_SIDE_LEFT | PF_SIDE_RIGHT |
+                                       PF_SIDE_BOTTOM);
+    free(report);
+    pf_ctx_free(ctx);
+}
+
+/* The rule measured directly on a framed photo, with or without the face
+ * box a detector would give. */
+static void measure_framed(const face_case *fc, const framing *fr, int with_face,
+                           pf_background *bg)
+{
+    size_t len;
+    char err[PF_ERR_LEN];
+    pf_rules r;
+    pf_decoded dec;
+    uint8_t *jpg = make_framed(fc, fr, 13, &len);
+    pf_face_box box = drawn_face(fc, fr);
+    assert_int_equal(pf_profile_rules("face", &r), PF_OK);
+    assert_int_equal(pf_jpeg_decode(jpg, len, 0, 8, &dec, err), PF_OK);
+    assert_int_equal(pf_measure_background(&dec.bmp, &r, with_face ? &box : NULL, bg),
+                     PF_OK);
+    assert_int_equal(bg->around_face, with_face);
+    print_message("%s face box: %s, %.1f%% white, plain %d, failing %u, top band %.2f\n",
+                  with_face ? "with" : "without",
+                  pf_background_passes(bg, &r) ? "pass" : "fail", bg->white_share * 100,
+                  bg->plain, bg->failing_sides, bg->side_share[0]);
+    pf_decoded_free(&dec);
+    free(jpg);
+}
+
+/* A wide shot on a white wall, the person small in the middle, a busy
+ * shelf in the top-left corner far from the head. The rule is about the
+ * background around the person (4.5 face widths across, from a face
+ * height above the head down to the shoulders): with a face box the
+ * corner lies outside that band and the photo passes. */
+static void test_face_box_busy_far_corner(void **state)
+{
+    (void)state;
+    const face_case fc = {BG_WHITE, 0, 0, 600, 600, 3, 85, P, F};
+    const framing corner = {0, 0, 0, ZONE_CORNER, 0.45};
+    pf_background with, without;
+    pf_rules r;
+    assert_int_equal(pf_profile_rules("face", &r), PF_OK);
+    measure_framed(&fc, &corner, 1, &with);
+    assert_true(pf_background_passes(&with, &r));
+    assert_true(with.white_share >= 0.97);
+    measure_framed(&fc, &corner, 0, &without);
+    /* The whole picture's edge bands reach the corner. */
+    assert_true(without.side_share[0] < with.side_share[0]);
+}
+
+/* Shelves right beside the head, the top of the picture a white wall: the
+ * old method, growing from the white top and left edges, passes it; the
+ * band around the face takes the shelves in, and it fails on its right. */
+static void test_face_box_busy_beside_head(void **state)
+{
+    (void)state;
+    const face_case fc = {BG_WHITE, 0, 0, 300, 400, 3, 85, F, F};
+    const framing beside = {0, 0, 0, ZONE_BESIDE, 0};
+    pf_background with, without;
+    pf_rules r;
+    assert_int_equal(pf_profile_rules("face", &r), PF_OK);
+    measure_framed(&fc, &beside, 0, &without);
+    assert_true(without.side_share[0] >= 0.9); /* the top edge band: white */
+    measure_framed(&fc, &beside, 1, &with);
+    assert_false(pf_background_passes(&with, &r));
+    assert_true(with.plain);
+    assert_true(with.failing_sides & PF_SIDE_RIGHT);
+    assert_false(with.failing_sides & PF_SIDE_LEFT);
+}
+
+/* The labelled set again, each photo with the face box a detector would
+ * give: the band around the person gives every verdict the edge bands
+ * give. */
+static void test_labelled_set_around_face(void **state)
+{
+    (void)state;
+    pf_rules r;
+    const framing none = {0};
+    int right = 0;
+    assert_int_equal(pf_profile_rules("face", &r), PF_OK);
+    for (size_t i = 0; i < N_CASES; i++) {
+        pf_background bg;
+        measure_framed(&cases[i], &none, 1, &bg);
+        int passed = pf_background_passes(&bg, &r);
+        if (passed != cases[i].expect_pass)
+            print_message("  wrong: %s touch=%d shirt=%d\n", kind_names[cases[i].kind],
+                          cases[i].touching, cases[i].white_shirt);
+        right += passed == cases[i].expect_pass;
+    }
+    print_message("around the face: %d of %zu right\n", right, N_CASES);
+    assert_int_equal(right, (int)N_CASES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +616,11 @@ int main(void)
         cmocka_unit_test(test_coloured_background_is_not_fixed),
         cmocka_unit_test(test_thresholds_configurable),
         cmocka_unit_test(test_mask_png),
+        cmocka_unit_test(test_white_bars_around_busy_photo),
+        cmocka_unit_test(test_bars_around_white_portrait),
+        cmocka_unit_test(test_face_box_busy_far_corner),
+        cmocka_unit_test(test_face_box_busy_beside_head),
+        cmocka_unit_test(test_labelled_set_around_face),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,7 @@ static void test_registry(void **state)
     static const char *const names[PF_CHECK_COUNT] = {
         "format", "max-bytes", "min-bytes", "min-size", "color", "orientation",
         "transparency", "white-background", "sharpness", "document-complete",
-        "document-fill", "glare", "exposure", "max-size"};
+        "document-fill", "glare", "exposure", "max-size", "face"};
     for (int id = 0; id < PF_CHECK_COUNT; id++) {
         const pf_check_unit *u = pf_check_unit_of((pf_check_id)id);
         assert_non_null(u);
@@ -93,7 +93,7 @@ static void test_profiles_and_limits(void **state)
     for (const char *const *n = pf_profile_names(); *n; n++) {
         assert_int_equal(pf_profile_rules(*n, &r), PF_OK);
         assert_int_equal(r.image_checks, strcmp(*n, "face") == 0
-                         ? (PF_RULE_SHARPNESS | PF_RULE_EXPOSURE) : PF_RULE_DOCUMENT_ALL);
+                         ? (PF_RULE_FACE | PF_RULE_SHARPNESS | PF_RULE_EXPOSURE) : PF_RULE_DOCUMENT_ALL);
         assert_true(r.min_sharpness == PF_SHARPNESS_FAIL);
         assert_true(r.warn_glare == PF_GLARE_WARN);
         assert_true(r.min_fill == PF_FILL_WARN);

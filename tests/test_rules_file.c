@@ -78,6 +78,7 @@ static void test_every_key(void **state)
         "min-brightness = 80,100\n"
         "max-washout = 170\n"
         "min-fill = 0.4\n"
+        "min-face-size = 0.1,0.2\n"
         "white-threshold = 0.85\n"
         "white-level = 225\n"
         "white-spread = 20\n"
@@ -111,6 +112,7 @@ static void test_every_key(void **state)
     assert_true(r->min_brightness == 80 && r->warn_brightness == 100);
     assert_true(r->max_washout == 170);
     assert_true(r->min_fill == 0.4);
+    assert_true(r->min_face_size == 0.1 && r->warn_face_size == 0.2);
     assert_true(r->white_min_share == 0.85);
     assert_int_equal(r->white_level, 225);
     assert_int_equal(r->white_spread, 20);
@@ -120,7 +122,7 @@ static void test_every_key(void **state)
     size_t n = 0;
     while (keys[n])
         n++;
-    assert_int_equal(n, 19);
+    assert_int_equal(n, 20);
     pf_profiles_free(set);
 }
 

@@ -290,7 +290,18 @@ static void judge_white_background(const pf_rules *rules,
     snprintf(c->value, sizeof c->value, "%.3f", bg->plain ? bg->white_share : 0.0);
     snprintf(c->limit, sizeof c->limit, "%.3f", rules->white_min_share);
     int r = (int)(bg->mean[0] + 0.5), g = (int)(bg->mean[1] + 0.5), b = (int)(bg->mean[2] + 0.5);
-    if (!bg->plain)
+    if (!ok && bg->white_pads)
+        /* TRANSLATORS: %s is where the bars are: "at the sides" or "at
+           the top and bottom"; then the white share inside them and the
+           share the rule asks for. */
+        pf_set_message(c->message, sizeof c->message,
+                       _("white bars were added %s; the background inside them "
+                         "is not white (%.1f%% white < %.0f%%)"),
+                       bg->white_pads & (PF_SIDE_LEFT | PF_SIDE_RIGHT)
+                           ? _("at the sides") : _("at the top and bottom"),
+                       bg->plain ? bg->white_share * 100 : 0.0,
+                       rules->white_min_share * 100);
+    else if (!bg->plain)
         pf_set_message(c->message, sizeof c->message,
                        _("no plain background at the top and sides: retake the "
                          "photo against a white wall"));

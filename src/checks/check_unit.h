@@ -27,7 +27,7 @@ extern const pf_check_unit pf_unit_format, pf_unit_max_bytes, pf_unit_min_bytes,
     pf_unit_min_size, pf_unit_max_size, pf_unit_color, pf_unit_orientation,
     pf_unit_transparency,
     pf_unit_white_background, pf_unit_sharpness, pf_unit_document_complete,
-    pf_unit_document_fill, pf_unit_glare, pf_unit_exposure;
+    pf_unit_document_fill, pf_unit_glare, pf_unit_exposure, pf_unit_face;
 
 /* The unit of a check id (NULL for an unknown id). */
 const pf_check_unit *pf_check_unit_of(pf_check_id id);

@@ -36,10 +36,14 @@ static const char *document_word(const pf_document *doc)
                                           : _("document");
 }
 
-/* What focus, glare and exposure were measured on: the document when it
- * stands out from its surroundings, else the whole picture. */
-static const char *region_word(const pf_document *doc)
+/* What focus, glare and exposure were measured on: the face of a face
+ * photo, the document when it stands out from its surroundings, else the
+ * whole picture. */
+static const char *region_word(const pf_image_info *info)
 {
+    const pf_document *doc = &info->document;
+    if (info->face.measured && info->face.count >= 1)
+        return _("face");
     return doc->found && doc->stands_out ? document_word(doc) : _("picture");
 }
 
@@ -182,7 +186,7 @@ static void judge_sharpness(const pf_rules *rules, const pf_image_info *info,
                             pf_check *c)
 {
     double s = info->document.sharpness;
-    const char *word = region_word(&info->document);
+    const char *word = region_word(info);
     c->status = banded(s, rules->min_sharpness, rules->warn_sharpness, 1);
     check_figures(c, "%.1f", s, rules->min_sharpness);
     if (c->status == PF_PASS)
@@ -204,8 +208,8 @@ static void advise_sharpness(const pf_image_info *info, char *buf, size_t cap)
 {
     pf_set_message(buf, cap, _("the %s is blurred (sharpness %.1f); retake the "
                    "photo holding the phone steady, in good light, and tap "
-                   "the %s to focus"), region_word(&info->document),
-                   info->document.sharpness, region_word(&info->document));
+                   "the %s to focus"), region_word(info),
+                   info->document.sharpness, region_word(info));
 }
 
 const pf_check_unit pf_unit_sharpness = {
@@ -223,7 +227,7 @@ static void judge_glare(const pf_rules *rules, const pf_image_info *info,
                         pf_check *c)
 {
     double g = info->document.glare;
-    const char *word = region_word(&info->document);
+    const char *word = region_word(info);
     c->status = banded(g, rules->max_glare, rules->warn_glare, 0);
     check_figures(c, "%.4f", g, rules->max_glare);
     if (c->status == PF_PASS)
@@ -245,7 +249,7 @@ static void advise_glare(const pf_image_info *info, char *buf, size_t cap)
     pf_set_message(buf, cap, _("a reflection covers %.1f%% of the %s; retake it "
                    "without the flash, tilted slightly away from the lamp or "
                    "window"), info->document.glare * 100,
-                   region_word(&info->document));
+                   region_word(info));
 }
 
 const pf_check_unit pf_unit_glare = {
@@ -298,7 +302,7 @@ static void advise_exposure(const pf_image_info *info, char *buf, size_t cap)
     if (darker_than_washed(d))
         pf_set_message(buf, cap, _("too dark to read (even its brightest part is "
                        "at %.0f of 255); retake it in daylight or under a lamp, "
-                       "without shadow on the %s"), d->lum_high, region_word(d));
+                       "without shadow on the %s"), d->lum_high, region_word(info));
     else
         pf_set_message(buf, cap, _("washed out (even the darkest ink is at %.0f "
                        "of 255); retake it without the flash or direct sun"),

@@ -7,10 +7,13 @@
 /* exposure comes before color: a photo too dark to read has lost its
  * colour too, and the advice should be to retake it in good light, not to
  * rescan it in colour (the first failure fix cannot mend is advised on). */
+/* face comes before white-background and the focus figures: with no face
+ * or two, "retake it alone, facing the camera" is the advice that helps. */
 static const pf_check_unit *const units[] = {
     &pf_unit_format, &pf_unit_max_bytes, &pf_unit_min_bytes,
     &pf_unit_min_size, &pf_unit_max_size, &pf_unit_exposure, &pf_unit_color,
-    &pf_unit_orientation, &pf_unit_transparency, &pf_unit_white_background,
+    &pf_unit_orientation, &pf_unit_transparency, &pf_unit_face,
+    &pf_unit_white_background,
     &pf_unit_document_complete, &pf_unit_document_fill, &pf_unit_sharpness,
     &pf_unit_glare,
 };

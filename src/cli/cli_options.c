@@ -39,6 +39,7 @@ enum {
     OPT_MIN_BRIGHTNESS,
     OPT_MAX_WASHOUT,
     OPT_MIN_FILL,
+    OPT_MIN_FACE_SIZE,
     OPT_NO_CROP,
     OPT_MAX_SIZE,
     OPT_FIX_MAX_SIDE,
@@ -68,6 +69,7 @@ static const struct option long_options[] = {
     {"min-brightness", required_argument, NULL, OPT_MIN_BRIGHTNESS},
     {"max-washout", required_argument, NULL, OPT_MAX_WASHOUT},
     {"min-fill", required_argument, NULL, OPT_MIN_FILL},
+    {"min-face-size", required_argument, NULL, OPT_MIN_FACE_SIZE},
     {"no-crop", no_argument, NULL, OPT_NO_CROP},
     {"white-threshold", required_argument, NULL, OPT_WHITE_THRESHOLD},
     {"white-level", required_argument, NULL, OPT_WHITE_LEVEL},
@@ -148,7 +150,7 @@ static void print_rule_options(FILE *out)
             "      --min-size WxH     smallest dimensions, either orientation\n"
             "      --max-size WxH     largest dimensions, either orientation\n"
             "      --orientation any|landscape|portrait\n"
-            "      --check RULE       add a rule: white-background, sharpness,\n"
+            "      --check RULE       add a rule: white-background, face, sharpness,\n"
             "                         document (complete and fill), glare, exposure\n"
             "      --skip RULE        leave out one of the image rules above\n"), out);
 }
@@ -165,6 +167,8 @@ static void print_image_rule_options(FILE *out)
             "      --max-washout F[,W]  washed out: the darkest 0.2% (the ink, 0..255)\n"
             "                         over F fails, over W warns\n"
             "      --min-fill F       document-fill warns under F (0..1)\n"
+            "      --min-face-size F[,W]  the face's height as a share of the\n"
+            "                         picture's: under F fails, under W warns\n"
             "      --white-threshold F  share of the background that must be white\n"
             "                         (default 0.90)\n"
             "      --white-level N    a white pixel has every channel >= N (230)\n"
@@ -306,7 +310,8 @@ static const char *rule_key_of(int opt)
     static const int rule_opts[] = {
         OPT_MAX_BYTES, OPT_MIN_BYTES, OPT_MIN_SIZE, OPT_MAX_SIZE, OPT_ORIENTATION,
         OPT_CHECK, OPT_SKIP, OPT_MIN_SHARPNESS, OPT_MAX_GLARE, OPT_MIN_BRIGHTNESS,
-        OPT_MAX_WASHOUT, OPT_MIN_FILL, OPT_WHITE_THRESHOLD, OPT_WHITE_LEVEL,
+        OPT_MAX_WASHOUT, OPT_MIN_FILL, OPT_MIN_FACE_SIZE, OPT_WHITE_THRESHOLD,
+        OPT_WHITE_LEVEL,
         OPT_WHITE_SPREAD, OPT_FIX_MAX_SIDE};
     for (size_t i = 0; i < sizeof rule_opts / sizeof rule_opts[0]; i++)
         if (rule_opts[i] == opt)

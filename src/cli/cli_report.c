@@ -351,6 +351,26 @@ static void json_document(FILE *out, const pf_document *d)
             d->clipped);
 }
 
+/* "face": what the face check measured (when it ran): how many faces, and
+ * the largest one's box in upright pixels. */
+static void json_face(FILE *out, const pf_face *f)
+{
+    static const char *const sides[4] = {"top", "left", "right", "bottom"};
+    if (!f->measured)
+        return;
+    fprintf(out, ",\"face\":{\"count\":%d", f->count);
+    if (f->count > 0) {
+        fprintf(out, ",\"x\":%.0f,\"y\":%.0f,\"w\":%.0f,\"h\":%.0f,"
+                "\"score\":%.3f,\"size\":%.4f,\"cut_sides\":[", f->x, f->y,
+                f->w, f->h, f->score, f->size);
+        for (int i = 0, n = 0; i < 4; i++)
+            if (f->cut_sides & (1u << i))
+                fprintf(out, "%s\"%s\"", n++ ? "," : "", sides[i]);
+        fputc(']', out);
+    }
+    fputc('}', out);
+}
+
 static void json_input(FILE *out, const pf_image_info *info)
 {
     json_key(out, "input", 0);
@@ -362,6 +382,7 @@ static void json_input(FILE *out, const pf_image_info *info)
             info->has_alpha ? "true" : "false", info->has_gps ? "true" : "false");
     json_background(out, &info->background);
     json_document(out, &info->document);
+    json_face(out, &info->face);
     fputc('}', out);
 }
 
@@ -526,7 +547,7 @@ static void json_image_rules(FILE *out, const pf_rules *r)
     static const struct { unsigned bit; const char *name; } names[] = {
         {PF_RULE_DOCUMENT, "document-complete"}, {PF_RULE_DOCUMENT, "document-fill"},
         {PF_RULE_SHARPNESS, "sharpness"}, {PF_RULE_GLARE, "glare"},
-        {PF_RULE_EXPOSURE, "exposure"}};
+        {PF_RULE_EXPOSURE, "exposure"}, {PF_RULE_FACE, "face"}};
     fputs("\"image_checks\":[", out);
     for (size_t i = 0, n = 0; i < sizeof names / sizeof names[0]; i++)
         if (r->image_checks & names[i].bit)
@@ -563,9 +584,10 @@ void cli_json_rules_object(FILE *out, const pf_rules *rules)
         first = 0;
     }
     fprintf(out, "],\"max_long\":%u,\"max_short\":%u,\"fix_max_side\":%u,"
-            "\"white_background\":%s,\"source\":", rules->max_long,
-            rules->max_short, rules->fix_max_long,
-            rules->white_background ? "true" : "false");
+            "\"white_background\":%s,\"min_face_size\":%g,\"warn_face_size\":%g,"
+            "\"source\":", rules->max_long, rules->max_short, rules->fix_max_long,
+            rules->white_background ? "true" : "false", rules->min_face_size,
+            rules->warn_face_size);
     cli_json_string(out, rules->source);
     fputc('}', out);
 }

@@ -1,6 +1,7 @@
 /* The check pipeline: sniff, decode upright, measure, judge, advise. */
 #include "pipeline.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,30 @@ pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
     return st;
 }
 
+/* A yellow frame, 1/200 of the picture thick, around each face found. */
+static pf_status draw_faces(const pf_bitmap *src, pf_bitmap *mask)
+{
+    static const uint8_t yellow[3] = {255, 220, 0};
+    pf_face_box faces[PF_MAX_FACES];
+    char err[PF_ERR_LEN];
+    int n = 0;
+    pf_status st = pf_detect_faces(src, faces, PF_MAX_FACES, &n, err);
+    uint32_t t = 1 + (mask->width > mask->height ? mask->width : mask->height) / 200;
+    for (int i = 0; st == PF_OK && i < n; i++) {
+        long x0 = lround(faces[i].x), y0 = lround(faces[i].y);
+        long x1 = lround(faces[i].x + faces[i].w), y1 = lround(faces[i].y + faces[i].h);
+        for (long y = y0 - (long)t; y <= y1 + (long)t; y++)
+            for (long x = x0 - (long)t; x <= x1 + (long)t; x++) {
+                int inside = x > x0 && x < x1 && y > y0 && y < y1;
+                if (inside || x < 0 || y < 0 || x >= (long)mask->width ||
+                    y >= (long)mask->height)
+                    continue;
+                memcpy(mask->rgb + ((size_t)y * mask->width + (size_t)x) * 3, yellow, 3);
+            }
+    }
+    return st;
+}
+
 pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
                                  const char *name, uint8_t **png,
                                  size_t *png_len)
@@ -370,6 +395,8 @@ pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
         return st;
     }
     st = pf_render_background_mask(&dec.bmp, &ctx->rules, &mask);
+    if (st == PF_OK && (ctx->rules.image_checks & PF_RULE_FACE))
+        st = draw_faces(&dec.bmp, &mask);
     if (st == PF_OK)
         st = pf_png_encode(&mask, png, png_len, err);
     pf_bitmap_free(&mask);

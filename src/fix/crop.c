@@ -139,3 +139,45 @@ pf_status pf_crop_render(const pf_bitmap *src, const pf_crop_box *box,
     memset(out, 0, sizeof *out);
     return render_box(src, box, out);
 }
+
+/* ---- a face photo: head and shoulders ---- */
+
+#define FACE_CROP_BELOW 0.25  /* crop when the face is under this share */
+#define FACE_CROP_SIZE 0.35   /* ... to a frame where it is this share */
+#define FACE_CROP_ASPECT 0.8  /* width / height of the frame (portrait) */
+#define FACE_CROP_HEADROOM 0.28 /* face box top, as a share of the height */
+#define FACE_CROP_MIN_GAIN 0.8  /* keep the picture when the frame is most of it */
+
+int pf_face_crop_wanted(const pf_rules *rules, const pf_options *options,
+                        const pf_face *face)
+{
+    return !options->no_crop && (rules->image_checks & PF_RULE_FACE) &&
+           face->measured && face->count == 1 && !face->cut_sides &&
+           face->size > 0 && face->size < FACE_CROP_BELOW;
+}
+
+/* Shifts [*lo, *lo + len) inside [0, limit), shrinking it when it is
+ * longer than that. */
+static void fit_span(double *lo, double *len, double limit)
+{
+    if (*len > limit)
+        *len = limit;
+    if (*lo < 0)
+        *lo = 0;
+    if (*lo + *len > limit)
+        *lo = limit - *len;
+}
+
+int pf_face_crop_plan(const pf_face *face, uint32_t width, uint32_t height,
+                      pf_crop_box *box)
+{
+    double h = face->h / FACE_CROP_SIZE, w = h * FACE_CROP_ASPECT;
+    double x0 = face->x + face->w / 2 - w / 2, y0 = face->y - h * FACE_CROP_HEADROOM;
+    fit_span(&x0, &w, width);
+    fit_span(&y0, &h, height);
+    box->w = floor(w), box->h = floor(h), box->angle = 0;
+    box->cx = x0 + box->w / 2, box->cy = y0 + box->h / 2;
+    return box->w * box->h < FACE_CROP_MIN_GAIN * (double)width * height &&
+           box->w >= 16 && box->h >= 16;
+}
+

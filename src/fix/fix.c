@@ -288,18 +288,41 @@ cleanup:
     return st;
 }
 
-/* The crop fix makes of this file: 1 with *box when the rules want one and
- * it leaves less than the whole picture. */
+/* The crop fix makes of this file: 1 with *box when the rules want one
+ * (a small document, or a face photo's small face) and it leaves less than
+ * the whole picture. */
 static int plan_crop(const pf_ctx *ctx, const pf_image_info *in, pf_crop_box *box)
 {
+    if (pf_face_crop_wanted(&ctx->rules, &ctx->options, &in->face))
+        return pf_face_crop_plan(&in->face, in->width, in->height, box);
     return pf_crop_wanted(&ctx->rules, &ctx->options, &in->document) &&
            pf_crop_plan(&in->document, in->width, in->height, ctx->rules.min_long,
                         ctx->rules.min_short, box);
 }
 
-/* Replaces dec's pixels with the document cropped from the full-size image
- * (dec may hold a copy shrunk while decoding, too small to crop from), and
- * in's size with the crop's; says why not when the picture is too small. */
+/* What the crop did, for the report. */
+static void report_crop(const pf_image_info *in, const pf_crop_box *box,
+                        const pf_bitmap *crop, int face, pf_report *report)
+{
+    if (face)
+        add_action(report, _("cropped to the head and shoulders (the face was "
+                             "%.0f%% of the picture's height): %u\xC3\x97%u "
+                             "\xE2\x86\x92 %u\xC3\x97%u"), in->face.size * 100,
+                   in->width, in->height, crop->width, crop->height);
+    else
+        add_action(report, _("cropped to the document (it filled %.0f%% of the "
+                             "picture): %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u"),
+                   in->document.fill * 100, in->width, in->height, crop->width,
+                   crop->height);
+    if (box->angle != 0)
+        add_action(report, _("straightened: turned %.1f\xC2\xB0"),
+                   -box->angle * 180 / M_PI);
+}
+
+/* Replaces dec's pixels with the document (or the face photo's head and
+ * shoulders) cropped from the full-size image (dec may hold a copy shrunk
+ * while decoding, too small to crop from), and in's size with the crop's;
+ * says why not when the picture is too small. */
 static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
                                pf_decoded *dec, pf_image_info *in,
                                pf_report *report)
@@ -309,11 +332,14 @@ static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_bitmap crop;
     pf_crop_box box;
     const pf_rules *r = &ctx->rules;
-    if (!pf_crop_wanted(r, &ctx->options, &in->document))
+    int face = pf_face_crop_wanted(r, &ctx->options, &in->face);
+    if (!face && !pf_crop_wanted(r, &ctx->options, &in->document))
         return PF_OK;
     if (!plan_crop(ctx, in, &box)) {
-        add_action(report, _("kept the whole picture: cropped to the document it "
-                             "would be under %u\xC3\x97%u"), r->min_long, r->min_short);
+        if (!face)
+            add_action(report, _("kept the whole picture: cropped to the document "
+                                 "it would be under %u\xC3\x97%u"), r->min_long,
+                       r->min_short);
         return PF_OK;
     }
     pf_status st = pf_decode_upright(ctx, data, len, in->format, UINT32_MAX, &full, err);
@@ -322,13 +348,7 @@ static pf_status crop_document(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_decoded_free(&full);
     if (st != PF_OK)
         return st;
-    add_action(report, _("cropped to the document (it filled %.0f%% of the "
-                         "picture): %u\xC3\x97%u \xE2\x86\x92 %u\xC3\x97%u"),
-               in->document.fill * 100, in->width, in->height, crop.width,
-               crop.height);
-    if (box.angle != 0)
-        add_action(report, _("straightened: turned %.1f\xC2\xB0"),
-                   -box.angle * 180 / M_PI);
+    report_crop(in, &box, &crop, face, report);
     pf_bitmap_free(&dec->bmp);
     dec->bmp = crop;
     in->width = crop.width, in->height = crop.height;

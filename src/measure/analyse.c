@@ -1,25 +1,84 @@
 /* Everything check measures in an image's pixels, in one pass over the
- * rules: colour, the white background, and the document's border, focus,
- * glare and exposure. check and fix's own verification call the same. */
+ * rules: colour, faces, the white background, and the document's border,
+ * focus, glare and exposure. check and fix's own verification call the
+ * same. */
 #include "internal.h"
 
 #include <string.h>
 
+#define FACE_MIN_SHARE 0.25  /* of the largest face: smaller ones are noise */
+#define FACE_REGION 1.6      /* the head around the detector's box */
+
+/* Faces the detector found: the largest's box, how many there are (those
+ * at least FACE_MIN_SHARE of its height), where it runs out of the
+ * picture and its size. *main is the largest box (count >= 1). */
+static pf_status measure_face(const pf_bitmap *bmp, pf_face *face,
+                              pf_face_box *main)
+{
+    pf_face_box boxes[PF_MAX_FACES];
+    char err[PF_ERR_LEN];
+    int n = 0;
+    memset(face, 0, sizeof *face);
+    pf_status st = pf_detect_faces(bmp, boxes, PF_MAX_FACES, &n, err);
+    if (st != PF_OK)
+        return st;
+    face->measured = 1;
+    for (int i = 0; i < n; i++)
+        face->count += boxes[i].h >= FACE_MIN_SHARE * boxes[0].h;
+    if (n == 0)
+        return PF_OK;
+    *main = boxes[0];
+    face->x = main->x, face->y = main->y, face->w = main->w, face->h = main->h;
+    face->score = main->score;
+    face->size = main->h / bmp->height;
+    face->cut_sides = (main->y <= 0 ? PF_SIDE_TOP : 0) |
+                      (main->x <= 0 ? PF_SIDE_LEFT : 0) |
+                      (main->x + main->w >= bmp->width ? PF_SIDE_RIGHT : 0) |
+                      (main->y + main->h >= bmp->height ? PF_SIDE_BOTTOM : 0);
+    return PF_OK;
+}
+
+/* The head around the face box, inside the picture, as the quadrilateral
+ * focus and exposure are measured on. */
+static void face_region(const pf_bitmap *bmp, const pf_face_box *f,
+                        pf_document *region)
+{
+    double cx = f->x + f->w / 2, cy = f->y + f->h / 2;
+    double hw = f->w * FACE_REGION / 2, hh = f->h * FACE_REGION / 2;
+    double x0 = cx - hw < 0 ? 0 : cx - hw, y0 = cy - hh < 0 ? 0 : cy - hh;
+    double x1 = cx + hw > bmp->width ? bmp->width : cx + hw;
+    double y1 = cy + hh > bmp->height ? bmp->height : cy + hh;
+    memset(region, 0, sizeof *region);
+    region->found = region->stands_out = 1;
+    region->corners[0][0] = x0, region->corners[0][1] = y0;
+    region->corners[1][0] = x1, region->corners[1][1] = y0;
+    region->corners[2][0] = x1, region->corners[2][1] = y1;
+    region->corners[3][0] = x0, region->corners[3][1] = y1;
+}
+
 /* The document's border, focus, glare and exposure, as image_checks
- * (PF_RULE_*) asks; doc->measured set when they ran. */
+ * (PF_RULE_*) asks; doc->measured set when they ran. A face photo's focus
+ * and exposure are those of the face when one was found. */
 static pf_status measure_document(const pf_bitmap *bmp, unsigned image_checks,
-                                  pf_document *doc)
+                                  const pf_face_box *face, pf_document *doc)
 {
     pf_status st = PF_OK;
     memset(doc, 0, sizeof *doc);
-    if (!image_checks)
+    if (!(image_checks & PF_RULE_DOCUMENT_ALL))
         return PF_OK;
-    /* A face photo (no document rule) is measured whole. */
     if (image_checks & (PF_RULE_DOCUMENT | PF_RULE_GLARE))
         st = pf_find_document_ex(bmp, doc, &doc->cut_confidence);
-    /* One analysis region serves focus, glare and exposure. */
-    if (st == PF_OK)
+    if (st == PF_OK && face && !(image_checks & PF_RULE_DOCUMENT)) {
+        pf_document region;
+        face_region(bmp, face, &region);
+        st = pf_measure_quality(bmp, &region);
+        doc->sharpness = region.sharpness, doc->glare = region.glare;
+        doc->lum_low = region.lum_low, doc->lum_median = region.lum_median;
+        doc->lum_high = region.lum_high, doc->clipped = region.clipped;
+    } else if (st == PF_OK) {
+        /* One analysis region serves focus, glare and exposure. */
         st = pf_measure_quality(bmp, doc);
+    }
     doc->measured = st == PF_OK;
     return st;
 }
@@ -32,9 +91,16 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
     info->color_share = color.color_share;
     info->mean_chroma = color.mean_chroma;
     pf_status st = PF_OK;
-    if (rules->white_background)
-        st = pf_measure_background(bmp, rules, &info->background);
+    pf_face_box main;
+    const pf_face_box *face = NULL;
+    memset(&info->face, 0, sizeof info->face);
+    if (rules->image_checks & PF_RULE_FACE) {
+        st = measure_face(bmp, &info->face, &main);
+        face = st == PF_OK && info->face.count >= 1 ? &main : NULL;
+    }
+    if (st == PF_OK && rules->white_background)
+        st = pf_measure_background(bmp, rules, face, &info->background);
     if (st == PF_OK)
-        st = measure_document(bmp, rules->image_checks, &info->document);
+        st = measure_document(bmp, rules->image_checks, face, &info->document);
     return st;
 }

@@ -63,4 +63,11 @@ pf_status pf_measure_quality(const pf_bitmap *bmp, pf_document *doc);
 #define PF_WASHOUT_FAIL 160.0
 #define PF_WASHOUT_WARN 135.0
 
+/* The face check: the face box's height as a share of the picture's height
+ * (measure/face.c). Below the fail limit the detector no longer finds
+ * faces reliably at its working size (make eval); below the warn limit
+ * the face is small for a verification photo. */
+#define PF_FACE_SIZE_FAIL 0.08
+#define PF_FACE_SIZE_WARN 0.15
+
 #endif

@@ -103,6 +103,8 @@ void pf_rules_default_image_limits(pf_rules *rules)
     rules->max_washout = PF_WASHOUT_FAIL;
     rules->warn_washout = PF_WASHOUT_WARN;
     rules->min_fill = PF_FILL_WARN;
+    rules->min_face_size = PF_FACE_SIZE_FAIL;
+    rules->warn_face_size = PF_FACE_SIZE_WARN;
 }
 
 void pf_rules_blank(pf_rules *rules, const char *name)
@@ -133,10 +135,10 @@ static void builtin_rules(const builtin *b, pf_rules *rules)
     rules->min_long = b->min_long, rules->min_short = b->min_short;
     rules->max_long = b->max_long, rules->max_short = b->max_short;
     rules->fix_max_long = b->fix_max_long;
-    /* The documents: "清晰、完整", "证件需边角完整", "不得有反光". A face has
-     * no border to find; focus and exposure still count. */
-    rules->image_checks = b->face ? PF_RULE_SHARPNESS | PF_RULE_EXPOSURE
-                                  : PF_RULE_DOCUMENT_ALL;
+    /* The documents: "清晰、完整", "证件需边角完整", "不得有反光". A face
+     * photo: one person, face uncovered, in focus and well lit. */
+    rules->image_checks = b->face
+        ? PF_RULE_FACE | PF_RULE_SHARPNESS | PF_RULE_EXPOSURE : PF_RULE_DOCUMENT_ALL;
     rules->white_background = b->face;
     /* TRANSLATORS: a built-in profile's source and the day it was read. */
     pf_set_message(rules->source, sizeof rules->source, _("%s (read %s)"),

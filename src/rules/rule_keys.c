@@ -220,7 +220,7 @@ static int switch_rule(void *arg, const char *word)
         {"sharpness", PF_RULE_SHARPNESS}, {"document", PF_RULE_DOCUMENT},
         {"document-complete", PF_RULE_DOCUMENT},
         {"document-fill", PF_RULE_DOCUMENT}, {"glare", PF_RULE_GLARE},
-        {"exposure", PF_RULE_EXPOSURE}};
+        {"exposure", PF_RULE_EXPOSURE}, {"face", PF_RULE_FACE}};
     rule_switch *sw = arg;
     if (strcmp(word, "white-background") == 0) {
         sw->rules->white_background = sw->add;
@@ -244,7 +244,7 @@ static pf_status set_checks(pf_rules *r, int which, const char *value,
     pf_rules was = *r;
     if (each_word(value, switch_rule, &sw) <= 0) {
         *r = was;
-        return bad(why, n, _("rule names: white-background, sharpness, "
+        return bad(why, n, _("rule names: white-background, face, sharpness, "
                              "document, glare, exposure"));
     }
     return PF_OK;
@@ -253,7 +253,8 @@ static pf_status set_checks(pf_rules *r, int which, const char *value,
 /* The image checks' figures: "F" or "F,W", a fail limit and optionally a
  * warn limit on the passing side of it. A fail limit alone keeps the
  * default warn band's proportion to it. */
-enum { LIM_SHARPNESS, LIM_GLARE, LIM_BRIGHTNESS, LIM_WASHOUT, LIM_FILL };
+enum { LIM_SHARPNESS, LIM_GLARE, LIM_BRIGHTNESS, LIM_WASHOUT, LIM_FILL,
+       LIM_FACE };
 
 static int parse_number(const char *text, double *v, const char **end)
 {
@@ -273,17 +274,19 @@ static pf_status set_limit(pf_rules *r, int which, const char *value,
         [LIM_GLARE] = {1, 1, N_("FAIL or FAIL,WARN in 0..1, WARN <= FAIL (e.g. 0.02,0.01)")},
         [LIM_BRIGHTNESS] = {255, 0, N_("FAIL or FAIL,WARN in 0..255, WARN >= FAIL (e.g. 90,105)")},
         [LIM_WASHOUT] = {255, 1, N_("FAIL or FAIL,WARN in 0..255, WARN <= FAIL (e.g. 160,135)")},
-        [LIM_FILL] = {1, 0, N_("a share of the picture, 0..1 (e.g. 0.5)")}};
+        [LIM_FILL] = {1, 0, N_("a share of the picture, 0..1 (e.g. 0.5)")},
+        [LIM_FACE] = {1, 0, N_("FAIL or FAIL,WARN, shares of the picture's height "
+                               "in 0..1, WARN >= FAIL (e.g. 0.1,0.2)")}};
     pf_rules d;
     pf_rules_default_image_limits(&d);
     double *fail[] = {&r->min_sharpness, &r->max_glare, &r->min_brightness,
-                      &r->max_washout, &r->min_fill};
+                      &r->max_washout, &r->min_fill, &r->min_face_size};
     double *warn[] = {&r->warn_sharpness, &r->warn_glare, &r->warn_brightness,
-                      &r->warn_washout, &r->min_fill};
+                      &r->warn_washout, &r->min_fill, &r->warn_face_size};
     const double def_fail[] = {d.min_sharpness, d.max_glare, d.min_brightness,
-                               d.max_washout, d.min_fill};
+                               d.max_washout, d.min_fill, d.min_face_size};
     const double def_warn[] = {d.warn_sharpness, d.warn_glare, d.warn_brightness,
-                               d.warn_washout, d.min_fill};
+                               d.warn_washout, d.min_fill, d.warn_face_size};
     const char *end;
     double f, w = 0;
     int has_warn = 0, ok = parse_number(value, &f, &end);
@@ -359,6 +362,7 @@ static const rule_key rule_keys[] = {
     {"min-brightness", set_limit, LIM_BRIGHTNESS},
     {"max-washout", set_limit, LIM_WASHOUT},
     {"min-fill", set_limit, LIM_FILL},
+    {"min-face-size", set_limit, LIM_FACE},
     {"white-background", set_flag, 1},
     {"white-threshold", set_share, 0},
     {"white-level", set_level, 0},
@@ -370,7 +374,7 @@ static const rule_key rule_keys[] = {
 static const char *const key_names[N_KEYS + 1] = {
     "max-bytes", "min-bytes", "min-size", "max-size", "orientation", "color",
     "formats", "check", "skip", "min-sharpness", "max-glare", "min-brightness",
-    "max-washout", "min-fill", "white-background", "white-threshold",
+    "max-washout", "min-fill", "min-face-size", "white-background", "white-threshold",
     "white-level", "white-spread", "fix-max-side", NULL};
 
 const char *const *pf_rule_keys(void)
@@ -411,7 +415,9 @@ static int image_limits_valid(const pf_rules *r)
            r->max_washout <= 255 && r->warn_washout >= 0 &&
            r->warn_washout <= r->max_washout &&
            r->min_fill >= 0 && r->min_fill <= 1 &&
-           !(r->image_checks & ~PF_RULE_DOCUMENT_ALL);
+           r->min_face_size >= 0 && r->warn_face_size >= r->min_face_size &&
+           r->warn_face_size <= 1 &&
+           !(r->image_checks & ~PF_RULE_ALL);
 }
 
 pf_status pf_rules_validate(const pf_rules *r, char *why, size_t n)

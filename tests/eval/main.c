@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+int eval_face(const char *corpus, int verbose); /* face.c */
+
 int main(int argc, char **argv)
 {
     int verbose = 0, arg = 1;
@@ -25,5 +27,6 @@ int main(int argc, char **argv)
            "to set them.\n", argv[arg]);
     int ok = eval_document(argv[arg], verbose);
     ok &= eval_quality(argv[arg], verbose);
+    ok &= eval_face(argv[arg], verbose);
     return ok ? 0 : 1;
 }

@@ -1,0 +1,123 @@
+/* pf_detect_faces: frontal faces in an upright picture, through dlib's HOG
+ * detector (face_detect.cc). The picture is shrunk to grey at a fixed
+ * working size first: faces in ID and face-check photos are large, the
+ * detector's cost grows with the pixels, and its answers then do not
+ * depend on the file's resolution. Boxes come back in the picture's
+ * pixels, largest first; a box may reach past the picture's edge when the
+ * face is cut by it. */
+#include "face.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+pf_status pf_face_grey(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
+                       uint8_t **out)
+{
+    uint32_t w = bmp->width, h = bmp->height;
+    *out = NULL;
+    if (!bmp->rgb || w == 0 || h == 0 || out_w == 0 || out_h == 0 ||
+        out_w > w || out_h > h)
+        return PF_ERR_INVALID_ARG;
+    uint64_t bytes;
+    if (!pf_mul3(out_w, out_h, 1, &bytes) || bytes > SIZE_MAX)
+        return PF_ERR_TOO_LARGE;
+    uint8_t *grey = malloc((size_t)bytes);
+    uint64_t *cols = calloc(w, sizeof *cols);
+    if (!grey || !cols) {
+        free(grey);
+        free(cols);
+        return PF_ERR_NOMEM;
+    }
+    /* Area average: output pixel (ox, oy) is the mean luma of the source
+     * block [ox*w/out_w, (ox+1)*w/out_w) x [oy*h/out_h, ...), every block
+     * at least one pixel since out <= in. */
+    for (uint32_t oy = 0; oy < out_h; oy++) {
+        uint32_t y0 = (uint32_t)((uint64_t)oy * h / out_h);
+        uint32_t y1 = (uint32_t)((uint64_t)(oy + 1) * h / out_h);
+        memset(cols, 0, w * sizeof *cols);
+        for (uint32_t y = y0; y < y1; y++) {
+            const uint8_t *p = bmp->rgb + (size_t)y * w * 3;
+            for (uint32_t x = 0; x < w; x++, p += 3)
+                cols[x] += (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
+        }
+        for (uint32_t ox = 0; ox < out_w; ox++) {
+            uint32_t x0 = (uint32_t)((uint64_t)ox * w / out_w);
+            uint32_t x1 = (uint32_t)((uint64_t)(ox + 1) * w / out_w);
+            uint64_t sum = 0, count = (uint64_t)(x1 - x0) * (y1 - y0);
+            for (uint32_t x = x0; x < x1; x++)
+                sum += cols[x];
+            grey[(size_t)oy * out_w + ox] = (uint8_t)((sum + count / 2) / count);
+        }
+    }
+    free(cols);
+    *out = grey;
+    return PF_OK;
+}
+
+static int larger_first(const void *a, const void *b)
+{
+    const pf_face_box *fa = a, *fb = b;
+    double sa = fa->w * fa->h, sb = fb->w * fb->h;
+    return sa > sb ? -1 : sa < sb ? 1 : 0;
+}
+
+pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
+                               uint32_t upsample_below, double min_score,
+                               pf_face_box *faces, int max, int *n,
+                               char err[PF_ERR_LEN])
+{
+    pf_face_raw raw[PF_MAX_FACES];
+    char why[PF_ERR_LEN] = "";
+    if (n)
+        *n = 0;
+    if (!bmp || !bmp->rgb || bmp->width == 0 || bmp->height == 0 || !n ||
+        max < 0 || (max > 0 && !faces) || work_long < 16 || work_long > 4096) {
+        pf_set_message(err, PF_ERR_LEN, "face detection: no image");
+        return PF_ERR_INVALID_ARG;
+    }
+    uint32_t w = bmp->width, h = bmp->height, lng = w > h ? w : h;
+    uint32_t ow = w, oh = h;
+    if (lng > work_long) {
+        ow = (uint32_t)(((uint64_t)w * work_long + lng / 2) / lng);
+        oh = (uint32_t)(((uint64_t)h * work_long + lng / 2) / lng);
+        ow = ow ? ow : 1;
+        oh = oh ? oh : 1;
+    }
+    /* Upsampled, the copy's long side is at most 2 * upsample_below. */
+    int upsample = lng <= upsample_below && 2 * (uint64_t)upsample_below <= work_long;
+    uint8_t *grey = NULL;
+    pf_status st = pf_face_grey(bmp, ow, oh, &grey);
+    if (st != PF_OK) {
+        pf_set_message(err, PF_ERR_LEN, "face detection: %s",
+                       st == PF_ERR_NOMEM ? "out of memory" : "bad image");
+        return st;
+    }
+    int found = 0, cap = max < PF_MAX_FACES ? max : PF_MAX_FACES;
+    int rc = pf_face_detect_grey(grey, (int)ow, (int)oh, ow, upsample, min_score,
+                                 raw, cap, &found, why, sizeof why);
+    free(grey);
+    if (rc != PF_FACE_OK) {
+        pf_set_message(err, PF_ERR_LEN, "%s", why);
+        return rc == PF_FACE_ENOMEM ? PF_ERR_NOMEM
+             : rc == PF_FACE_EINVAL ? PF_ERR_INVALID_ARG : PF_ERR_INTERNAL;
+    }
+    double fx = (double)w / ow, fy = (double)h / oh;
+    for (int i = 0; i < found; i++) {
+        faces[i].x = raw[i].x * fx;
+        faces[i].y = raw[i].y * fy;
+        faces[i].w = raw[i].w * fx;
+        faces[i].h = raw[i].h * fy;
+        faces[i].score = raw[i].score;
+    }
+    if (found > 1)
+        qsort(faces, (size_t)found, sizeof *faces, larger_first);
+    *n = found;
+    return PF_OK;
+}
+
+pf_status pf_detect_faces(const pf_bitmap *bmp, pf_face_box *faces, int max,
+                          int *n, char err[PF_ERR_LEN])
+{
+    return pf_detect_faces_with(bmp, PF_FACE_WORK_LONG, PF_FACE_UPSAMPLE_BELOW,
+                                PF_FACE_MIN_SCORE, faces, max, n, err);
+}

@@ -1,0 +1,86 @@
+/* The face detector's two halves: face_detect.cc (the one C++ file: dlib's
+ * HOG frontal face detector behind a C interface) and face.c
+ * (pf_detect_faces: the working copy, the boxes mapped back). This header
+ * is C and C++ alike; it does not include internal.h. */
+#ifndef PF_MEASURE_FACE_H
+#define PF_MEASURE_FACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The working size pf_detect_faces detects at: the picture is shrunk to
+ * grey so its long side is PF_FACE_WORK_LONG (never enlarged); when the
+ * picture's long side is at most PF_FACE_UPSAMPLE_BELOW, dlib upsamples it
+ * once (2x), so dlib never works on more than the working size. Detections
+ * whose confidence is under PF_FACE_MIN_SCORE (dlib's adjust_threshold; 0
+ * is dlib's own threshold) are dropped. All three were set on the tuning
+ * half of make eval (tests/eval/face.c): the lowest cost (a good portrait
+ * failed = 3, a fault judged as one face = 1) over 320..800 px and
+ * thresholds -0.6..+0.6 was 800 px at -0.2 (cost 3; 640 px: 4, 480 px: 6,
+ * 400 px: 12); upsampling small pictures never cost more. About 45 ms a
+ * photo on one core. */
+#define PF_FACE_WORK_LONG 800
+#define PF_FACE_UPSAMPLE_BELOW 400
+#define PF_FACE_MIN_SCORE (-0.2)
+/* The smallest face found reliably (>= 90% of portraits shrunk into a
+ * plain frame, make eval): a face box PF_FACE_MIN_WORK_PX high in the
+ * working copy, i.e. PF_FACE_MIN_WORK_PX / PF_FACE_WORK_LONG of the
+ * picture's long side (x2 smaller when upsampled). As a share of the
+ * picture's height: PF_FACE_MIN_HEIGHT_SHARE for an upright 3:4 portrait
+ * (long side = height); a landscape 4:3 picture needs 4/3 of it. */
+#define PF_FACE_MIN_WORK_PX 60
+#define PF_FACE_MIN_HEIGHT_SHARE 0.075
+
+/* What face_detect.cc returns. */
+typedef enum {
+    PF_FACE_OK = 0,
+    PF_FACE_EINVAL,   /* bad arguments (empty image, NULL, stride) */
+    PF_FACE_ENOMEM,   /* std::bad_alloc */
+    PF_FACE_EFAIL     /* any other exception from dlib */
+} pf_face_rc;
+
+typedef struct {
+    double x, y, w, h;  /* in the grey image's pixels (may reach past it) */
+    double score;       /* dlib's detection confidence above its threshold */
+} pf_face_raw;
+
+/* dlib's HOG frontal face detector on an 8-bit grey image (width x height,
+ * rows stride bytes apart), upsampled upsample times (0 or 1) first,
+ * keeping detections whose confidence is >= adjust_threshold (dlib's own
+ * threshold is 0). Up to max boxes, largest first, into boxes; *n how many
+ * were written. Every C++ exception is caught here: an error code and a
+ * message in err (err_len bytes, may be NULL). Thread-safe: the detector
+ * is built once (a C++11 static, 3 ms from the model compiled in) and
+ * copied per call (0.2 ms), since dlib's detector keeps scratch state
+ * while scanning; building it on every call would cost the 3 ms each time
+ * (0.5 s through dlib::get_frontal_face_detector()). */
+int pf_face_detect_grey(const uint8_t *grey, int width, int height,
+                        size_t stride, int upsample, double adjust_threshold,
+                        pf_face_raw *boxes, int max, int *n, char *err,
+                        size_t err_len);
+
+#ifdef __cplusplus
+}
+#else
+#include "internal.h"
+
+/* pf_detect_faces with its figures given (the evaluation tries others):
+ * work_long, the working copy's long side; upsample_below, the picture's
+ * long side up to which dlib upsamples once (0: never); min_score, dlib's
+ * adjust_threshold. */
+pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
+                               uint32_t upsample_below, double min_score,
+                               pf_face_box *faces, int max, int *n,
+                               char err[PF_ERR_LEN]);
+
+/* The grey working copy (BT.601 luma, area-averaged) of bmp scaled to
+ * out_w x out_h (each <= bmp's): *out malloc'ed, out_w bytes a row. */
+pf_status pf_face_grey(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
+                       uint8_t **out);
+#endif
+
+#endif
