@@ -198,7 +198,7 @@ bench-jobs: all
 # ---- fuzzing: libFuzzer (clang-14, libclang-rt-14-dev) under ASan + UBSan ----
 # `make fuzz` runs each target FUZZ_SECONDS, seeded from testdata/ and the
 # corpus; crashes land in build-fuzz/crash-*. `make fuzz-replay` replays
-# tests/fuzz-regressions/ and the corpus through both targets with gcc's
+# tests/fuzz-regressions/ and the corpus through every target with gcc's
 # sanitizers, no libFuzzer needed.
 FUZZ_CC      ?= clang-14
 FUZZ_CXX     ?= clang++-14

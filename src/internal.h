@@ -222,7 +222,8 @@ void pf_measure_color(const pf_bitmap *bmp, pf_color_stats *stats);
 /* A face the detector found, in the pixels of the bitmap it was given. */
 typedef struct {
     double x, y, w, h;
-    double score;            /* dlib's detection confidence (> 0) */
+    double score;            /* dlib's detection confidence
+                                (>= PF_FACE_MIN_SCORE, measure/face.c) */
 } pf_face_box;
 
 #define PF_MAX_FACES 32

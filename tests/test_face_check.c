@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static pf_report report;
@@ -165,6 +166,41 @@ static void test_huge_photo_refused_before_detection(void **state)
     free(jpg);
 }
 
+/* A real portrait whose face is small in a tall frame (obama3.jpg, 13% of
+ * 2333 px; it is decoded shrunk, so the box must be scaled back to the
+ * file's pixels before the crop is planned): the copy is the head and
+ * shoulders, and the face is found again in it. */
+static void test_fix_crops_a_real_portrait(void **state)
+{
+    (void)state;
+    const char *corpus = getenv("PF_CORPUS");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/faces/face_recognition-examples/test_images/"
+             "obama3.jpg", corpus && *corpus ? corpus : "../shared/corpus");
+    size_t len = 0;
+    uint8_t *data = tu_read(path, &len), *out = NULL;
+    if (!data) {
+        fprintf(stderr, "no corpus: real portrait not cropped\n");
+        return;
+    }
+    pf_ctx *ctx = pf_ctx_new();
+    pf_rules r;
+    pf_profile_rules("face", &r);
+    r.white_background = 0; /* a beige wall: this is about the framing */
+    pf_ctx_set_rules(ctx, &r);
+    size_t out_len = 0;
+    assert_int_equal(pf_fix_buffer(ctx, data, len, "obama3.jpg", &out, &out_len,
+                                   NULL, &report), PF_OK);
+    assert_non_null(strstr(report.actions[0], "cropped to the head and shoulders"));
+    assert_true(report.output.width < 1434 / 2 && report.output.height < 2333 / 2);
+    assert_true(report.output.height > report.output.width);
+    assert_int_equal(report.output.face.count, 1);
+    assert_true(report.output.face.size > 0.3 && report.output.face.size < 0.4);
+    free(out);
+    free(data);
+    pf_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_head_and_shoulders),
         cmocka_unit_test(test_huge_photo_refused_before_detection),
+        cmocka_unit_test(test_fix_crops_a_real_portrait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

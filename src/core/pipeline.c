@@ -181,11 +181,13 @@ static pf_status fill_info(const pf_rules *rules, pf_image_info *info,
     info->has_gps = dec->has_gps;
     pf_status st = pf_measure_pixels(&dec->bmp, rules, info);
     /* A JPEG may have been shrunk while decoding: report the document's
-     * corners in the file's own upright pixels. */
+     * corners and the face's box in the file's own upright pixels. */
     double sx = (double)info->width / dec->bmp.width;
     double sy = (double)info->height / dec->bmp.height;
     for (int i = 0; i < 4 && info->document.found; i++)
         info->document.corners[i][0] *= sx, info->document.corners[i][1] *= sy;
+    info->face.x *= sx, info->face.w *= sx;
+    info->face.y *= sy, info->face.h *= sy;
     return st;
 }
 
