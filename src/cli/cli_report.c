@@ -322,7 +322,13 @@ static void json_background(FILE *out, const pf_background *bg)
     for (int i = 0, n = 0; i < 3; i++)
         if (bg->failing_sides & (1u << i))
             fprintf(out, "%s\"%s\"", n++ ? "," : "", sides[i]);
-    fputs("]}", out);
+    /* Bars added at the edges (widths in pixels) and where it measured. */
+    static const char *const edges[4] = {"top", "left", "right", "bottom"};
+    fputs("],\"bars\":{", out);
+    for (int i = 0, n = 0; i < 4; i++)
+        if (bg->padded_sides & (1u << i))
+            fprintf(out, "%s\"%s\":%u", n++ ? "," : "", edges[i], bg->pad[i]);
+    fprintf(out, "},\"around_face\":%s}", bg->around_face ? "true" : "false");
 }
 
 /* "document": what the document checks measured (when they ran). */
