@@ -61,10 +61,9 @@ static int larger_first(const void *a, const void *b)
     return sa > sb ? -1 : sa < sb ? 1 : 0;
 }
 
-pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
-                               uint32_t upsample_below, double min_score,
-                               pf_face_box *faces, int max, int *n,
-                               char err[PF_ERR_LEN])
+static pf_status detect(const pf_bitmap *bmp, uint32_t work_long,
+                        uint32_t upsample_below, double min_score, int threads,
+                        pf_face_box *faces, int max, int *n, char err[PF_ERR_LEN])
 {
     pf_face_raw raw[PF_MAX_FACES];
     char why[PF_ERR_LEN] = "";
@@ -94,7 +93,7 @@ pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
     }
     int found = 0, cap = max < PF_MAX_FACES ? max : PF_MAX_FACES;
     int rc = pf_face_detect_grey(grey, (int)ow, (int)oh, ow, upsample, min_score,
-                                 raw, cap, &found, why, sizeof why);
+                                 threads, raw, cap, &found, why, sizeof why);
     free(grey);
     if (rc != PF_FACE_OK) {
         pf_set_message(err, PF_ERR_LEN, "%s", why);
@@ -115,9 +114,25 @@ pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
     return PF_OK;
 }
 
+pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
+                               uint32_t upsample_below, double min_score,
+                               pf_face_box *faces, int max, int *n,
+                               char err[PF_ERR_LEN])
+{
+    return detect(bmp, work_long, upsample_below, min_score, PF_FACE_THREADS,
+                  faces, max, n, err);
+}
+
+pf_status pf_detect_faces_threads(const pf_bitmap *bmp, int threads,
+                                  pf_face_box *faces, int max, int *n,
+                                  char err[PF_ERR_LEN])
+{
+    return detect(bmp, PF_FACE_WORK_LONG, PF_FACE_UPSAMPLE_BELOW,
+                  PF_FACE_MIN_SCORE, threads, faces, max, n, err);
+}
+
 pf_status pf_detect_faces(const pf_bitmap *bmp, pf_face_box *faces, int max,
                           int *n, char err[PF_ERR_LEN])
 {
-    return pf_detect_faces_with(bmp, PF_FACE_WORK_LONG, PF_FACE_UPSAMPLE_BELOW,
-                                PF_FACE_MIN_SCORE, faces, max, n, err);
+    return pf_detect_faces_threads(bmp, PF_FACE_THREADS, faces, max, n, err);
 }
