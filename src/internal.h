@@ -264,10 +264,10 @@ pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
 
 /* ---- analyse.c: every measure check takes of the pixels ---- */
 
-/* Colour, the white background (when the rule applies) and the document,
- * into info. */
+/* Colour, faces, the white background (when the rules ask) and the
+ * document, into info; the face detector uses at most threads threads. */
 pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
-                            pf_image_info *info);
+                            int threads, pf_image_info *info);
 
 /* ---- fix/crop.c ---- */
 

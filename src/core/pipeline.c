@@ -1,5 +1,6 @@
 /* The check pipeline: sniff, decode upright, measure, judge, advise. */
 #include "pipeline.h"
+#include "measure/face.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -169,7 +170,7 @@ pf_status pf_decode_upright(const pf_ctx *ctx, const uint8_t *data,
     return st;
 }
 
-static pf_status fill_info(const pf_rules *rules, pf_image_info *info,
+static pf_status fill_info(const pf_rules *rules, int threads, pf_image_info *info,
                            const pf_decoded *dec)
 {
     int swap = dec->exif_orientation >= 5; /* the four 90° orientations */
@@ -179,7 +180,7 @@ static pf_status fill_info(const pf_rules *rules, pf_image_info *info,
     info->has_alpha = dec->has_alpha;
     info->source_grey = dec->source_grey;
     info->has_gps = dec->has_gps;
-    pf_status st = pf_measure_pixels(&dec->bmp, rules, info);
+    pf_status st = pf_measure_pixels(&dec->bmp, rules, threads, info);
     /* A JPEG may have been shrunk while decoding: report the document's
      * corners and the face's box in the file's own upright pixels. */
     double sx = (double)info->width / dec->bmp.width;
@@ -253,7 +254,7 @@ pf_status pf_examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_status st = pf_decode_upright(ctx, data, len, info->format, 0, &dec, err);
     if (st != PF_OK)
         return pf_decode_error(ctx, report, st, name, info->format, err);
-    st = fill_info(&ctx->rules, info, &dec);
+    st = fill_info(&ctx->rules, pf_call_threads(&ctx->options), info, &dec);
     if (st != PF_OK) {
         pf_decoded_free(&dec);
         return pf_decode_error(ctx, report, st, name, info->format, err);
@@ -349,13 +350,13 @@ pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
 }
 
 /* A yellow frame, 1/200 of the picture thick, around each face found. */
-static pf_status draw_faces(const pf_bitmap *src, pf_bitmap *mask)
+static pf_status draw_faces(const pf_bitmap *src, int threads, pf_bitmap *mask)
 {
     static const uint8_t yellow[3] = {255, 220, 0};
     pf_face_box faces[PF_MAX_FACES];
     char err[PF_ERR_LEN];
     int n = 0;
-    pf_status st = pf_detect_faces(src, faces, PF_MAX_FACES, &n, err);
+    pf_status st = pf_detect_faces_threads(src, threads, faces, PF_MAX_FACES, &n, err);
     uint32_t t = 1 + (mask->width > mask->height ? mask->width : mask->height) / 200;
     for (int i = 0; st == PF_OK && i < n; i++) {
         long x0 = lround(faces[i].x), y0 = lround(faces[i].y);
@@ -398,7 +399,7 @@ pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
     }
     st = pf_render_background_mask(&dec.bmp, &ctx->rules, &mask);
     if (st == PF_OK && (ctx->rules.image_checks & PF_RULE_FACE))
-        st = draw_faces(&dec.bmp, &mask);
+        st = draw_faces(&dec.bmp, pf_call_threads(&ctx->options), &mask);
     if (st == PF_OK)
         st = pf_png_encode(&mask, png, png_len, err);
     pf_bitmap_free(&mask);

@@ -477,7 +477,8 @@ static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
                             info->height != encoded->height))
             st = PF_ERR_INTERNAL;
         if (st == PF_OK)
-            st = pf_measure_pixels(encoded, &ctx->rules, info);
+            st = pf_measure_pixels(encoded, &ctx->rules,
+                                   pf_call_threads(&ctx->options), info);
         if (st == PF_OK) {
             pf_rules_evaluate(&ctx->rules, info, check);
             check->status = PF_FILE_PASS;

@@ -3,6 +3,7 @@
  * focus, glare and exposure. check and fix's own verification call the
  * same. */
 #include "internal.h"
+#include "measure/face.h"
 
 #include <string.h>
 
@@ -12,14 +13,14 @@
 /* Faces the detector found: the largest's box, how many there are (those
  * at least FACE_MIN_SHARE of its height), where it runs out of the
  * picture and its size. *main is the largest box (count >= 1). */
-static pf_status measure_face(const pf_bitmap *bmp, pf_face *face,
+static pf_status measure_face(const pf_bitmap *bmp, int threads, pf_face *face,
                               pf_face_box *main)
 {
     pf_face_box boxes[PF_MAX_FACES];
     char err[PF_ERR_LEN];
     int n = 0;
     memset(face, 0, sizeof *face);
-    pf_status st = pf_detect_faces(bmp, boxes, PF_MAX_FACES, &n, err);
+    pf_status st = pf_detect_faces_threads(bmp, threads, boxes, PF_MAX_FACES, &n, err);
     if (st != PF_OK)
         return st;
     face->measured = 1;
@@ -84,7 +85,7 @@ static pf_status measure_document(const pf_bitmap *bmp, unsigned image_checks,
 }
 
 pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
-                            pf_image_info *info)
+                            int threads, pf_image_info *info)
 {
     pf_color_stats color;
     pf_measure_color(bmp, &color);
@@ -95,7 +96,7 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
     const pf_face_box *face = NULL;
     memset(&info->face, 0, sizeof info->face);
     if (rules->image_checks & PF_RULE_FACE) {
-        st = measure_face(bmp, &info->face, &main);
+        st = measure_face(bmp, threads, &info->face, &main);
         face = st == PF_OK && info->face.count >= 1 ? &main : NULL;
     }
     if (st == PF_OK && rules->white_background)
