@@ -241,9 +241,10 @@ pf_status pf_detect_faces(const pf_bitmap *bmp, pf_face_box *faces, int max,
 pf_status pf_measure_background(const pf_bitmap *bmp, const pf_rules *rules,
                                 const pf_face_box *face, pf_background *bg);
 int pf_background_passes(const pf_background *bg, const pf_rules *rules);
-/* The mask over the photo, for --debug-mask (see pf_background_mask_png). */
+/* The mask over the photo, for --debug-mask (see pf_background_mask_png),
+ * measured as pf_measure_background does with the same face box. */
 pf_status pf_render_background_mask(const pf_bitmap *bmp, const pf_rules *rules,
-                                    pf_bitmap *out);
+                                    const pf_face_box *face, pf_bitmap *out);
 /* background_bars.c: uniform bars added at the picture's edges. */
 typedef struct {
     unsigned sides;        /* PF_SIDE_* with a bar */

@@ -349,28 +349,31 @@ pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
     return st;
 }
 
-/* A yellow frame, 1/200 of the picture thick, around each face found. */
-static pf_status draw_faces(const pf_bitmap *src, int threads, pf_bitmap *mask)
+/* Sets the pixels of [x0, x1) x [y0, y1) inside b to rgb. */
+static void fill_rect(pf_bitmap *b, long x0, long y0, long x1, long y1,
+                      const uint8_t rgb[3])
+{
+    x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > (long)b->width ? (long)b->width : x1;
+    y1 = y1 > (long)b->height ? (long)b->height : y1;
+    for (long y = y0; y < y1; y++)
+        for (long x = x0; x < x1; x++)
+            memcpy(b->rgb + ((size_t)y * b->width + (size_t)x) * 3, rgb, 3);
+}
+
+/* A yellow frame, 1/200 of the picture thick, around each face. */
+static void draw_faces(const pf_face_box *faces, int n, pf_bitmap *mask)
 {
     static const uint8_t yellow[3] = {255, 220, 0};
-    pf_face_box faces[PF_MAX_FACES];
-    char err[PF_ERR_LEN];
-    int n = 0;
-    pf_status st = pf_detect_faces_threads(src, threads, faces, PF_MAX_FACES, &n, err);
-    uint32_t t = 1 + (mask->width > mask->height ? mask->width : mask->height) / 200;
-    for (int i = 0; st == PF_OK && i < n; i++) {
+    long t = 1 + (mask->width > mask->height ? mask->width : mask->height) / 200;
+    for (int i = 0; i < n; i++) {
         long x0 = lround(faces[i].x), y0 = lround(faces[i].y);
         long x1 = lround(faces[i].x + faces[i].w), y1 = lround(faces[i].y + faces[i].h);
-        for (long y = y0 - (long)t; y <= y1 + (long)t; y++)
-            for (long x = x0 - (long)t; x <= x1 + (long)t; x++) {
-                int inside = x > x0 && x < x1 && y > y0 && y < y1;
-                if (inside || x < 0 || y < 0 || x >= (long)mask->width ||
-                    y >= (long)mask->height)
-                    continue;
-                memcpy(mask->rgb + ((size_t)y * mask->width + (size_t)x) * 3, yellow, 3);
-            }
+        fill_rect(mask, x0 - t, y0 - t, x1 + t + 1, y0 + 1, yellow);  /* top */
+        fill_rect(mask, x0 - t, y1, x1 + t + 1, y1 + t + 1, yellow);  /* bottom */
+        fill_rect(mask, x0 - t, y0 - t, x0 + 1, y1 + t + 1, yellow);  /* left */
+        fill_rect(mask, x1, y0 - t, x1 + t + 1, y1 + t + 1, yellow);  /* right */
     }
-    return st;
 }
 
 pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
@@ -397,11 +400,20 @@ pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
                  pf_shown(name), err);
         return st;
     }
-    st = pf_render_background_mask(&dec.bmp, &ctx->rules, &mask);
-    if (st == PF_OK && (ctx->rules.image_checks & PF_RULE_FACE))
-        st = draw_faces(&dec.bmp, pf_call_threads(&ctx->options), &mask);
+    /* The faces found once: the mask shows the background the check
+     * measures (around the largest face), then their frames. */
+    pf_face_box faces[PF_MAX_FACES];
+    int n = 0;
+    if (ctx->rules.image_checks & PF_RULE_FACE)
+        st = pf_detect_faces_threads(&dec.bmp, pf_call_threads(&ctx->options),
+                                     faces, PF_MAX_FACES, &n, err);
     if (st == PF_OK)
+        st = pf_render_background_mask(&dec.bmp, &ctx->rules, n ? &faces[0] : NULL,
+                                       &mask);
+    if (st == PF_OK) {
+        draw_faces(faces, n, &mask);
         st = pf_png_encode(&mask, png, png_len, err);
+    }
     pf_bitmap_free(&mask);
     pf_decoded_free(&dec);
     return st;

@@ -371,13 +371,13 @@ int pf_background_passes(const pf_background *bg, const pf_rules *rules)
 
 /* The mask drawn over the photo, at the photo's size. */
 pf_status pf_render_background_mask(const pf_bitmap *bmp, const pf_rules *rules,
-                                    pf_bitmap *out)
+                                    const pf_face_box *face, pf_bitmap *out)
 {
     work w;
     pf_background bg;
     if (!bmp || !bmp->rgb || !rules || !out)
         return PF_ERR_INVALID_ARG;
-    pf_status st = measure(bmp, rules, NULL, &w, &bg);
+    pf_status st = measure(bmp, rules, face, &w, &bg);
     if (st == PF_OK)
         st = pf_bitmap_alloc(out, bmp->width, bmp->height);
     for (uint32_t y = 0; st == PF_OK && y < bmp->height; y++)
