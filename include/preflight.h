@@ -140,7 +140,7 @@ typedef struct {
 #define PF_WHITE_LEVEL 230
 #define PF_WHITE_SPREAD 18
 
-/* Fills rules from a built-in profile (pf_profile_names() lists them).
+/* Fills rules from a built-in profile (pf_profile_name lists them).
  * PF_ERR_INVALID_ARG for an unknown name. */
 pf_status pf_profile_rules(const char *name, pf_rules *rules);
 /* The rules of a profile without a base: JPEG and PNG accepted, no other
@@ -149,8 +149,8 @@ void pf_rules_blank(pf_rules *rules, const char *name);
 /* Sets the image checks' limits (sharpness, glare, exposure, fill) to the
  * defaults measured on the evaluation set; leaves image_checks alone. */
 void pf_rules_default_image_limits(pf_rules *rules);
-/* Names of the built-in profiles, NULL-terminated. */
-const char *const *pf_profile_names(void);
+/* The index-th built-in profile's name (0, 1, ...); NULL past the last. */
+const char *pf_profile_name(size_t index);
 
 /* Parses "200000", "200KB" (200,000), "200KiB" (204,800), "2MB", "2MiB",
  * "200K" (= KB). Case-insensitive unit, optional "B". */
@@ -168,8 +168,8 @@ pf_status pf_parse_dims(const char *text, uint32_t *w, uint32_t *h);
  * then says what is wrong and what is expected. */
 pf_status pf_rules_set(pf_rules *rules, const char *key, const char *value,
                        char *why, size_t why_len);
-/* The keys pf_rules_set knows, NULL-terminated. */
-const char *const *pf_rule_keys(void);
+/* The index-th key pf_rules_set knows (0, 1, ...); NULL past the last. */
+const char *pf_rule_key(size_t index);
 /* PF_OK when the rules agree with themselves (a minimum under its
  * maximum, limits in range); else PF_ERR_INVALID_ARG and why says which. */
 pf_status pf_rules_validate(const pf_rules *rules, char *why, size_t why_len);

@@ -90,9 +90,10 @@ static void test_profiles_and_limits(void **state)
     (void)state;
     pf_rules r;
     pf_ctx *ctx = pf_ctx_new();
-    for (const char *const *n = pf_profile_names(); *n; n++) {
-        assert_int_equal(pf_profile_rules(*n, &r), PF_OK);
-        assert_int_equal(r.image_checks, strcmp(*n, "face") == 0
+    for (size_t i = 0; pf_profile_name(i); i++) {
+        const char *name = pf_profile_name(i);
+        assert_int_equal(pf_profile_rules(name, &r), PF_OK);
+        assert_int_equal(r.image_checks, strcmp(name, "face") == 0
                          ? (PF_RULE_FACE | PF_RULE_SHARPNESS | PF_RULE_EXPOSURE) : PF_RULE_DOCUMENT_ALL);
         assert_true(r.min_sharpness == PF_SHARPNESS_FAIL);
         assert_true(r.warn_glare == PF_GLARE_WARN);

@@ -218,7 +218,9 @@ void cli_report_end(cli_reporter *reporter);
 /* What became of the input's GPS position: "" (it had none), "present"
  * (nothing written: check, or a fix that failed), "removed" or "kept". */
 const char *cli_gps_state(const pf_report *report);
-#define CLI_GPS_NOTE "input carries a GPS position (removed by fix)"
+/* The note for an input whose GPS position nothing written removed (the
+ * text and HTML reports), or NULL. */
+const char *cli_gps_note(const pf_report *report);
 /* Text from a file name for the text report: control characters, invalid
  * UTF-8 and backslashes shown as backslash escapes (\n, \x1b, \xff, \\). */
 void cli_text_safe(FILE *out, const char *s);

@@ -256,9 +256,10 @@ void cli_html_file(FILE *out, size_t index, const char *path, const pf_report *r
         cli_html_text(out, r->message);
         fputs("</div>", out);
     }
-    if (strcmp(cli_gps_state(r), "present") == 0) {
+    const char *gps = cli_gps_note(r);
+    if (gps) {
         fputs("<div class=\"note gps\">", out);
-        cli_html_text(out, _("input carries a GPS position (removed by fix)"));
+        cli_html_text(out, gps);
         fputs("</div>", out);
     }
     fputs("</td></tr>\n", out);

@@ -159,6 +159,13 @@ const char *cli_gps_state(const pf_report *report)
     return report->output.has_gps ? "kept" : "removed";
 }
 
+const char *cli_gps_note(const pf_report *report)
+{
+    if (strcmp(cli_gps_state(report), "present") != 0)
+        return NULL;
+    return _("input carries a GPS position (removed by fix)");
+}
+
 /* Indented lines: each failed or warned check, then what to do; a GPS
  * position in an input nothing was written for (fix's actions say what
  * became of it otherwise). */
@@ -181,9 +188,9 @@ static void print_findings(const cli_reporter *r, const char *path,
         cli_text_safe(r->out, without_path(report->message, path));
         fputc('\n', r->out);
     }
-    if (strcmp(cli_gps_state(report), "present") == 0)
-        fprintf(r->out, "    %s%s%s\n", _("note"), text_colon(),
-                _("input carries a GPS position (removed by fix)"));
+    const char *gps = cli_gps_note(report);
+    if (gps)
+        fprintf(r->out, "    %s%s%s\n", _("note"), text_colon(), gps);
 }
 
 static void print_text_file(const cli_reporter *r, const char *path,
@@ -305,10 +312,22 @@ static void json_image_fields(FILE *out, const pf_image_info *info, int first)
     json_uint_or_null(out, "height", info->height, decoded);
 }
 
+/* The names of the PF_SIDE_* bits, in bit order. */
+static const char *const side_names[4] = {"top", "left", "right", "bottom"};
+
+/* ,"key":["top",...] for the PF_SIDE_* bits set in sides. */
+static void json_sides(FILE *out, const char *key, unsigned sides)
+{
+    fprintf(out, ",\"%s\":[", key);
+    for (int i = 0, n = 0; i < 4; i++)
+        if (sides & (1u << i))
+            fprintf(out, "%s\"%s\"", n++ ? "," : "", side_names[i]);
+    fputc(']', out);
+}
+
 /* "background": what the white-background rule measured (when it ran). */
 static void json_background(FILE *out, const pf_background *bg)
 {
-    static const char *const sides[3] = {"top", "left", "right"};
     if (!bg->measured)
         return;
     fprintf(out, ",\"background\":{\"plain\":%s,\"white_share\":%.4f,"
@@ -317,24 +336,20 @@ static void json_background(FILE *out, const pf_background *bg)
             bg->plain ? "true" : "false", bg->white_share, bg->coverage,
             bg->mean[0], bg->mean[1], bg->mean[2], bg->distance);
     for (int i = 0; i < 3; i++)
-        fprintf(out, "%s\"%s\":%.4f", i ? "," : "", sides[i], bg->side_share[i]);
-    fputs("},\"failing_sides\":[", out);
-    for (int i = 0, n = 0; i < 3; i++)
-        if (bg->failing_sides & (1u << i))
-            fprintf(out, "%s\"%s\"", n++ ? "," : "", sides[i]);
+        fprintf(out, "%s\"%s\":%.4f", i ? "," : "", side_names[i], bg->side_share[i]);
+    fputc('}', out);
+    json_sides(out, "failing_sides", bg->failing_sides);
     /* Bars added at the edges (widths in pixels) and where it measured. */
-    static const char *const edges[4] = {"top", "left", "right", "bottom"};
-    fputs("],\"bars\":{", out);
+    fputs(",\"bars\":{", out);
     for (int i = 0, n = 0; i < 4; i++)
         if (bg->padded_sides & (1u << i))
-            fprintf(out, "%s\"%s\":%u", n++ ? "," : "", edges[i], bg->pad[i]);
+            fprintf(out, "%s\"%s\":%u", n++ ? "," : "", side_names[i], bg->pad[i]);
     fprintf(out, "},\"around_face\":%s}", bg->around_face ? "true" : "false");
 }
 
 /* "document": what the document checks measured (when they ran). */
 static void json_document(FILE *out, const pf_document *d)
 {
-    static const char *const sides[4] = {"top", "left", "right", "bottom"};
     if (!d->measured)
         return;
     fprintf(out, ",\"document\":{\"found\":%s", d->found ? "true" : "false");
@@ -343,12 +358,9 @@ static void json_document(FILE *out, const pf_document *d)
         for (int i = 0; i < 4; i++)
             fprintf(out, "%s[%.1f,%.1f]", i ? "," : "", d->corners[i][0],
                     d->corners[i][1]);
-        fprintf(out, "],\"fill\":%.4f,\"tilt\":%.2f,\"cut_sides\":[",
-                d->fill, d->tilt);
-        for (int i = 0, n = 0; i < 4; i++)
-            if (d->cut_sides & (1u << i))
-                fprintf(out, "%s\"%s\"", n++ ? "," : "", sides[i]);
-        fprintf(out, "],\"cut_confidence\":%.2f,\"stands_out\":%s",
+        fprintf(out, "],\"fill\":%.4f,\"tilt\":%.2f", d->fill, d->tilt);
+        json_sides(out, "cut_sides", d->cut_sides);
+        fprintf(out, ",\"cut_confidence\":%.2f,\"stands_out\":%s",
                 d->cut_confidence, d->stands_out ? "true" : "false");
     }
     fprintf(out, ",\"sharpness\":%.2f,\"glare\":%.4f,\"luminance\":{"
@@ -361,18 +373,14 @@ static void json_document(FILE *out, const pf_document *d)
  * the largest one's box in upright pixels. */
 static void json_face(FILE *out, const pf_face *f)
 {
-    static const char *const sides[4] = {"top", "left", "right", "bottom"};
     if (!f->measured)
         return;
     fprintf(out, ",\"face\":{\"count\":%d", f->count);
     if (f->count > 0) {
         fprintf(out, ",\"x\":%.0f,\"y\":%.0f,\"w\":%.0f,\"h\":%.0f,"
-                "\"score\":%.3f,\"size\":%.4f,\"cut_sides\":[", f->x, f->y,
-                f->w, f->h, f->score, f->size);
-        for (int i = 0, n = 0; i < 4; i++)
-            if (f->cut_sides & (1u << i))
-                fprintf(out, "%s\"%s\"", n++ ? "," : "", sides[i]);
-        fputc(']', out);
+                "\"score\":%.3f,\"size\":%.4f", f->x, f->y, f->w, f->h,
+                f->score, f->size);
+        json_sides(out, "cut_sides", f->cut_sides);
     }
     fputc('}', out);
 }

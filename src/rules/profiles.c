@@ -82,14 +82,9 @@ static const builtin builtins[] = {
 };
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
 
-static const char *const profile_names[N_BUILTINS + 1] = {
-    "wechat", "alipay-license", "alipay-idcard", "face", "tencent", "aliyun",
-    "huawei", "volcengine", NULL
-};
-
-const char *const *pf_profile_names(void)
+const char *pf_profile_name(size_t index)
 {
-    return profile_names;
+    return index < N_BUILTINS ? builtins[index].name : NULL;
 }
 
 void pf_rules_default_image_limits(pf_rules *rules)

@@ -371,15 +371,9 @@ static const rule_key rule_keys[] = {
 };
 #define N_KEYS (sizeof rule_keys / sizeof rule_keys[0])
 
-static const char *const key_names[N_KEYS + 1] = {
-    "max-bytes", "min-bytes", "min-size", "max-size", "orientation", "color",
-    "formats", "check", "skip", "min-sharpness", "max-glare", "min-brightness",
-    "max-washout", "min-fill", "min-face-size", "white-background", "white-threshold",
-    "white-level", "white-spread", "fix-max-side", NULL};
-
-const char *const *pf_rule_keys(void)
+const char *pf_rule_key(size_t index)
 {
-    return key_names;
+    return index < N_KEYS ? rule_keys[index].key : NULL;
 }
 
 pf_status pf_rules_set(pf_rules *rules, const char *key, const char *value,

@@ -273,20 +273,20 @@ static const ini_entry *entry(const ini_section *sec, const char *key)
 /* Every key a section may hold, for the message about one it may not. */
 static void list_keys(char *buf, size_t cap)
 {
-    const char *const *keys = pf_rule_keys();
+    const char *key;
     snprintf(buf, cap, "base, title, source");
-    for (size_t i = 0; keys[i]; i++) {
+    for (size_t i = 0; (key = pf_rule_key(i)); i++) {
         size_t used = strlen(buf);
-        snprintf(buf + used, cap - used, ", %s", keys[i]);
+        snprintf(buf + used, cap - used, ", %s", key);
     }
 }
 
 /* A key pf_rules_set knows (the others are refused as unknown). */
 static int known_key(const char *key)
 {
-    const char *const *keys = pf_rule_keys();
-    for (size_t i = 0; keys[i]; i++)
-        if (strcmp(keys[i], key) == 0)
+    const char *known;
+    for (size_t i = 0; (known = pf_rule_key(i)); i++)
+        if (strcmp(known, key) == 0)
             return 1;
     return 0;
 }
