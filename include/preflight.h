@@ -301,6 +301,8 @@ typedef struct {
     double lum_median;       /* ... at the 50th */
     double lum_high;         /* ... at the 99th */
     double clipped;          /* share of the document at >= 250, 0..1 */
+    int on_face;             /* focus, glare and exposure were measured on
+                                the face of a face photo, not a document */
 } pf_document;
 
 /* What the face check measured (measured = 0: it did not run). Positions

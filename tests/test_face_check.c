@@ -87,6 +87,32 @@ static void test_verdicts(void **state)
     assert_null(judge(&r, &in));
 }
 
+/* Focus and exposure speak of the face only when they were measured on it
+ * (a face photo), not of a document checked with --check face too. */
+static void test_region_named_as_measured(void **state)
+{
+    (void)state;
+    pf_rules r;
+    pf_profile_rules("face", &r);
+    pf_image_info in = face_photo(1, 300, 400);
+    in.document.measured = 1, in.document.sharpness = 50;
+    memset(&report, 0, sizeof report);
+    pf_rules_evaluate(&r, &in, &report);
+    const pf_check *c = NULL;
+    for (int i = 0; i < report.n_checks; i++)
+        if (report.checks[i].id == PF_CHECK_SHARPNESS)
+            c = &report.checks[i];
+    assert_non_null(c);
+    assert_non_null(strstr(c->message, "the picture is in focus"));
+    in.document.on_face = 1;
+    memset(&report, 0, sizeof report);
+    pf_rules_evaluate(&r, &in, &report);
+    for (int i = 0; i < report.n_checks; i++)
+        if (report.checks[i].id == PF_CHECK_SHARPNESS)
+            c = &report.checks[i];
+    assert_non_null(strstr(c->message, "the face is in focus"));
+}
+
 static void test_rules(void **state)
 {
     (void)state;
@@ -205,6 +231,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_region_named_as_measured),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_head_and_shoulders),
         cmocka_unit_test(test_huge_photo_refused_before_detection),

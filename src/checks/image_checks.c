@@ -42,7 +42,7 @@ static const char *document_word(const pf_document *doc)
 static const char *region_word(const pf_image_info *info)
 {
     const pf_document *doc = &info->document;
-    if (info->face.measured && info->face.count >= 1)
+    if (doc->on_face)
         return _("face");
     return doc->found && doc->stands_out ? document_word(doc) : _("picture");
 }

@@ -76,6 +76,7 @@ static pf_status measure_document(const pf_bitmap *bmp, unsigned image_checks,
         doc->sharpness = region.sharpness, doc->glare = region.glare;
         doc->lum_low = region.lum_low, doc->lum_median = region.lum_median;
         doc->lum_high = region.lum_high, doc->clipped = region.clipped;
+        doc->on_face = 1;
     } else if (st == PF_OK) {
         /* One analysis region serves focus, glare and exposure. */
         st = pf_measure_quality(bmp, doc);

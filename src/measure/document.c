@@ -370,24 +370,33 @@ static void inward_normal(const doc_quad *q, int s, double *nx, double *ny)
         *nx = -*nx, *ny = -*ny;
 }
 
+/* The i-th of n points along the middle 80% of side s of q, moved d
+ * along its inward normal (nx, ny); 1 when it lies in the frame. */
+static int side_point(const doc_work *w, const doc_quad *q, int s, int i, int n,
+                      double d, double nx, double ny, double *x, double *y)
+{
+    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
+    double t = 0.1 + 0.8 * (i + 0.5) / n;
+    *x = a[0] + t * (b[0] - a[0]) + d * nx;
+    *y = a[1] + t * (b[1] - a[1]) + d * ny;
+    return *x >= 0 && *y >= 0 && *x <= w->w - 1.0 && *y <= w->h - 1.0;
+}
+
 /* Colours RING_PX inside and outside side s of q at n points along its
  * middle 80%, where the outside point lies in the frame, into in and out
  * (3 planes each); returns how many. */
 static int ring_sample(const doc_work *w, const doc_quad *q, int s, int n,
                        float (*in)[3], float (*out)[3])
 {
-    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
-    double nx, ny;
+    double nx, ny, ix, iy, ox, oy;
     inward_normal(q, s, &nx, &ny);
     int m = 0;
     for (int i = 0; i < n; i++) {
-        double t = 0.1 + 0.8 * (i + 0.5) / n;
-        double x = a[0] + t * (b[0] - a[0]), y = a[1] + t * (b[1] - a[1]);
-        double ox = x - RING_PX * nx, oy = y - RING_PX * ny;
-        if (ox < 0 || oy < 0 || ox > w->w - 1.0 || oy > w->h - 1.0)
+        if (!side_point(w, q, s, i, n, -RING_PX, nx, ny, &ox, &oy))
             continue;
+        side_point(w, q, s, i, n, RING_PX, nx, ny, &ix, &iy);
         for (int c = 0; c < 3; c++) {
-            in[m][c] = (float)doc_color_at(w, x + RING_PX * nx, y + RING_PX * ny, c);
+            in[m][c] = (float)doc_color_at(w, ix, iy, c);
             out[m][c] = (float)doc_color_at(w, ox, oy, c);
         }
         m++;
@@ -439,15 +448,11 @@ static int side_stands_out(const doc_work *w, const doc_quad *q, int s,
 static int frame_strip(const doc_work *w, const doc_quad *q, int s, int n,
                        float (*v)[3])
 {
-    const double *a = q->c[s], *b = q->c[(s + 1) % 4];
-    double nx, ny;
+    double nx, ny, x, y;
     inward_normal(q, s, &nx, &ny);
     int m = 0;
     for (int i = 0; i < n; i++) {
-        double t = 0.1 + 0.8 * (i + 0.5) / n;
-        double x = a[0] + t * (b[0] - a[0]) + STRIP_PX * nx;
-        double y = a[1] + t * (b[1] - a[1]) + STRIP_PX * ny;
-        if (x < 0 || y < 0 || x > w->w - 1.0 || y > w->h - 1.0)
+        if (!side_point(w, q, s, i, n, STRIP_PX, nx, ny, &x, &y))
             continue;
         for (int c = 0; c < 3; c++)
             v[m][c] = (float)doc_color_at(w, x, y, c);
