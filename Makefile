@@ -1,5 +1,8 @@
 # preflight — build, test, install. Dependencies come from Debian via pkg-config.
-PKGS     := libturbojpeg libjpeg libpng libexif zlib inih
+# libheif, libwebp(demux), libtiff, giflib, stb (BMP), poppler-glib + cairo
+# (PDF), lcms2 (colour): see README for each one's licence.
+PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libheif libwebp \
+            libwebpdemux libtiff-4 libgif stb poppler-glib cairo lcms2
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
@@ -22,10 +25,10 @@ DLIB_A     ?= $(shell $(CC) -print-file-name=libdlib.a)
 LDLIBS     := $(PKG_LIBS) $(DLIB_A) -lstdc++ -lm -lpthread $(EXTRA_LDFLAGS)
 
 # src/ is grouped by role: core (context, check pipeline, I/O), codec
-# (decoders/encoders), resample, measure (what is seen in the pixels), checks
+# (decoders/encoders), colour (ICC profiles to sRGB), resample, measure (what is seen in the pixels), checks
 # (rules judged on the measures), rules (profiles: built-in, rules files,
 # rules by name), fix (making a compliant file), cli.
-LIB_DIRS := core codec resample measure checks rules fix
+LIB_DIRS := core codec colour resample measure checks rules fix
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_CXX_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.cc))
 CLI_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))

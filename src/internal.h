@@ -29,6 +29,13 @@ typedef struct {
     int has_alpha;         /* some pixel was not fully opaque */
     int exif_orientation;  /* 1..8, 0 when no EXIF or no tag */
     int has_gps;           /* EXIF has GPS position tags */
+    uint8_t *icc;          /* embedded ICC profile (malloc'd) or NULL: the
+                              pixels are still in its colours until
+                              pf_colour_to_srgb (colour/icc.c) converts them */
+    size_t icc_len;
+    int pages;             /* pages (PDF, TIFF) or frames (GIF, WebP) in the
+                              file; 0 or 1: a single picture */
+    int animated;          /* an animation: the first frame was decoded */
 } pf_decoded;
 
 void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
@@ -137,6 +144,49 @@ pf_status pf_png_check_chunks(const uint8_t *data, size_t len,
 pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
                                 uint8_t **out, size_t *out_len,
                                 char err[PF_ERR_LEN]);
+
+/* ---- the other decoders: each in its own file (codec/heif_codec.c,
+ * webp_codec.c, tiff_codec.c, gif_codec.c, bmp_codec.c, pdf_codec.c), each
+ * wrapping one Debian library. All of them: refuse a picture over
+ * max_pixels before allocating it (PF_ERR_TOO_LARGE), cap metadata, return
+ * 8-bit RGB with alpha flattened onto white in out->bmp, set
+ * stored_width/stored_height to the picture's own size, copy an embedded
+ * ICC profile to out->icc (not applied), set pages/animated, and never
+ * print. A damaged file is PF_ERR_CORRUPT with what is wrong in err.
+ * exif_orientation is what still has to be applied (0 when the decoder has
+ * already made the picture upright, as libheif does with irot/imir). ---- */
+
+/* HEIC/HEIF (libheif): the primary image; EXIF read for GPS only. */
+pf_status pf_heif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                         pf_decoded *out, char err[PF_ERR_LEN]);
+/* WebP (libwebp + demux): still, or the first frame of an animation. */
+pf_status pf_webp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                         pf_decoded *out, char err[PF_ERR_LEN]);
+/* TIFF (libtiff): page (0-based) of a multi-page file, oriented by its
+ * Orientation tag (exif_orientation 0 afterwards). */
+pf_status pf_tiff_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                         int page, pf_decoded *out, char err[PF_ERR_LEN]);
+/* GIF (giflib): the first frame, on the logical screen. */
+pf_status pf_gif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                        pf_decoded *out, char err[PF_ERR_LEN]);
+/* BMP (stb_image from libstb). */
+pf_status pf_bmp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                        pf_decoded *out, char err[PF_ERR_LEN]);
+/* PDF (poppler-glib + cairo): page (0-based) rendered on white at 200 dpi,
+ * or more (up to 600 dpi) so that its long and short sides reach min_long
+ * and min_short pixels; then within max_pixels. PF_ERR_UNFIXABLE with a
+ * message for a password-protected file. */
+pf_status pf_pdf_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
+                        int page, uint32_t min_long, uint32_t min_short,
+                        pf_decoded *out, char err[PF_ERR_LEN]);
+
+/* ---- colour/icc.c (Little CMS 2) ---- */
+
+/* Converts bmp from the colours of the ICC profile icc (RGB or grey) to
+ * sRGB in place (perceptual intent); nothing is done when the profile is
+ * sRGB already. PF_ERR_CORRUPT when the profile cannot be read. */
+pf_status pf_colour_to_srgb(pf_bitmap *bmp, const uint8_t *icc, size_t icc_len,
+                            char err[PF_ERR_LEN]);
 
 /* ---- exif.c (libexif, hardened) ---- */
 

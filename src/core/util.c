@@ -106,6 +106,7 @@ void pf_decoded_free(pf_decoded *dec)
     if (!dec)
         return;
     pf_bitmap_free(&dec->bmp);
+    free(dec->icc);
     memset(dec, 0, sizeof *dec);
 }
 
