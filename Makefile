@@ -206,7 +206,8 @@ bench-jobs: all
 FUZZ_CC      ?= clang-14
 FUZZ_CXX     ?= clang++-14
 FUZZ_SECONDS ?= 900
-FUZZ_TARGETS := fuzz_check fuzz_fix fuzz_rules fuzz_face
+FUZZ_TARGETS := fuzz_check fuzz_fix fuzz_rules fuzz_face fuzz_heif fuzz_webp fuzz_tiff \
+                fuzz_gif fuzz_bmp fuzz_pdf fuzz_icc
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 # The C++ file (dlib) is built with $(FUZZ_CXX); clang's C driver then
@@ -235,7 +236,7 @@ fuzz-replay: $(BUILD)/libpreflight.a
 	for t in $(FUZZ_TARGETS); do \
 	  $(CC) -O1 -g -Iinclude -Isrc $(FUZZ_SAN) fuzz/$$t.c fuzz/replay.c build-asan/libpreflight.a \
 	    $(LDLIBS) -o build-asan/replay-$$t || exit 1; \
-	  find tests/fuzz-regressions testdata $(CORPUS)/broken $(CORPUS)/codec -type f 2>/dev/null | \
+	  find tests/fuzz-regressions testdata $(CORPUS)/broken $(CORPUS)/codec $(CORPUS)/formats -type f 2>/dev/null | \
 	    xargs -r build-asan/replay-$$t || exit 1; done
 
 # The main job on the bundled samples.
