@@ -95,8 +95,18 @@ $(FACE_MODEL): src/measure/face_detect.cc
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++14 -O1 -DPF_FACE_MODEL_GEN $< $(DLIB_A) -lpthread -o $(BUILD)/gen/face_model_gen
 	$(BUILD)/gen/face_model_gen > $@.tmp && mv $@.tmp $@
+
+# With g++ on x86-64 the detector is compiled a second time for AVX2
+# (chosen at run time; see face_detect.cc).
+ifeq ($(shell $(CXX) -dumpmachine | cut -d- -f1)$(shell $(CXX) -dM -E -x c++ /dev/null | grep -c __clang__),x86_640)
+FACE_AVX2_FLAG := -DPF_FACE_HAVE_AVX2
+LIB_OBJ += $(BUILD)/obj/measure/face_detect_avx2.o
+$(BUILD)/obj/measure/face_detect_avx2.o: src/measure/face_detect.cc $(FACE_MODEL)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -I$(BUILD)/gen -DPF_FACE_AVX2 $(DEPFLAGS) -c $< -o $@
+endif
 $(BUILD)/obj/measure/face_detect.o: $(FACE_MODEL)
-$(BUILD)/obj/measure/face_detect.o: FILE_CXXFLAGS := -I$(BUILD)/gen
+$(BUILD)/obj/measure/face_detect.o: FILE_CXXFLAGS := -I$(BUILD)/gen $(FACE_AVX2_FLAG)
 
 # Where the installed catalogue is looked for (pf_set_locale_dir overrides).
 $(BUILD)/obj/core/i18n.o: FILE_CFLAGS := -DPF_LOCALEDIR='"$(LOCALEDIR)"'

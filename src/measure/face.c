@@ -62,7 +62,7 @@ static int larger_first(const void *a, const void *b)
 }
 
 static pf_status detect(const pf_bitmap *bmp, uint32_t work_long,
-                        uint32_t upsample_below, double min_score, int threads,
+                        uint32_t work_high, uint32_t upsample_below, double min_score, int threads,
                         pf_face_box *faces, int max, int *n, char err[PF_ERR_LEN])
 {
     pf_face_raw raw[PF_MAX_FACES];
@@ -70,15 +70,21 @@ static pf_status detect(const pf_bitmap *bmp, uint32_t work_long,
     if (n)
         *n = 0;
     if (!bmp || !bmp->rgb || bmp->width == 0 || bmp->height == 0 || !n ||
-        max < 0 || (max > 0 && !faces) || work_long < 16 || work_long > 4096) {
+        max < 0 || (max > 0 && !faces) || work_long < 16 || work_long > 4096 ||
+        work_high < 16 || work_high > work_long) {
         pf_set_message(err, PF_ERR_LEN, "face detection: no image");
         return PF_ERR_INVALID_ARG;
     }
     uint32_t w = bmp->width, h = bmp->height, lng = w > h ? w : h;
     uint32_t ow = w, oh = h;
-    if (lng > work_long) {
-        ow = (uint32_t)(((uint64_t)w * work_long + lng / 2) / lng);
-        oh = (uint32_t)(((uint64_t)h * work_long + lng / 2) / lng);
+    /* The smaller of the two scales: long side work_long, height
+     * work_high (faces are judged by their share of the height). */
+    uint64_t num = work_long, den = lng;
+    if ((uint64_t)work_high * lng < (uint64_t)work_long * h)
+        num = work_high, den = h;
+    if (num < den) {
+        ow = (uint32_t)(((uint64_t)w * num + den / 2) / den);
+        oh = (uint32_t)(((uint64_t)h * num + den / 2) / den);
         ow = ow ? ow : 1;
         oh = oh ? oh : 1;
     }
@@ -115,11 +121,11 @@ static pf_status detect(const pf_bitmap *bmp, uint32_t work_long,
 }
 
 pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
-                               uint32_t upsample_below, double min_score,
-                               pf_face_box *faces, int max, int *n,
-                               char err[PF_ERR_LEN])
+                               uint32_t work_high, uint32_t upsample_below,
+                               double min_score, pf_face_box *faces, int max,
+                               int *n, char err[PF_ERR_LEN])
 {
-    return detect(bmp, work_long, upsample_below, min_score, PF_FACE_THREADS,
+    return detect(bmp, work_long, work_high, upsample_below, min_score, PF_FACE_THREADS,
                   faces, max, n, err);
 }
 
@@ -127,7 +133,7 @@ pf_status pf_detect_faces_threads(const pf_bitmap *bmp, int threads,
                                   pf_face_box *faces, int max, int *n,
                                   char err[PF_ERR_LEN])
 {
-    return detect(bmp, PF_FACE_WORK_LONG, PF_FACE_UPSAMPLE_BELOW,
+    return detect(bmp, PF_FACE_WORK_LONG, PF_FACE_WORK_HIGH, PF_FACE_UPSAMPLE_BELOW,
                   PF_FACE_MIN_SCORE, threads, faces, max, n, err);
 }
 

@@ -24,6 +24,7 @@ extern "C" {
  * 400 px: 12); upsampling small pictures never cost more. About 40 ms a
  * photo on one core, 26 ms on two (PF_FACE_THREADS). */
 #define PF_FACE_WORK_LONG 800
+#define PF_FACE_WORK_HIGH 600
 #define PF_FACE_UPSAMPLE_BELOW 400
 #define PF_FACE_MIN_SCORE (-0.2)
 /* Threads pf_detect_faces (and pf_detect_faces_with) scan on: dlib's
@@ -66,6 +67,12 @@ int pf_face_detect_grey(const uint8_t *grey, int width, int height,
                         size_t stride, int upsample, double adjust_threshold,
                         int threads, pf_face_raw *boxes, int max, int *n, char *err,
                         size_t err_len);
+/* The two builds of it behind pf_face_detect_grey (the AVX2 one only on
+ * x86-64 builds, PF_FACE_HAVE_AVX2): the same detections, for the tests. */
+int pf_face_detect_grey_generic(const uint8_t *grey, int width, int height,
+                                size_t stride, int upsample, double adjust_threshold,
+                                int threads, pf_face_raw *boxes, int max, int *n,
+                                char *err, size_t err_len);
 
 #ifdef __cplusplus
 }
@@ -77,9 +84,9 @@ int pf_face_detect_grey(const uint8_t *grey, int width, int height,
  * long side up to which dlib upsamples once (0: never); min_score, dlib's
  * adjust_threshold. */
 pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
-                               uint32_t upsample_below, double min_score,
-                               pf_face_box *faces, int max, int *n,
-                               char err[PF_ERR_LEN]);
+                               uint32_t work_high, uint32_t upsample_below,
+                               double min_score, pf_face_box *faces, int max,
+                               int *n, char err[PF_ERR_LEN]);
 
 /* pf_detect_faces on at most threads threads (1: this one only); the
  * detections are the same whatever the count. */

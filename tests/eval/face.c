@@ -59,7 +59,7 @@ typedef struct {
 /* One configuration's detections on every case. */
 #define LOW_SCORE (-0.6)   /* detect down to this, then filter */
 typedef struct {
-    uint32_t work_long, upsample_below;
+    uint32_t work_long, work_high, upsample_below;
     int *n;             /* boxes per case (after the max) */
     pf_face_box (*box)[8];
     int *n_small;
@@ -91,7 +91,7 @@ static int reference_face(const pf_bitmap *bmp, pf_face_box *face)
     pf_face_box f[4];
     int n = 0;
     char err[PF_ERR_LEN];
-    if (pf_detect_faces_with(bmp, 1024, 512, 0.0, f, 4, &n, err) != PF_OK || n != 1)
+    if (pf_detect_faces_with(bmp, 1024, 1024, 512, 0.0, f, 4, &n, err) != PF_OK || n != 1)
         return 0;
     *face = f[0];
     return face->w > 16;
@@ -319,7 +319,7 @@ static void run_config(const case_set *s, face_run *r)
     r->box_small = calloc(s->n_small, sizeof *r->box_small);
     for (size_t i = 0; i < s->n; i++) {
         double t0 = now_ms();
-        if (pf_detect_faces_with(&s->c[i].bmp, r->work_long, r->upsample_below,
+        if (pf_detect_faces_with(&s->c[i].bmp, r->work_long, r->work_high, r->upsample_below,
                                  LOW_SCORE, r->box[i], 8, &r->n[i], err) != PF_OK)
             fprintf(stderr, "face eval: %s: %s\n", s->c[i].name, err);
         if (s->c[i].kind <= K_REAL2) {
@@ -328,7 +328,8 @@ static void run_config(const case_set *s, face_run *r)
         }
     }
     for (size_t i = 0; i < s->n_small; i++)
-        if (pf_detect_faces_with(&s->small[i].bmp, r->work_long, r->upsample_below,
+        if (pf_detect_faces_with(&s->small[i].bmp, r->work_long, r->work_high,
+                                 r->upsample_below,
                                  LOW_SCORE, r->box_small[i], 8, &r->n_small[i],
                                  err) != PF_OK)
             fprintf(stderr, "face eval: %s: %s\n", s->small[i].name, err);
@@ -427,9 +428,10 @@ int eval_face(const char *corpus, int verbose)
      * and without: 320-640 px), so every size is tried with it. Sizes
      * stop at 800 px (~45 ms a photo); 560 px (cost 7) was dropped to save
      * time. */
-    static const uint32_t longs[] = {320, 400, 480, 640, 800};
+    static const uint32_t longs[] = {320, 400, 480, 640, 800, 800, 800};
+    static const uint32_t highs[] = {320, 400, 480, 640, 800, 600, 520};
     static const double thresholds[] = {-0.6, -0.4, -0.2, 0.0, 0.2, 0.4, 0.6};
-    enum { NL = 5, NT = 7 };
+    enum { NL = 7, NT = 7 };
     face_run runs[NL][1];
     printf("\nFace detector (dlib HOG, frontal): %zu cases (%zu small-face)\n"
            "tuning half: cost (3 x good portrait failed + 1 x fault judged one face) "
@@ -440,10 +442,11 @@ int eval_face(const char *corpus, int verbose)
         for (int u = 0; u < 1; u++) {
             face_run *r = &runs[l][u];
             r->work_long = longs[l];
+            r->work_high = highs[l];
             r->upsample_below = longs[l] / 2;
             run_config(&s, r);
-            printf("  %4u px, upsample <= %3u px, %6.1f ms:", r->work_long,
-                   r->upsample_below, r->ms);
+            printf("  %4u px (high %4u), upsample <= %3u px, %6.1f ms:", r->work_long,
+                   r->work_high, r->upsample_below, r->ms);
             for (int t = 0; t < NT; t++) {
                 unsigned tab[K_KINDS][3];
                 tabulate(&s, r, thresholds[t], 0, tab);
@@ -469,6 +472,7 @@ int eval_face(const char *corpus, int verbose)
     face_run *built = r;
     for (int l = 0; l < NL; l++)
         if (runs[l][0].work_long == PF_FACE_WORK_LONG &&
+            runs[l][0].work_high == PF_FACE_WORK_HIGH &&
             runs[l][0].upsample_below == PF_FACE_UPSAMPLE_BELOW)
             built = &runs[l][0];
     double bt_score = PF_FACE_MIN_SCORE;
@@ -497,7 +501,7 @@ int eval_face(const char *corpus, int verbose)
             unsigned hit[N_SHARES], all[N_SHARES], h2[N_SHARES], a2[N_SHARES];
             small_rates(&s, &runs[l][u], bt_score, 0, hit, all);
             small_rates(&s, &runs[l][u], bt_score, 1, h2, a2);
-            printf("  %4u px%-20s", runs[l][u].work_long,
+            printf("  %4u/%4u px%-15s", runs[l][u].work_long, runs[l][u].work_high,
                    &runs[l][u] == built ? " (built in)" : "");
             for (int k = 0; k < N_SHARES; k++)
                 printf(" %2u/%-3u", hit[k] + h2[k], all[k] + a2[k]);

@@ -15,6 +15,8 @@ int main(int argc, char **argv)
     struct stat sb;
     if (arg < argc && strcmp(argv[arg], "-v") == 0)
         verbose = 1, arg++;
+    if (argc == 3 && strcmp(argv[1], "--face") == 0)
+        return eval_face(argv[2], verbose) ? 0 : 1;
     if (argc == 3 && strcmp(argv[1], "--examples") == 0)
         return eval_examples(argv[2]) == 0 ? 0 : 1;
     if (arg + 1 != argc || stat(argv[arg], &sb) != 0 || !S_ISDIR(sb.st_mode)) {
