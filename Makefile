@@ -1,8 +1,9 @@
 # preflight — build, test, install. Dependencies come from Debian via pkg-config.
-# libheif, libwebp(demux), libtiff, giflib, stb (BMP), poppler-glib + cairo
-# (PDF), lcms2 (colour): see README for each one's licence.
+# libheif, libwebp(demux; mux makes the tests' animations), libtiff, giflib,
+# stb (BMP), poppler-glib + cairo (PDF), lcms2 (colour): see README for each
+# one's licence.
 PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libheif libwebp \
-            libwebpdemux libtiff-4 libgif stb poppler-glib cairo lcms2
+            libwebpdemux libwebpmux libtiff-4 libgif stb poppler-glib cairo lcms2
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
