@@ -2,8 +2,8 @@
 # libheif, libwebp(demux; mux makes the tests' animations), libtiff, giflib,
 # stb (BMP), poppler-glib + cairo (PDF), lcms2 (colour): see README for each
 # one's licence.
-PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libheif libwebp \
-            libwebpdemux libwebpmux libtiff-4 libgif stb poppler-glib cairo lcms2
+PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libwebp \
+            libwebpdemux libtiff-4 libgif stb poppler-glib cairo lcms2
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
@@ -14,9 +14,19 @@ CFLAGS   ?= -O2 -g
 CXXFLAGS ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700
 DEPFLAGS := -MMD -MP
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+# The heavy decoders' libraries are opened on first use (src/codec/dynlib.h),
+# not linked: only their headers and their shared objects' names are needed.
+# The tests that write such files with these libraries link them.
+LAZY_PKGS := libheif
+# Only the tests write WebP animations.
+TEST_PKGS := libwebpmux
+soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(2).so" 2>/dev/null | \
+  sed -n 's/^ *SONAME *//p')
+SONAMES := -DPF_SONAME_HEIF='"$(call soname,libheif,libheif)"'
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS := $(WARN) $(CFLAGS) -Iinclude -Isrc -Isrc/cli -Itests -Itests/eval $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+TEST_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) $(TEST_PKGS))
+ALL_CFLAGS := $(WARN) $(CFLAGS) -Iinclude -Isrc -Isrc/cli -Itests -Itests/eval $(PKG_CFLAGS) $(SONAMES) $(EXTRA_CFLAGS)
 # The one C++ file (src/measure/face_detect.cc: dlib's face detector).
 ALL_CXXFLAGS := -Wall -Wextra -Werror -std=c++14 $(CXXFLAGS) -Iinclude -Isrc $(EXTRA_CFLAGS)
 # dlib is linked statically (libdlib-dev's libdlib.a), so the program needs
@@ -137,7 +147,7 @@ preflight: $(BUILD)/preflight
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a $(LDLIBS) -lcmocka -lz
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/libpreflight.a $(LDLIBS) $(TEST_LIBS) -lcmocka -lz
 
 # Every test binary runs even when one fails; the target fails if any did.
 test: $(TESTS) $(BUILD)/preflight $(MO)

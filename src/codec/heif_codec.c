@@ -13,6 +13,54 @@
 #include <lcms2.h>
 #include <libheif/heif.h>
 
+#include "codec/dynlib.h"
+
+#define HEIF_FUNCS(X) \
+    X(heif_context_alloc) \
+    X(heif_context_free) \
+    X(heif_context_get_number_of_top_level_images) \
+    X(heif_context_get_primary_image_handle) \
+    X(heif_context_read_from_memory_without_copy) \
+    X(heif_context_set_maximum_image_size_limit) \
+    X(heif_decode_image) \
+    X(heif_decoding_options_alloc) \
+    X(heif_decoding_options_free) \
+    X(heif_image_get_bits_per_pixel_range) \
+    X(heif_image_get_height) \
+    X(heif_image_get_plane_readonly) \
+    X(heif_image_get_width) \
+    X(heif_image_handle_get_height) \
+    X(heif_image_handle_get_ispe_height) \
+    X(heif_image_handle_get_ispe_width) \
+    X(heif_image_handle_get_metadata) \
+    X(heif_image_handle_get_metadata_size) \
+    X(heif_image_handle_get_nclx_color_profile) \
+    X(heif_image_handle_get_raw_color_profile) \
+    X(heif_image_handle_get_raw_color_profile_size) \
+    X(heif_image_handle_get_width) \
+    X(heif_image_handle_has_alpha_channel) \
+    X(heif_image_handle_is_premultiplied_alpha) \
+    X(heif_image_handle_release) \
+    X(heif_image_release) \
+    X(heif_nclx_color_profile_free)
+
+/* libheif's functions, from libheif.so opened on first use (dynlib.h). */
+static struct {
+    HEIF_FUNCS(PF_DYN_SLOT)
+} heif;
+static int heif_loaded;
+static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
+
+static void heif_load(void)
+{
+    void *lib = pf_dynlib_open(PF_SONAME_HEIF);
+    int ok = lib != NULL;
+#define LOAD(f) ok = ok && (heif.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
+    HEIF_FUNCS(LOAD)
+#undef LOAD
+    heif_loaded = ok;
+}
+
 #define HEIF_MAX_SIDE 32768u         /* libheif's own default per side */
 #define HEIF_EXIF_MAX (1024u * 1024) /* what exif.c reads at most, + 4 */
 #define HEIF_ICC_MAX (4u << 20)      /* one ICC profile */
@@ -220,7 +268,7 @@ static int cut_short_box(const uint8_t *d, size_t len, char box[5])
 static pf_status read_colour(const struct heif_image_handle *h, pf_decoded *out,
                              char err[PF_ERR_LEN])
 {
-    size_t n = heif_image_handle_get_raw_color_profile_size(h);
+    size_t n = heif.heif_image_handle_get_raw_color_profile_size(h);
     if (n > 0) {
         if (n > HEIF_ICC_MAX) {
             /* TRANSLATORS: the last %s is "limit for metadata", which must
@@ -231,7 +279,7 @@ static pf_status read_colour(const struct heif_image_handle *h, pf_decoded *out,
         }
         if (!(out->icc = malloc(n)))
             return PF_ERR_NOMEM;
-        struct heif_error e = heif_image_handle_get_raw_color_profile(h, out->icc);
+        struct heif_error e = heif.heif_image_handle_get_raw_color_profile(h, out->icc);
         if (e.code != heif_error_Ok) {
             free(out->icc);
             out->icc = NULL;
@@ -241,11 +289,11 @@ static pf_status read_colour(const struct heif_image_handle *h, pf_decoded *out,
         return PF_OK;
     }
     struct heif_color_profile_nclx *nclx = NULL;
-    struct heif_error e = heif_image_handle_get_nclx_color_profile(h, &nclx);
+    struct heif_error e = heif.heif_image_handle_get_nclx_color_profile(h, &nclx);
     if (e.code == heif_error_Ok && nclx)
         out->icc = nclx_to_icc(nclx->color_primaries,
                                nclx->transfer_characteristics, &out->icc_len);
-    heif_nclx_color_profile_free(nclx); /* accepts NULL */
+    heif.heif_nclx_color_profile_free(nclx); /* accepts NULL */
     return PF_OK;
 }
 
@@ -256,13 +304,13 @@ static void read_exif(const struct heif_image_handle *h, pf_decoded *out)
     heif_item_id id;
     if (heif_image_handle_get_list_of_metadata_block_IDs(h, "Exif", &id, 1) < 1)
         return;
-    size_t n = heif_image_handle_get_metadata_size(h, id);
+    size_t n = heif.heif_image_handle_get_metadata_size(h, id);
     if (n < 4 + 8 || n > HEIF_EXIF_MAX + 4)
         return;
     uint8_t *block = malloc(n);
     if (!block)
         return;
-    if (heif_image_handle_get_metadata(h, id, block).code == heif_error_Ok) {
+    if (heif.heif_image_handle_get_metadata(h, id, block).code == heif_error_Ok) {
         /* 4 bytes: how far past them the TIFF header starts. */
         uint32_t skip = (uint32_t)block[0] << 24 | (uint32_t)block[1] << 16 |
                         (uint32_t)block[2] << 8 | block[3];
@@ -301,13 +349,13 @@ static pf_status copy_pixels(const struct heif_image *img, int alpha,
                              pf_decoded *out, char err[PF_ERR_LEN])
 {
     int stride = 0;
-    const uint8_t *src = heif_image_get_plane_readonly(img, heif_channel_interleaved,
+    const uint8_t *src = heif.heif_image_get_plane_readonly(img, heif_channel_interleaved,
                                                        &stride);
-    int w = heif_image_get_width(img, heif_channel_interleaved);
-    int h = heif_image_get_height(img, heif_channel_interleaved);
+    int w = heif.heif_image_get_width(img, heif_channel_interleaved);
+    int h = heif.heif_image_get_height(img, heif_channel_interleaved);
     int bpp = alpha ? 4 : 3;
     if (!src || w <= 0 || h <= 0 || stride < w * bpp ||
-        heif_image_get_bits_per_pixel_range(img, heif_channel_interleaved) != 8) {
+        heif.heif_image_get_bits_per_pixel_range(img, heif_channel_interleaved) != 8) {
         pf_set_message(err, PF_ERR_LEN, "%s", _("libheif gave no 8-bit RGB image"));
         return PF_ERR_INTERNAL;
     }
@@ -334,7 +382,7 @@ static pf_status decode_handle(struct heif_context *ctx, struct heif_image_handl
 {
     struct heif_image *img = NULL;
     struct heif_decoding_options *opt = NULL;
-    int w = heif_image_handle_get_width(h), hh = heif_image_handle_get_height(h);
+    int w = heif.heif_image_handle_get_width(h), hh = heif.heif_image_handle_get_height(h);
     pf_status st;
     if (w <= 0 || hh <= 0) {
         pf_set_message(err, PF_ERR_LEN, "%s", _("HEIF image without a size (no "
@@ -347,28 +395,28 @@ static pf_status decode_handle(struct heif_context *ctx, struct heif_image_handl
      * that one (checked only against this limit): no side beyond the
      * image's own before cropping (ispe). */
     int side = w > hh ? w : hh;
-    int iw = heif_image_handle_get_ispe_width(h), ih = heif_image_handle_get_ispe_height(h);
+    int iw = heif.heif_image_handle_get_ispe_width(h), ih = heif.heif_image_handle_get_ispe_height(h);
     side = iw > side ? iw : side;
     side = ih > side ? ih : side;
     if ((unsigned)side < HEIF_MAX_SIDE)
-        heif_context_set_maximum_image_size_limit(ctx, side + 1);
+        heif.heif_context_set_maximum_image_size_limit(ctx, side + 1);
     if ((st = read_colour(h, out, err)) != PF_OK)
         return st;
     read_exif(h, out);
-    int alpha = heif_image_handle_has_alpha_channel(h);
-    if (!(opt = heif_decoding_options_alloc()))
+    int alpha = heif.heif_image_handle_has_alpha_channel(h);
+    if (!(opt = heif.heif_decoding_options_alloc()))
         return PF_ERR_NOMEM;
     opt->convert_hdr_to_8bit = 1;
-    struct heif_error e = heif_decode_image(h, &img, heif_colorspace_RGB,
+    struct heif_error e = heif.heif_decode_image(h, &img, heif_colorspace_RGB,
         alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, opt);
-    heif_decoding_options_free(opt);
+    heif.heif_decoding_options_free(opt);
     if (e.code != heif_error_Ok || !img) {
-        heif_image_release(img);
+        heif.heif_image_release(img);
         return heif_fail(e, err);
     }
-    st = copy_pixels(img, alpha, heif_image_handle_is_premultiplied_alpha(h),
+    st = copy_pixels(img, alpha, heif.heif_image_handle_is_premultiplied_alpha(h),
                      max_pixels, out, err);
-    heif_image_release(img);
+    heif.heif_image_release(img);
     return st;
 }
 
@@ -385,17 +433,24 @@ pf_status pf_heif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         err[0] = '\0';
     if (!data || !err)
         return PF_ERR_INVALID_ARG;
-    if (!(ctx = heif_context_alloc()))
+    if (pthread_once(&heif_once, heif_load) != 0 || !heif_loaded) {
+        /* TRANSLATORS: %s is the library's file name, libheif.so.1. The
+           pipeline adds "is not accepted by the filing portals". */
+        pf_set_message(err, PF_ERR_LEN, _("HEIC, whose decoder (%s, Debian package "
+                       "libheif1) is not installed"), PF_SONAME_HEIF);
+        return PF_ERR_FORMAT;
+    }
+    if (!(ctx = heif.heif_context_alloc()))
         return PF_ERR_NOMEM;
     /* libheif refuses any item wider or taller than this while reading the
      * file: a side over max_pixels is over the cap whatever the other. */
     uint64_t side = HEIF_MAX_SIDE;
     if (max_pixels > 0 && max_pixels < side)
         side = max_pixels + 1;
-    heif_context_set_maximum_image_size_limit(ctx, (int)side);
-    struct heif_error e = heif_context_read_from_memory_without_copy(ctx, data, len, NULL);
+    heif.heif_context_set_maximum_image_size_limit(ctx, (int)side);
+    struct heif_error e = heif.heif_context_read_from_memory_without_copy(ctx, data, len, NULL);
     if (e.code == heif_error_Ok)
-        e = heif_context_get_primary_image_handle(ctx, &h);
+        e = heif.heif_context_get_primary_image_handle(ctx, &h);
     if (e.code != heif_error_Ok) {
         st = heif_fail(e, err);
         goto done;
@@ -412,12 +467,12 @@ done:
         }
     }
     if (st == PF_OK) {
-        int n = heif_context_get_number_of_top_level_images(ctx);
+        int n = heif.heif_context_get_number_of_top_level_images(ctx);
         out->pages = n > 1 ? n : 1;
         out->exif_orientation = 0; /* libheif applied irot/imir */
     }
-    heif_image_handle_release(h); /* accepts NULL */
-    heif_context_free(ctx);
+    heif.heif_image_handle_release(h); /* accepts NULL */
+    heif.heif_context_free(ctx);
     if (st != PF_OK)
         pf_decoded_free(out);
     return st;

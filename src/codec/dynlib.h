@@ -1,0 +1,23 @@
+/* The heavy decoders' libraries (libheif, libtiff, poppler with cairo and
+ * glib) are opened on first use instead of being linked: linked, they cost
+ * every run of preflight their start-up (measured: libheif 9 ms, poppler
+ * 11 ms, libtiff 3 ms of CPU, against 0.6 ms for a bare program), most runs
+ * see only JPEGs, and one check of a photo takes about 20 ms.
+ *
+ * Each codec file lists the functions it calls, X(name), and calls them
+ * through a table filled once by pf_dynlib_open under pthread_once: the one
+ * piece of process-wide state, written once and only read afterwards, like
+ * the dynamic linker's own table when linked. */
+#ifndef PF_CODEC_DYNLIB_H
+#define PF_CODEC_DYNLIB_H
+
+#include <dlfcn.h>
+#include <pthread.h>
+
+/* A table slot: a pointer of the very type the library's header declares. */
+#define PF_DYN_SLOT(f) __typeof__(f) *f;
+
+/* dlopen (RTLD_NOW | RTLD_LOCAL) of soname; NULL when it is not there. */
+void *pf_dynlib_open(const char *soname);
+
+#endif
