@@ -194,6 +194,7 @@ typedef struct {
     pf_shrinker *shrink; /* rows stream into it when resizing */
     pf_rowpipe *pipe;    /* ... through a second thread for large images */
     uint8_t *rgb_row;    /* one RGB row for the shrinker */
+    pf_cmyk_to_srgb *cmyk; /* CMYK through the file's own profile */
 } decode_job;
 
 /* Payload of the first APP1 that is EXIF; other APP1s are XMP etc. */
@@ -210,6 +211,73 @@ static void read_saved_exif(decode_job *job)
         job->out->has_gps = info.has_gps;
         return;
     }
+}
+
+#define ICC_CHUNK_HEADER 14 /* "ICC_PROFILE\0", sequence number, count */
+
+/* The ICC profile from its APP2 chunks (ICC.1, annex B.4): each chunk has
+ * a sequence number 1..count and the same count; the payloads join in
+ * sequence order, whatever order the chunks come in. A set that breaks
+ * these rules (a chunk missing, repeated, numbered 0 or past the count,
+ * counts that disagree) or holds more than PF_ICC_MAX_BYTES is ignored, as
+ * browsers do: the picture is then read as untagged, not refused. *icc is
+ * NULL when there is no usable profile; PF_ERR_NOMEM is the only error. */
+static pf_status assemble_icc(j_decompress_ptr c, uint8_t **icc, size_t *icc_len)
+{
+    jpeg_saved_marker_ptr chunk[256] = {NULL};
+    int count = 0;
+    size_t total = 0, at = 0;
+    *icc = NULL, *icc_len = 0;
+    for (jpeg_saved_marker_ptr m = c->marker_list; m; m = m->next) {
+        if (m->marker != JPEG_APP0 + 2 || m->data_length < ICC_CHUNK_HEADER ||
+            memcmp(m->data, "ICC_PROFILE", 12) != 0)
+            continue;
+        int seq = m->data[12], n = m->data[13];
+        if (m->data_length != m->original_length || n == 0 || seq == 0 ||
+            seq > n || (count && n != count) || chunk[seq])
+            return PF_OK;
+        count = n;
+        chunk[seq] = m;
+        total += m->data_length - ICC_CHUNK_HEADER;
+        if (total > PF_ICC_MAX_BYTES)
+            return PF_OK;
+    }
+    if (total == 0)
+        return PF_OK;
+    for (int i = 1; i <= count; i++)
+        if (!chunk[i])
+            return PF_OK;
+    uint8_t *p = malloc(total);
+    if (!p)
+        return PF_ERR_NOMEM;
+    for (int i = 1; i <= count; i++) {
+        size_t n = chunk[i]->data_length - ICC_CHUNK_HEADER;
+        memcpy(p + at, chunk[i]->data + ICC_CHUNK_HEADER, n);
+        at += n;
+    }
+    *icc = p, *icc_len = total;
+    return PF_OK;
+}
+
+/* An RGB or grey picture hands its profile on (out->icc: the caller
+ * converts, colour/icc.c). A CMYK picture's profile is used here, while
+ * decoding, to make sRGB from the inks; out->icc stays NULL either way:
+ * the pixels are then sRGB, or, without a usable CMYK profile, made by
+ * the plain formula of cmyk_to_rgb(), which the profile does not describe. */
+static pf_status read_saved_icc(decode_job *job)
+{
+    uint8_t *icc;
+    size_t n;
+    pf_status st = assemble_icc(&job->cinfo, &icc, &n);
+    if (st != PF_OK || !icc)
+        return st;
+    if (job->cinfo.out_color_space != JCS_CMYK) {
+        job->out->icc = icc, job->out->icc_len = n;
+        return PF_OK;
+    }
+    st = pf_cmyk_to_srgb_new(icc, n, job->cinfo.saw_Adobe_marker, &job->cmyk);
+    free(icc);
+    return st == PF_ERR_NOMEM ? st : PF_OK;
 }
 
 /* Refuses before libjpeg allocates anything sized by the header. The cap
@@ -251,8 +319,10 @@ static uint8_t mul255(unsigned a, unsigned b)
     return (uint8_t)((a * b + 127) / 255);
 }
 
-/* Adobe (Photoshop, most scanners) stores CMYK inverted: 255 means no ink.
- * Without the APP14 marker we assume plain CMYK, where 255 is full ink. */
+/* CMYK without a usable embedded CMYK profile (with one, lcms converts:
+ * read_saved_icc). Adobe (Photoshop, most scanners) stores CMYK inverted:
+ * 255 means no ink. Without the APP14 marker we assume plain CMYK, where
+ * 255 is full ink. */
 static void cmyk_to_rgb(const JSAMPLE *src, uint8_t *dst, JDIMENSION w,
                         int inverted)
 {
@@ -288,6 +358,8 @@ static pf_status read_rows(decode_job *job)
             ERREXIT(c, JERR_INPUT_EOF); /* cannot happen with a memory source */
         if (c->out_color_space == JCS_GRAYSCALE)
             grey_to_rgb(job->row[0], dst, c->output_width);
+        else if (!direct && job->cmyk)
+            pf_cmyk_to_srgb_row(job->cmyk, job->row[0], dst, c->output_width);
         else if (!direct)
             cmyk_to_rgb(job->row[0], dst, c->output_width, inverted);
         if (job->pipe) {
@@ -343,11 +415,14 @@ static pf_status decode_guarded(decode_job *job)
     jpeg_mem_src(c, job->data, (unsigned long)job->len);
     c->src->fill_input_buffer = fill_past_end;
     jpeg_save_markers(c, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_save_markers(c, JPEG_APP0 + 2, 0xFFFF); /* ICC profile chunks */
     jpeg_read_header(c, TRUE);
     if ((st = check_pixel_cap(job)) != PF_OK ||
         (st = choose_output_space(job)) != PF_OK)
         return st;
     read_saved_exif(job);
+    if ((st = read_saved_icc(job)) != PF_OK)
+        return st;
     job->out->stored_width = c->image_width;
     job->out->stored_height = c->image_height;
     c->scale_num = (unsigned)job->scale_eighths;
@@ -420,6 +495,7 @@ cleanup:
     jpeg_destroy_decompress(&job.cinfo); /* safe on a zeroed struct */
     pf_rowpipe_free(job.pipe); /* stops the worker before its shrinker goes */
     pf_shrinker_free(job.shrink);
+    pf_cmyk_to_srgb_free(job.cmyk);
     if (st != PF_OK)
         pf_decoded_free(out);
     return st;

@@ -5,8 +5,9 @@
  * leaves this file. State that must survive the jump is kept in a struct
  * owned by the caller of decode_run(), never in locals of that function.
  *
- * No gamma or colour-management transform is applied: the portals look at
- * the sRGB samples as stored, and so do we. */
+ * No gamma or colour-management transform is applied here: an iCCP
+ * profile is handed on in out->icc (colour/icc.c converts); gAMA/cHRM
+ * alone are not used, as the portals look at the samples as stored. */
 #include "internal.h"
 
 #include <png.h>
@@ -284,6 +285,29 @@ static int find_raw_profile(png_structp png, png_infop info, pf_exif_info *ex)
     return 0;
 }
 
+/* The iCCP profile, copied. libpng has checked it before keeping it: the
+ * inflated profile is at most PNG_CHUNK_MALLOC_MAX (png_set_chunk_malloc_max,
+ * below PF_ICC_MAX_BYTES; a larger one is dropped with a warning, the
+ * picture still decodes), its header and tag table are sane and its colour
+ * space fits the picture's (grey profile on grey, RGB on colour). The
+ * compressed chunk itself is capped before libpng runs, as every ancillary
+ * chunk is (pf_png_check_chunks). */
+static pf_status read_icc(struct png_job *job)
+{
+    png_charp name = NULL;
+    int compression = 0;
+    png_bytep profile = NULL;
+    png_uint_32 n = 0;
+    if (!png_get_iCCP(job->png, job->info, &name, &compression, &profile, &n) ||
+        !profile || n == 0 || n > PF_ICC_MAX_BYTES)
+        return PF_OK;
+    if (!(job->out->icc = malloc(n)))
+        return PF_ERR_NOMEM;
+    memcpy(job->out->icc, profile, n);
+    job->out->icc_len = n;
+    return PF_OK;
+}
+
 /* eXIf chunk first (bare TIFF), else a legacy ImageMagick text profile. */
 static void read_exif(struct png_job *job)
 {
@@ -332,6 +356,8 @@ pf_status pf_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     status = decode_run(&job);
     if (status == PF_OK)
         read_exif(&job);
+    if (status == PF_OK)
+        status = read_icc(&job);
 cleanup:
     if (job.png)
         png_destroy_read_struct(&job.png, &job.info, &job.end);
