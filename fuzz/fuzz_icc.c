@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void apply(pf_bitmap *bmp, const uint8_t *icc, size_t len)
 {
     char err[PF_ERR_LEN];
-    pf_colour_to_srgb(bmp, icc, len, err);
+    pf_colour_to_srgb(bmp, icc, len, NULL, err);
 }
 
 static void decode_and_apply(const uint8_t *data, size_t size, int png)

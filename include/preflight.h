@@ -219,6 +219,8 @@ typedef struct {
     int no_crop;           /* fix keeps the whole frame around a small
                               document instead of cropping to it */
     uint64_t max_pixels;   /* decode cap (default 100 MP) */
+    int page;              /* the page of a PDF or TIFF to read, 0-based
+                              (pf_image_info.pages says how many) */
 } pf_options;
 
 void pf_options_default(pf_options *options);
@@ -329,6 +331,12 @@ typedef struct {
     pf_background background; /* when the rule applies */
     pf_document document;     /* when the document checks apply */
     pf_face face;             /* when the face check applies */
+    int pages;                /* pages (PDF, TIFF) or frames (GIF, WebP) in
+                                 the file: 1 for a single picture */
+    int page;                 /* the page (0-based) these figures are of */
+    int animated;             /* the first frame of an animation was read */
+    int icc_converted;        /* its embedded colour profile was applied:
+                                 the pixels were converted to sRGB */
 } pf_image_info;
 
 typedef enum {

@@ -36,7 +36,11 @@ typedef struct {
     int pages;             /* pages (PDF, TIFF) or frames (GIF, WebP) in the
                               file; 0 or 1: a single picture */
     int animated;          /* an animation: the first frame was decoded */
+    int icc_converted;     /* the profile was applied: pixels are sRGB */
 } pf_decoded;
+
+/* The formats whose pixels preflight reads (pipeline.c). */
+int pf_format_decodable(pf_format format);
 
 void pf_decoded_free(pf_decoded *dec); /* accepts NULL */
 
@@ -192,13 +196,13 @@ pf_status pf_pdf_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
 
 /* Converts bmp from the colours of the ICC profile icc (RGB or grey) to
  * sRGB in place (perceptual intent); nothing is done when the profile is
- * sRGB already. PF_ERR_CORRUPT when the profile cannot be read (err then
+ * sRGB already. *converted (may be NULL): 1 when the pixels were changed. PF_ERR_CORRUPT when the profile cannot be read (err then
  * reads as a warning: "embedded colour profile is damaged..."; the pixels
  * are unchanged). A profile for other pixels (CMYK, Lab, a device link)
  * changes nothing: PF_OK with a note in err. No icc (NULL or 0 bytes):
  * PF_OK, nothing done. Thread-safe: each call has its own lcms context. */
 pf_status pf_colour_to_srgb(pf_bitmap *bmp, const uint8_t *icc, size_t icc_len,
-                            char err[PF_ERR_LEN]);
+                            int *converted, char err[PF_ERR_LEN]);
 
 /* CMYK samples through a CMYK profile to sRGB (for jpeg_codec.c): inverted
  * is Adobe's convention (255: no ink). PF_ERR_CORRUPT when icc is not a

@@ -268,7 +268,7 @@ static void fill_bitmap(pf_bitmap *bmp, uint32_t w, uint32_t h, const uint8_t rg
 static void convert_ok(pf_bitmap *bmp, const uint8_t *icc, size_t len)
 {
     char err[PF_ERR_LEN];
-    pf_status st = pf_colour_to_srgb(bmp, icc, len, err);
+    pf_status st = pf_colour_to_srgb(bmp, icc, len, NULL, err);
     if (st != PF_OK)
         fail_msg("pf_colour_to_srgb: %s (%s)", pf_strerror(st), err);
 }
@@ -299,7 +299,7 @@ static void test_srgb_untouched(void **state)
         assert_non_null(before);
         memcpy(before, bmp.rgb, (size_t)64 * 64 * 3);
         char err[PF_ERR_LEN];
-        assert_int_equal(pf_colour_to_srgb(&bmp, icc, len, err), PF_OK);
+        assert_int_equal(pf_colour_to_srgb(&bmp, icc, len, NULL, err), PF_OK);
         assert_string_equal(err, "");
         assert_memory_equal(bmp.rgb, before, (size_t)64 * 64 * 3);
         free(before);
@@ -428,7 +428,7 @@ static void test_mismatched_profiles(void **state)
         uint8_t before[20 * 10 * 3];
         memcpy(before, bmp.rgb, sizeof before);
         char err[PF_ERR_LEN];
-        assert_int_equal(pf_colour_to_srgb(&bmp, icc[i], lens[i], err), PF_OK);
+        assert_int_equal(pf_colour_to_srgb(&bmp, icc[i], lens[i], NULL, err), PF_OK);
         assert_memory_equal(bmp.rgb, before, sizeof before);
         assert_non_null(strstr(err, "not for RGB or grey"));
         pf_bitmap_free(&bmp);
@@ -454,7 +454,7 @@ static void test_damaged_profiles(void **state)
     memcpy(before, bmp.rgb, sizeof before);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[PF_ERR_LEN];
-        assert_int_equal(pf_colour_to_srgb(&bmp, cases[i].p, cases[i].n, err),
+        assert_int_equal(pf_colour_to_srgb(&bmp, cases[i].p, cases[i].n, NULL, err),
                          PF_ERR_CORRUPT);
         assert_non_null(strstr(err, "embedded colour profile is damaged"));
         assert_memory_equal(bmp.rgb, before, sizeof before);
@@ -470,14 +470,14 @@ static void test_damaged_profiles(void **state)
             e[4] = 0x7f; /* offset far past the end */
     }
     char err[PF_ERR_LEN];
-    assert_int_equal(pf_colour_to_srgb(&bmp, bad, len, err), PF_ERR_CORRUPT);
+    assert_int_equal(pf_colour_to_srgb(&bmp, bad, len, NULL, err), PF_ERR_CORRUPT);
     assert_memory_equal(bmp.rgb, before, sizeof before);
     /* Nothing to do, and bad arguments. */
-    assert_int_equal(pf_colour_to_srgb(&bmp, NULL, 0, err), PF_OK);
-    assert_int_equal(pf_colour_to_srgb(&bmp, good, 0, err), PF_OK);
+    assert_int_equal(pf_colour_to_srgb(&bmp, NULL, 0, NULL, err), PF_OK);
+    assert_int_equal(pf_colour_to_srgb(&bmp, good, 0, NULL, err), PF_OK);
     assert_memory_equal(bmp.rgb, before, sizeof before);
-    assert_int_equal(pf_colour_to_srgb(NULL, good, len, err), PF_ERR_INVALID_ARG);
-    assert_int_equal(pf_colour_to_srgb(&bmp, good, len, NULL), PF_OK);
+    assert_int_equal(pf_colour_to_srgb(NULL, good, len, NULL, err), PF_ERR_INVALID_ARG);
+    assert_int_equal(pf_colour_to_srgb(&bmp, good, len, NULL, NULL), PF_OK);
     free(bad);
     free(good);
     pf_bitmap_free(&bmp);
@@ -1063,7 +1063,7 @@ static void test_corpus_profiles(void **state)
                 fail_msg("%s: profile '%s', want '%s'", files[i].file, desc,
                          files[i].desc);
         }
-        st = pf_colour_to_srgb(&d.bmp, d.icc, d.icc_len, err);
+        st = pf_colour_to_srgb(&d.bmp, d.icc, d.icc_len, NULL, err);
         if (st != files[i].convert)
             fail_msg("%s: convert %s (%s)", files[i].file, pf_strerror(st), err);
         pf_decoded_free(&d);

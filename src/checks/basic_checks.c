@@ -8,7 +8,7 @@
 /* The image could be decoded, so its pixels were measured. */
 static int decoded(const pf_image_info *info)
 {
-    return info->format == PF_FORMAT_JPEG || info->format == PF_FORMAT_PNG;
+    return pf_format_decodable(info->format);
 }
 
 static int always(const pf_rules *rules, const pf_image_info *info)
@@ -57,14 +57,21 @@ static void judge_format(const pf_rules *rules, const pf_image_info *info,
     if (ok)
         pf_set_message(c->message, sizeof c->message, _("format %s"),
                        pf_format_label(info->format));
+    else if (pf_format_decodable(info->format) &&
+             ((rules->accepted_formats >> PF_FORMAT_JPEG) & 1u))
+        /* TRANSLATORS: %s is a format such as HEIC, PDF or WebP. */
+        pf_set_message(c->message, sizeof c->message, _("%s is not accepted by the "
+                       "filing portals; 'preflight fix' converts it to JPEG"),
+                       pf_format_label(info->format));
     else
         pf_set_message(c->message, sizeof c->message,
                        _("format %s is not accepted (%s only)"),
                        pf_format_label(info->format), labels);
 }
 
+/* fix converts what it can decode (other formats never reach it). */
 const pf_check_unit pf_unit_format = {
-    PF_CHECK_FORMAT, "format", always, judge_format, 0, NULL};
+    PF_CHECK_FORMAT, "format", always, judge_format, 1, NULL};
 
 static void judge_bytes(int over, uint64_t bytes, uint64_t limit, pf_check *c)
 {

@@ -168,9 +168,11 @@ static void convert_grey(cmsHTRANSFORM xf, pf_bitmap *bmp)
  * not fit the image), so the colours are what the person saw on screen;
  * converting through a profile that does not fit would make them wrong. */
 pf_status pf_colour_to_srgb(pf_bitmap *bmp, const uint8_t *icc, size_t icc_len,
-                            char err[PF_ERR_LEN])
+                            int *converted, char err[PF_ERR_LEN])
 {
     lcms_call call;
+    if (converted)
+        *converted = 0;
     cmsHPROFILE in = NULL, srgb = NULL;
     cmsHTRANSFORM xf = NULL;
     pf_status st = PF_OK;
@@ -212,6 +214,8 @@ pf_status pf_colour_to_srgb(pf_bitmap *bmp, const uint8_t *icc, size_t icc_len,
         convert_rgb(xf, bmp);
     else
         convert_grey(xf, bmp);
+    if (converted)
+        *converted = 1;
 cleanup:
     if (xf)
         cmsDeleteTransform(xf);

@@ -153,16 +153,59 @@ static pf_status decode_jpeg(const pf_ctx *ctx, const uint8_t *data,
 
 /* Decodes and orients. A JPEG is shrunk while decoding: to max_long on its
  * long side when given (thumbnails), else to the size fix makes. */
+/* The formats whose pixels preflight reads (the others are refused with
+ * what to export them as). */
+int pf_format_decodable(pf_format format)
+{
+    switch (format) {
+    case PF_FORMAT_JPEG: case PF_FORMAT_PNG: case PF_FORMAT_HEIF: case PF_FORMAT_WEBP:
+    case PF_FORMAT_TIFF: case PF_FORMAT_GIF: case PF_FORMAT_BMP: case PF_FORMAT_PDF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Converts the pixels to sRGB through the file's own colour profile. A
+ * profile that cannot be read leaves them as stored: the picture is still
+ * judged and converted, as a browser would show it. */
+static void apply_colour_profile(pf_decoded *dec)
+{
+    char why[PF_ERR_LEN];
+    if (!dec->icc)
+        return;
+    if (pf_colour_to_srgb(&dec->bmp, dec->icc, dec->icc_len, &dec->icc_converted,
+                          why) != PF_OK)
+        dec->icc_converted = 0;
+    free(dec->icc);
+    dec->icc = NULL;
+    dec->icc_len = 0;
+}
+
 pf_status pf_decode_upright(const pf_ctx *ctx, const uint8_t *data,
                             size_t len, pf_format format, uint32_t max_long,
                             pf_decoded *dec, char err[PF_ERR_LEN])
 {
     pf_status st;
+    uint64_t cap = ctx->options.max_pixels;
+    int page = ctx->options.page;
     memset(dec, 0, sizeof *dec);
-    if (format == PF_FORMAT_JPEG)
-        st = decode_jpeg(ctx, data, len, max_long, dec, err);
-    else
-        st = pf_png_decode(data, len, ctx->options.max_pixels, dec, err);
+    switch (format) {
+    case PF_FORMAT_JPEG: st = decode_jpeg(ctx, data, len, max_long, dec, err); break;
+    case PF_FORMAT_PNG: st = pf_png_decode(data, len, cap, dec, err); break;
+    case PF_FORMAT_HEIF: st = pf_heif_decode(data, len, cap, dec, err); break;
+    case PF_FORMAT_WEBP: st = pf_webp_decode(data, len, cap, dec, err); break;
+    case PF_FORMAT_TIFF: st = pf_tiff_decode(data, len, cap, page, dec, err); break;
+    case PF_FORMAT_GIF: st = pf_gif_decode(data, len, cap, dec, err); break;
+    case PF_FORMAT_BMP: st = pf_bmp_decode(data, len, cap, dec, err); break;
+    case PF_FORMAT_PDF:
+        st = pf_pdf_decode(data, len, cap, page, ctx->rules.min_long,
+                           ctx->rules.min_short, dec, err);
+        break;
+    default: st = PF_ERR_FORMAT; break;
+    }
+    if (st == PF_OK)
+        apply_colour_profile(dec);
     if (st == PF_OK)
         st = pf_orient_apply(&dec->bmp, dec->exif_orientation);
     if (st != PF_OK)
@@ -180,6 +223,9 @@ static pf_status fill_info(const pf_rules *rules, int threads, pf_image_info *in
     info->has_alpha = dec->has_alpha;
     info->source_grey = dec->source_grey;
     info->has_gps = dec->has_gps;
+    info->pages = dec->pages > 1 ? dec->pages : 1;
+    info->animated = dec->animated;
+    info->icc_converted = dec->icc_converted;
     pf_status st = pf_measure_pixels(&dec->bmp, rules, threads, info);
     /* A JPEG may have been shrunk while decoding: report the document's
      * corners and the face's box in the file's own upright pixels. */
@@ -243,7 +289,7 @@ pf_status pf_examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     if (info->format == PF_FORMAT_UNKNOWN)
         return pf_set_error(ctx, report, PF_ERR_NOT_IMAGE, _("%s: not an image "
                             "(JPEG or PNG expected)"), pf_shown(name));
-    if (info->format != PF_FORMAT_JPEG && info->format != PF_FORMAT_PNG) {
+    if (!pf_format_decodable(info->format)) {
         pf_rules_evaluate(&ctx->rules, info, report);
         pf_set_error(ctx, report, PF_ERR_FORMAT, _("%s: %s is not accepted by the "
                      "filing portals; %s"), pf_shown(name),
@@ -255,6 +301,7 @@ pf_status pf_examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     if (st != PF_OK)
         return pf_decode_error(ctx, report, st, name, info->format, err);
     st = fill_info(&ctx->rules, pf_call_threads(&ctx->options), info, &dec);
+    info->page = ctx->options.page;
     if (st != PF_OK) {
         pf_decoded_free(&dec);
         return pf_decode_error(ctx, report, st, name, info->format, err);

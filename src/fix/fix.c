@@ -92,8 +92,23 @@ static void describe_conversions(const pf_image_info *in, pf_report *report)
                    in->exif_orientation);
     if (in->has_alpha)
         add_action(report, _("flattened transparency onto white"));
-    if (in->format == PF_FORMAT_PNG)
-        add_action(report, _("converted PNG to JPEG"));
+    if (in->icc_converted)
+        add_action(report, _("converted its colours to sRGB through its embedded "
+                             "colour profile"));
+    if (in->format == PF_FORMAT_JPEG)
+        return;
+    const char *label = pf_format_label(in->format);
+    if (in->animated)
+        add_action(report, P_("converted %s to JPEG (the first frame of %d)",
+                              "converted %s to JPEG (the first frame of %d)",
+                              in->pages), label, in->pages);
+    else if (in->pages > 1)
+        /* TRANSLATORS: "converted PDF to JPEG (page 1 of 3)". */
+        add_action(report, P_("converted %s to JPEG (page %d of %d)",
+                              "converted %s to JPEG (page %d of %d)", in->pages),
+                   label, in->page + 1, in->pages);
+    else
+        add_action(report, _("converted %s to JPEG"), label);
 }
 
 #define JPEG_MAX_SIDE 65500u /* libjpeg's JPEG_MAX_DIMENSION */
@@ -188,9 +203,15 @@ static pf_status metadata_to_carry(const pf_ctx *ctx, const uint8_t *data,
     *meta = NULL, *meta_len = 0;
     if (!ctx->options.keep_metadata)
         return PF_OK;
-    if (in->format != PF_FORMAT_JPEG) {
+    if (in->format == PF_FORMAT_PNG) {
         add_action(report, _("metadata not kept: the PNG's text and EXIF chunks "
                              "have no place in the JPEG"));
+        return PF_OK;
+    }
+    if (in->format != PF_FORMAT_JPEG) {
+        /* TRANSLATORS: %s is a format such as HEIC or PDF. */
+        add_action(report, _("metadata not kept: only a JPEG's own is carried "
+                             "over, not the %s's"), pf_format_label(in->format));
         return PF_OK;
     }
     pf_status st = pf_jpeg_collect_metadata(data, len, meta, meta_len);
