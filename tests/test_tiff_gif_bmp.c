@@ -1230,7 +1230,7 @@ static const char *corpus_dir(void)
     const char *c = getenv("PF_CORPUS");
     struct stat st;
     if (c && *c)
-        return c;
+        return stat(c, &st) == 0 && S_ISDIR(st.st_mode) ? c : NULL;
     for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++)
         if (stat(tries[i], &st) == 0 && S_ISDIR(st.st_mode))
             return tries[i];
