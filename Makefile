@@ -3,7 +3,7 @@
 # stb (BMP), poppler-glib + cairo (PDF), lcms2 (colour): see README for each
 # one's licence.
 PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libwebp \
-            libwebpdemux libtiff-4 libgif stb poppler-glib cairo lcms2
+            libwebpdemux libgif stb poppler-glib cairo lcms2
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
@@ -17,12 +17,13 @@ DEPFLAGS := -MMD -MP
 # The heavy decoders' libraries are opened on first use (src/codec/dynlib.h),
 # not linked: only their headers and their shared objects' names are needed.
 # The tests that write such files with these libraries link them.
-LAZY_PKGS := libheif
+LAZY_PKGS := libheif libtiff-4
 # Only the tests write WebP animations.
 TEST_PKGS := libwebpmux
 soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(2).so" 2>/dev/null | \
   sed -n 's/^ *SONAME *//p')
-SONAMES := -DPF_SONAME_HEIF='"$(call soname,libheif,libheif)"'
+SONAMES := -DPF_SONAME_HEIF='"$(call soname,libheif,libheif)"' \
+           -DPF_SONAME_TIFF='"$(call soname,libtiff-4,libtiff)"'
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) $(TEST_PKGS))

@@ -23,6 +23,48 @@
 
 #include <tiffio.h>
 
+#include "codec/dynlib.h"
+
+#define TIFF_FUNCS(X) \
+    X(TIFFClientOpenExt) \
+    X(TIFFClose) \
+    X(TIFFGetField) \
+    X(TIFFGetFieldDefaulted) \
+    X(TIFFGetStrileByteCountWithErr) \
+    X(TIFFGetStrileOffsetWithErr) \
+    X(TIFFGetTagListCount) \
+    X(TIFFIsTiled) \
+    X(TIFFNumberOfStrips) \
+    X(TIFFNumberOfTiles) \
+    X(TIFFOpenOptionsAlloc) \
+    X(TIFFOpenOptionsFree) \
+    X(TIFFOpenOptionsSetErrorHandlerExtR) \
+    X(TIFFOpenOptionsSetMaxSingleMemAlloc) \
+    X(TIFFOpenOptionsSetWarningHandlerExtR) \
+    X(TIFFRGBAImageBegin) \
+    X(TIFFRGBAImageEnd) \
+    X(TIFFRGBAImageGet) \
+    X(TIFFRGBAImageOK) \
+    X(TIFFReadGPSDirectory) \
+    X(TIFFSetDirectory)
+
+/* libtiff's functions, from libtiff.so opened on first use (dynlib.h). */
+static struct {
+    TIFF_FUNCS(PF_DYN_SLOT)
+} tiff;
+static int tiff_loaded;
+static pthread_once_t tiff_once = PTHREAD_ONCE_INIT;
+
+static void tiff_load(void)
+{
+    void *lib = pf_dynlib_open(PF_SONAME_TIFF);
+    int ok = lib != NULL;
+#define LOAD(f) ok = ok && (tiff.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
+    TIFF_FUNCS(LOAD)
+#undef LOAD
+    tiff_loaded = ok;
+}
+
 #define TIFF_ICC_MAX (4u << 20)           /* an embedded profile we keep */
 #define TIFF_ALLOC_FLOOR ((uint64_t)64 << 20)
 #define TIFF_MAX_SAMPLE_BYTES 8           /* 16-bit RGBA */
@@ -124,11 +166,11 @@ static pf_status libtiff_error(const tiff_source *src, pf_status fallback,
 /* A strip or tile running past the end of the buffer: the file was cut. */
 static int data_past_end(TIFF *tif, size_t len)
 {
-    uint32_t n = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+    uint32_t n = tiff.TIFFIsTiled(tif) ? tiff.TIFFNumberOfTiles(tif) : tiff.TIFFNumberOfStrips(tif);
     for (uint32_t i = 0; i < n; i++) {
         int e1 = 0, e2 = 0;
-        uint64_t off = TIFFGetStrileOffsetWithErr(tif, i, &e1);
-        uint64_t size = TIFFGetStrileByteCountWithErr(tif, i, &e2);
+        uint64_t off = tiff.TIFFGetStrileOffsetWithErr(tif, i, &e1);
+        uint64_t size = tiff.TIFFGetStrileByteCountWithErr(tif, i, &e2);
         if (!e1 && !e2 && (off > len || size > len - off))
             return 1;
     }
@@ -204,8 +246,8 @@ static int count_pages(const uint8_t *d, size_t len)
 static int colormap_is_grey(TIFF *tif)
 {
     uint16_t bps = 1, *r = NULL, *g = NULL, *b = NULL;
-    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
-    if (bps > 16 || !TIFFGetField(tif, TIFFTAG_COLORMAP, &r, &g, &b) || !r || !g || !b)
+    tiff.TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+    if (bps > 16 || !tiff.TIFFGetField(tif, TIFFTAG_COLORMAP, &r, &g, &b) || !r || !g || !b)
         return 0;
     for (uint32_t i = 0; i < (1u << bps); i++)
         if (r[i] != g[i] || g[i] != b[i])
@@ -217,7 +259,7 @@ static pf_status copy_icc(TIFF *tif, pf_decoded *out)
 {
     uint32_t n = 0;
     void *icc = NULL;
-    if (!TIFFGetField(tif, TIFFTAG_ICCPROFILE, &n, &icc) || !icc || n == 0 ||
+    if (!tiff.TIFFGetField(tif, TIFFTAG_ICCPROFILE, &n, &icc) || !icc || n == 0 ||
         n > TIFF_ICC_MAX)
         return PF_OK; /* none, or too large to be one: the pixels as sRGB */
     if (!(out->icc = malloc(n)))
@@ -232,9 +274,9 @@ static pf_status copy_icc(TIFF *tif, pf_decoded *out)
 static int has_gps(TIFF *tif)
 {
     toff_t off = 0;
-    if (!TIFFGetField(tif, TIFFTAG_GPSIFD, &off) || off == 0)
+    if (!tiff.TIFFGetField(tif, TIFFTAG_GPSIFD, &off) || off == 0)
         return 0;
-    return TIFFReadGPSDirectory(tif, off) && TIFFGetTagListCount(tif) > 0;
+    return tiff.TIFFReadGPSDirectory(tif, off) && tiff.TIFFGetTagListCount(tif) > 0;
 }
 
 /* Composes the ABGR raster onto white. libtiff's RGBA interface gives
@@ -262,8 +304,8 @@ static void flatten(const uint32_t *raster, int premultiplied, pf_decoded *out)
 static pf_status refused(TIFF *tif, const char *emsg, char err[PF_ERR_LEN])
 {
     uint16_t bps = 1, format = SAMPLEFORMAT_UINT;
-    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+    tiff.TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+    tiff.TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
     if (format == SAMPLEFORMAT_IEEEFP) {
         pf_set_message(err, PF_ERR_LEN, "%s", _("floating-point TIFF"));
         return PF_ERR_FORMAT;
@@ -290,20 +332,20 @@ static pf_status read_page(TIFF *tif, tiff_source *src, uint64_t max_pixels,
     char emsg[1024] = "";
     TIFFRGBAImage img;
     uint32_t *raster = NULL;
-    if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) ||
-        !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h) || w == 0 || h == 0) {
+    if (!tiff.TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) ||
+        !tiff.TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h) || w == 0 || h == 0) {
         pf_set_message(err, PF_ERR_LEN, "%s", _("TIFF: the page has no size"));
         return PF_ERR_CORRUPT;
     }
     pf_status st = pf_check_pixel_cap(w, h, max_pixels, err);
     if (st != PF_OK)
         return st;
-    if (!TIFFRGBAImageOK(tif, emsg))
+    if (!tiff.TIFFRGBAImageOK(tif, emsg))
         return refused(tif, emsg, err);
     if (!pf_mul3(w, h, sizeof *raster, &bytes) || bytes > SIZE_MAX)
         return PF_ERR_TOO_LARGE;
     reset_errors(src);
-    if (!TIFFRGBAImageBegin(&img, tif, 1, emsg))
+    if (!tiff.TIFFRGBAImageBegin(&img, tif, 1, emsg))
         return src->errors ? libtiff_error(src, PF_ERR_CORRUPT, emsg, err)
                            : refused(tif, emsg, err);
     if (img.width != w || img.height != h) {
@@ -321,7 +363,7 @@ static pf_status read_page(TIFF *tif, tiff_source *src, uint64_t max_pixels,
         st = PF_ERR_NOMEM;
         goto cleanup;
     }
-    if (!TIFFRGBAImageGet(&img, raster, w, h)) {
+    if (!tiff.TIFFRGBAImageGet(&img, raster, w, h)) {
         st = data_past_end(tif, src->len) ? PF_ERR_TRUNCATED : PF_ERR_CORRUPT;
         if (st == PF_ERR_TRUNCATED)
             pf_set_message(err, PF_ERR_LEN, "%s",
@@ -345,7 +387,7 @@ static pf_status read_page(TIFF *tif, tiff_source *src, uint64_t max_pixels,
                        (img.photometric == PHOTOMETRIC_PALETTE && colormap_is_grey(tif));
 cleanup:
     free(raster);
-    TIFFRGBAImageEnd(&img);
+    tiff.TIFFRGBAImageEnd(&img);
     return st;
 }
 
@@ -356,16 +398,23 @@ pf_status pf_tiff_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     pf_status st = PF_OK;
     TIFF *tif = NULL;
     memset(out, 0, sizeof *out);
-    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+    if (pthread_once(&tiff_once, tiff_load) != 0 || !tiff_loaded) {
+        /* TRANSLATORS: %s is the library's file name, libtiff.so.6. The
+           pipeline adds "is not accepted by the filing portals". */
+        pf_set_message(err, PF_ERR_LEN, _("TIFF, whose decoder (%s, Debian package "
+                       "libtiff6) is not installed"), PF_SONAME_TIFF);
+        return PF_ERR_FORMAT;
+    }
+    TIFFOpenOptions *opts = tiff.TIFFOpenOptionsAlloc();
     if (!opts)
         return PF_ERR_NOMEM;
-    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &src);
-    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &src);
-    TIFFOpenOptionsSetMaxSingleMemAlloc(opts, alloc_cap(max_pixels));
+    tiff.TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &src);
+    tiff.TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &src);
+    tiff.TIFFOpenOptionsSetMaxSingleMemAlloc(opts, alloc_cap(max_pixels));
     /* "m": no memory mapping, every read goes through read_proc. */
-    tif = TIFFClientOpenExt("TIFF", "rm", &src, read_proc, write_proc, seek_proc,
+    tif = tiff.TIFFClientOpenExt("TIFF", "rm", &src, read_proc, write_proc, seek_proc,
                             close_proc, size_proc, NULL, NULL, opts);
-    TIFFOpenOptionsFree(opts); /* the handle keeps its own copy */
+    tiff.TIFFOpenOptionsFree(opts); /* the handle keeps its own copy */
     if (!tif) {
         st = len < 8 ? PF_ERR_TRUNCATED : PF_ERR_CORRUPT;
         st = libtiff_error(&src, st, _("cannot read the header"), err);
@@ -381,7 +430,7 @@ pf_status pf_tiff_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         goto cleanup;
     }
     reset_errors(&src);
-    if (page > 0 && !TIFFSetDirectory(tif, (tdir_t)page)) {
+    if (page > 0 && !tiff.TIFFSetDirectory(tif, (tdir_t)page)) {
         st = libtiff_error(&src, PF_ERR_CORRUPT, _("cannot read the page's directory"), err);
         goto cleanup;
     }
@@ -392,7 +441,7 @@ pf_status pf_tiff_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     out->has_gps = has_gps(tif);
 cleanup:
     if (tif)
-        TIFFClose(tif);
+        tiff.TIFFClose(tif);
     if (st != PF_OK)
         pf_decoded_free(out);
     return st;
