@@ -372,6 +372,11 @@ const char *pf_file_status_name(pf_file_status s);  /* "pass" ... */
 
 typedef struct pf_ctx pf_ctx;
 
+/* Pages in a PDF or TIFF (frames of an animated GIF or WebP count as 1:
+ * only the first is read); 1 for any other picture. PF_ERR_CORRUPT (and
+ * *pages = 1) when the file cannot be opened. */
+pf_status pf_page_count(const uint8_t *data, size_t len, int *pages);
+
 pf_ctx *pf_ctx_new(void);             /* wechat rules, default options */
 void pf_ctx_free(pf_ctx *ctx);        /* accepts NULL */
 pf_status pf_ctx_set_rules(pf_ctx *ctx, const pf_rules *rules);

@@ -178,6 +178,10 @@ pf_status pf_webp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
  * Orientation tag (exif_orientation 0 afterwards). */
 pf_status pf_tiff_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          int page, pf_decoded *out, char err[PF_ERR_LEN]);
+/* Pages in a TIFF (its chain of directories, at most 10,000) and in a PDF
+ * (poppler): PF_ERR_CORRUPT, *pages = 1, when it cannot be read. */
+pf_status pf_tiff_page_count(const uint8_t *data, size_t len, int *pages);
+pf_status pf_pdf_page_count(const uint8_t *data, size_t len, int *pages);
 /* GIF (giflib): the first frame, on the logical screen. */
 pf_status pf_gif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                         pf_decoded *out, char err[PF_ERR_LEN]);

@@ -27,6 +27,7 @@ typedef struct {
     const char *output_dir;  /* fix only */
     const char *debug_mask;  /* --debug-mask FILE.png, or NULL */
     int recursive;
+    int all_pages;           /* fix --pages all: every page of a PDF/TIFF */
     int jobs;                /* -j: worker threads (0: one per CPU) */
     int json;
     int jsonl;               /* one JSON object per line, as files finish */
@@ -85,6 +86,7 @@ typedef struct {
     char *out_stem;  /* fix: output path without extension; NULL for check */
     int walk_errno;  /* nonzero: directory could not be read (path is it) */
     char *group;     /* top-level folder under its PATH argument ("": none) */
+    int page;        /* the page of a PDF or TIFF, 0-based */
 } cli_job;
 
 typedef struct {
@@ -99,6 +101,9 @@ typedef struct {
 int cli_walk_paths(char *const *paths, int n_paths, int recursive,
                    const char *out_dir, cli_job_list *list);
 void cli_job_list_free(cli_job_list *list);
+/* fix --pages all: each PDF or TIFF of several pages becomes one job per
+ * page, the second writing NAME-p2 and so on. -1 when out of memory. */
+int cli_expand_pages(cli_job_list *list);
 
 /* mkdir -p for the folder that will hold out_stem. 0 or -1 with errno. */
 int cli_make_parent_dirs(const char *out_stem);

@@ -41,6 +41,7 @@ enum {
     OPT_MIN_FILL,
     OPT_MIN_FACE_SIZE,
     OPT_NO_CROP,
+    OPT_PAGES,
     OPT_MAX_SIZE,
     OPT_FIX_MAX_SIDE,
     OPT_RULES,
@@ -71,6 +72,7 @@ static const struct option long_options[] = {
     {"min-fill", required_argument, NULL, OPT_MIN_FILL},
     {"min-face-size", required_argument, NULL, OPT_MIN_FACE_SIZE},
     {"no-crop", no_argument, NULL, OPT_NO_CROP},
+    {"pages", required_argument, NULL, OPT_PAGES},
     {"white-threshold", required_argument, NULL, OPT_WHITE_THRESHOLD},
     {"white-level", required_argument, NULL, OPT_WHITE_LEVEL},
     {"white-spread", required_argument, NULL, OPT_WHITE_SPREAD},
@@ -192,7 +194,9 @@ static void print_fix_options(FILE *out)
             "      --no-crop          keep the whole picture around a small document\n"
             "                         (default: crop to it and straighten it)\n"
             "      --fix-max-side N   write at most N px on the long side (never\n"
-            "                         under the minimum size)\n"), out);
+            "                         under the minimum size)\n"
+            "      --pages first|all  a PDF's or TIFF's first page (default), or\n"
+            "                         every page: NAME.jpg, NAME-p2.jpg, ...\n"), out);
 }
 
 static void print_general_options(FILE *out)
@@ -372,6 +376,12 @@ static int other_option(int opt, const char *arg, cli_options *opts,
     case OPT_FORCE: fo->force = 1; break;
     case OPT_WHITEN: fo->whiten = 1; break;
     case OPT_NO_CROP: fo->no_crop = 1; break;
+    case OPT_PAGES:
+        if (strcmp(arg, "all") == 0 || strcmp(arg, "first") == 0)
+            opts->all_pages = strcmp(arg, "all") == 0;
+        else
+            *result = usage_error(_("invalid --pages '%s' (first or all)"), arg);
+        break;
     case OPT_DEBUG_MASK: opts->debug_mask = arg; break;
     case OPT_JSONL: opts->jsonl = 1; break;
     case OPT_CSV: opts->csv = arg; break;

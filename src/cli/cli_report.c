@@ -394,6 +394,13 @@ static void json_input(FILE *out, const pf_image_info *info)
                       info->exif_orientation > 0);
     fprintf(out, ",\"has_alpha\":%s,\"has_gps\":%s",
             info->has_alpha ? "true" : "false", info->has_gps ? "true" : "false");
+    /* pages counts a PDF's or TIFF's pages (page: which one, from 1) or an
+     * animation's frames; colour_converted: its ICC profile was applied. */
+    if (info->width > 0)
+        fprintf(out, ",\"pages\":%d,\"page\":%d,\"animated\":%s,"
+                "\"colour_converted\":%s", info->pages > 1 ? info->pages : 1,
+                info->page + 1, info->animated ? "true" : "false",
+                info->icc_converted ? "true" : "false");
     json_background(out, &info->background);
     json_document(out, &info->document);
     json_face(out, &info->face);

@@ -59,6 +59,11 @@ static void process_job(pf_ctx *ctx, const cli_options *opts,
                       strerror(job->walk_errno));
         return;
     }
+    if (pf_ctx_options(ctx)->page != job->page) {
+        pf_options o = *pf_ctx_options(ctx);
+        o.page = job->page;
+        pf_ctx_set_options(ctx, &o);
+    }
     if (opts->command == CLI_CMD_CHECK) {
         st = pf_check_file(ctx, job->path, report);
     } else {
@@ -245,6 +250,10 @@ int cli_run(const cli_options *opts)
                        opts->command == CLI_CMD_FIX ? opts->output_dir : NULL,
                        &jobs) != 0)
         goto cleanup;
+    if (opts->all_pages && opts->command == CLI_CMD_FIX && cli_expand_pages(&jobs) != 0) {
+        fputs(_("preflight: out of memory listing files\n"), stderr);
+        goto cleanup;
+    }
     workers = plan_threads(opts, jobs.n_jobs, &per_call);
     if (!(ctx = make_contexts(opts, workers, per_call, &usage))) {
         status = usage ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;

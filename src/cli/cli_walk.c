@@ -74,7 +74,7 @@ static int push_job(cli_job_list *list, char *path, char *stem, int walk_errno,
         list->jobs = jobs;
         list->cap = cap;
     }
-    list->jobs[list->n_jobs++] = (cli_job){path, stem, walk_errno, group};
+    list->jobs[list->n_jobs++] = (cli_job){path, stem, walk_errno, group, 0};
     return 0;
 }
 
@@ -107,6 +107,55 @@ void cli_job_list_free(cli_job_list *list)
     }
     free(list->jobs);
     memset(list, 0, sizeof *list);
+}
+
+/* Pages in the file at path (1 when it has one, or cannot be read: the
+ * job itself then says what is wrong). */
+static int pages_of(const char *path)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int pages = 1;
+    if (pf_read_file(path, (size_t)1 << 30, &data, &len) == PF_OK &&
+        pf_page_count(data, len, &pages) != PF_OK)
+        pages = 1;
+    free(data);
+    return pages;
+}
+
+/* A copy of job for its page (0-based), writing STEM-pN (N = page + 1). */
+static int push_page(cli_job_list *list, const cli_job *job, int page)
+{
+    size_t n = strlen(job->out_stem) + 16;
+    char *path = strdup(job->path), *stem = malloc(n);
+    char *group = job->group ? strdup(job->group) : NULL;
+    if (!path || !stem || (job->group && !group)) {
+        free(path), free(stem), free(group);
+        return -1;
+    }
+    snprintf(stem, n, "%s-p%d", job->out_stem, page + 1);
+    if (push_job(list, path, stem, 0, group) != 0)
+        return -1;
+    list->jobs[list->n_jobs - 1].page = page;
+    return 0;
+}
+
+int cli_expand_pages(cli_job_list *list)
+{
+    cli_job_list out = {NULL, 0, 0};
+    int rc = 0;
+    for (size_t i = 0; i < list->n_jobs && rc == 0; i++) {
+        cli_job *job = &list->jobs[i];
+        int pages = job->out_stem && !job->walk_errno ? pages_of(job->path) : 1;
+        rc = push_job(&out, job->path, job->out_stem, job->walk_errno, job->group);
+        if (rc == 0)
+            job->path = job->out_stem = job->group = NULL; /* now out's */
+        for (int p = 1; p < pages && rc == 0; p++)
+            rc = push_page(&out, &out.jobs[out.n_jobs - 1], p);
+    }
+    cli_job_list_free(list);
+    *list = out;
+    return rc;
 }
 
 static int not_hidden(const struct dirent *entry)

@@ -243,6 +243,13 @@ static int count_pages(const uint8_t *d, size_t len)
     return n;
 }
 
+pf_status pf_tiff_page_count(const uint8_t *data, size_t len, int *pages)
+{
+    int n = data ? count_pages(data, len) : 0;
+    *pages = n > 1 ? n : 1;
+    return n > 0 ? PF_OK : PF_ERR_CORRUPT;
+}
+
 static int colormap_is_grey(TIFF *tif)
 {
     uint16_t bps = 1, *r = NULL, *g = NULL, *b = NULL;

@@ -38,7 +38,8 @@ pf_status pf_ctx_set_rules(pf_ctx *ctx, const pf_rules *rules)
 pf_status pf_ctx_set_options(pf_ctx *ctx, const pf_options *o)
 {
     if (!ctx || !o || o->min_quality < 1 || o->max_quality > 100 ||
-        o->min_quality > o->max_quality || o->max_pixels == 0 || o->threads < 0)
+        o->min_quality > o->max_quality || o->max_pixels == 0 || o->threads < 0 ||
+        o->page < 0)
         return PF_ERR_INVALID_ARG;
     ctx->options = *o;
     return PF_OK;

@@ -166,6 +166,18 @@ int pf_format_decodable(pf_format format)
     }
 }
 
+pf_status pf_page_count(const uint8_t *data, size_t len, int *pages)
+{
+    if (!pages || (!data && len))
+        return PF_ERR_INVALID_ARG;
+    *pages = 1;
+    switch (pf_sniff(data, len)) {
+    case PF_FORMAT_PDF: return pf_pdf_page_count(data, len, pages);
+    case PF_FORMAT_TIFF: return pf_tiff_page_count(data, len, pages);
+    default: return PF_OK;
+    }
+}
+
 /* Converts the pixels to sRGB through the file's own colour profile. A
  * profile that cannot be read leaves them as stored: the picture is still
  * judged and converted, as a browser would show it. */
@@ -380,7 +392,7 @@ pf_status pf_thumbnail_jpeg(pf_ctx *ctx, const uint8_t *data, size_t len,
     *jpg = NULL;
     *jpg_len = 0;
     pf_format format = pf_sniff(data, len);
-    if (format != PF_FORMAT_JPEG && format != PF_FORMAT_PNG)
+    if (!pf_format_decodable(format))
         return PF_ERR_NOT_IMAGE;
     pf_status st = pf_decode_upright(ctx, data, len, format, max_side, &dec, err);
     if (st != PF_OK)
@@ -436,8 +448,8 @@ pf_status pf_background_mask_png(pf_ctx *ctx, const uint8_t *data, size_t len,
     *png = NULL;
     *png_len = 0;
     pf_format format = pf_sniff(data, len);
-    if (format != PF_FORMAT_JPEG && format != PF_FORMAT_PNG) {
-        snprintf(ctx->error, sizeof ctx->error, _("%s: not a JPEG or PNG image"),
+    if (!pf_format_decodable(format)) {
+        snprintf(ctx->error, sizeof ctx->error, _("%s: not an image preflight can read"),
                  pf_shown(name));
         return PF_ERR_NOT_IMAGE;
     }
