@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -653,6 +654,49 @@ static void test_standard_font(void **state)
     free(pdf);
 }
 
+/* A scan of 1-pixel black and white squares at 300 ppi, shown at 200 dpi:
+ * poppler samples images nearest-neighbour when rendering for printing
+ * (pure black and white pixels only); drawn at twice the size and averaged
+ * 2x2, most pixels come out grey, as an averaging reader shows them. */
+static void test_scan_downsampled_smoothly(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    uint8_t *img = malloc(N * N);
+    assert_non_null(img);
+    for (int y = 0; y < N; y++)
+        for (int x = 0; x < N; x++)
+            img[y * N + x] = (x + y) % 2 ? 255 : 0;
+    static const char content[] = "q 72 0 0 72 0 0 cm /Im0 Do Q";
+    struct obj objs[] = {
+        {"<< /Type /Catalog /Pages 2 0 R >>", NULL, 0},
+        {"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", NULL, 0},
+        {"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] "
+         "/Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>", NULL, 0},
+        {"", (const uint8_t *)content, strlen(content)},
+        {"/Type /XObject /Subtype /Image /Width 300 /Height 300 "
+         "/ColorSpace /DeviceGray /BitsPerComponent 8", img, N * N},
+    };
+    size_t len;
+    uint8_t *pdf = hand_pdf(objs, 5, "", &len);
+    free(img);
+    pf_decoded d;
+    char err[PF_ERR_LEN];
+    assert_int_equal(decode(pdf, len, CAP, 0, 0, 0, &d, err), PF_OK);
+    assert_int_equal(d.bmp.width, 200), assert_int_equal(d.bmp.height, 200);
+    size_t grey = 0, n = 200 * 200;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t v = d.bmp.rgb[i * 3];
+        grey += v > 32 && v < 223;
+        sum += v;
+    }
+    assert_true(grey > n / 2);
+    assert_true(fabs(sum / n - 127.5) < 20);
+    pf_decoded_free(&d);
+    free(pdf);
+}
+
 /* ---- two threads at once ---- */
 
 struct worker {
@@ -832,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_page_sizes),
         cmocka_unit_test(test_standard_font),
+        cmocka_unit_test(test_scan_downsampled_smoothly),
         cmocka_unit_test(test_two_threads),
         cmocka_unit_test(test_silent),
         cmocka_unit_test(test_corpus),

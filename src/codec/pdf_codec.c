@@ -40,6 +40,9 @@
 #define PDF_MAX_SIDE_PT 14400.0  /* ISO 32000-1 annex C: 200 in a side */
 #define CAIRO_MAX_SIDE 32767.0   /* cairo's image surfaces */
 #define PDF_TAIL 1024            /* %%EOF sits in the last 1 KiB */
+/* Drawn at twice the size and averaged 2x2 when that stays within this
+ * many pixels (256 MB): see draw(). */
+#define PDF_SUPERSAMPLE_MAX 64000000.0
 
 struct pdf_job {
     const uint8_t *data;
@@ -51,8 +54,9 @@ struct pdf_job {
     pf_status status;
     int pages;
     uint32_t width, height;
-    size_t stride;         /* bytes a row of pixels */
-    uint8_t *pixels;       /* width x height RGB24 words, then packed RGB */
+    uint32_t factor;       /* drawn at factor times width x height */
+    size_t stride;         /* bytes a row of the drawing */
+    uint8_t *pixels;       /* the drawing's RGB24 words, then packed RGB */
 };
 
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
@@ -150,27 +154,34 @@ static pf_status open_error(struct pdf_job *job, GError *gerr)
     return PF_ERR_CORRUPT;
 }
 
-/* Draws page onto white pixels of job->width x job->height (allocated). */
+/* Draws page on white paper, at job->factor times job->width x height.
+ * Rendering for printing keeps poppler's images within 8192 pixels a side
+ * (for the screen it makes each at full size, up to 4 GB for a few bytes
+ * of PDF) but samples them nearest-neighbour: a scan drawn at twice the
+ * size and averaged 2x2 loses most of the jagged edges that leaves. */
 static pf_status draw(struct pdf_job *job, PopplerPage *page, double wpt,
                       double hpt)
 {
-    int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)job->width);
+    uint32_t w = job->width, h = job->height;
+    job->factor = 2 * (double)w <= CAIRO_MAX_SIDE && 2 * (double)h <= CAIRO_MAX_SIDE &&
+                  4 * (double)w * h <= PDF_SUPERSAMPLE_MAX ? 2 : 1;
+    w *= job->factor, h *= job->factor;
+    int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)w);
     cairo_surface_t *surface = NULL;
     cairo_t *cr = NULL;
     pf_status status = PF_ERR_NOMEM;
     uint64_t bytes;
-    if (stride <= 0 || !pf_mul3((uint64_t)stride, job->height, 1, &bytes) ||
+    if (stride <= 0 || !pf_mul3((uint64_t)stride, h, 1, &bytes) ||
         bytes > SIZE_MAX || !(job->pixels = malloc((size_t)bytes)))
         goto cleanup;
     job->stride = (size_t)stride;
     surface = cairo_image_surface_create_for_data(job->pixels, CAIRO_FORMAT_RGB24,
-                                                  (int)job->width, (int)job->height,
-                                                  stride);
+                                                  (int)w, (int)h, stride);
     cr = cairo_create(surface);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     /* The page fills the picture exactly (x and y differ by < 1 pixel). */
-    cairo_scale(cr, job->width / wpt, job->height / hpt);
+    cairo_scale(cr, w / wpt, h / hpt);
     poppler_page_render_for_printing(page, cr);
     cairo_status_t cs = cairo_status(cr);
     status = PF_OK;
@@ -247,19 +258,23 @@ static void render_alone(struct pdf_job *job)
     pthread_mutex_unlock(&render_lock);
 }
 
-/* Cairo's RGB24 words (0x00RRGGBB, native order) to packed RGB, in place:
- * pixel i is read from 4i before 3i..3i+2 is written. */
-static void pack_rgb(uint8_t *buf, uint32_t width, uint32_t height, size_t stride)
+/* Cairo's RGB24 words (0x00RRGGBB, native order), f x f of them averaged
+ * for each pixel, to packed RGB in place: a pixel's words are all read
+ * before its 3 bytes are written, at or below where the first one was. */
+static void pack_rgb(uint8_t *buf, uint32_t width, uint32_t height, size_t stride,
+                     uint32_t f)
 {
     uint8_t *dst = buf;
     for (uint32_t y = 0; y < height; y++) {
-        const uint8_t *row = buf + y * stride;
+        const uint8_t *rows = buf + (size_t)y * f * stride;
         for (uint32_t x = 0; x < width; x++) {
-            uint32_t v;
-            memcpy(&v, row + 4 * (size_t)x, 4);
-            *dst++ = (uint8_t)(v >> 16);
-            *dst++ = (uint8_t)(v >> 8);
-            *dst++ = (uint8_t)v;
+            uint32_t sum[3] = {0, 0, 0}, v;
+            for (uint32_t k = 0; k < f * f; k++) {
+                memcpy(&v, rows + (k / f) * stride + 4 * ((size_t)x * f + k % f), 4);
+                sum[0] += (v >> 16) & 255, sum[1] += (v >> 8) & 255, sum[2] += v & 255;
+            }
+            for (int c = 0; c < 3; c++)
+                *dst++ = (uint8_t)((sum[c] + f * f / 2) / (f * f));
         }
     }
 }
@@ -293,7 +308,7 @@ pf_status pf_pdf_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     render_alone(&job);
     if (job.status != PF_OK)
         goto cleanup;
-    pack_rgb(job.pixels, job.width, job.height, job.stride);
+    pack_rgb(job.pixels, job.width, job.height, job.stride, job.factor);
     uint8_t *rgb = realloc(job.pixels, (size_t)job.width * job.height * 3);
     out->bmp.rgb = rgb ? rgb : job.pixels;  /* a failed shrink keeps it */
     job.pixels = NULL;
