@@ -22,9 +22,13 @@
  *   of its own under one mutex: faces cached by that thread are closed
  *   before the mutex is released. Converting the pixels happens outside.
  *
- * No time limit: poppler_page_render has no cancellation (poppler-glib
- * passes no abortCheckCbk to Page::displaySlice). Only the pixels are
- * bounded; a hostile content stream can still take long. */
+ * A file whose end-of-file marker is missing was cut short: refused
+ * (PF_ERR_TRUNCATED) before poppler rebuilds what it can of it.
+ *
+ * No time limit: poppler-glib's rendering cannot be cancelled (it passes
+ * no abortCheckCbk to Page::displaySlice). Only the pixels are bounded; a
+ * hostile file can still take long (a few hundred bytes declaring a
+ * 100000 x 100000 image: minutes). A limit needs a process to kill. */
 #include "internal.h"
 
 #include <cairo.h>
