@@ -3,7 +3,7 @@
 # stb (BMP), poppler-glib + cairo (PDF), lcms2 (colour): see README for each
 # one's licence.
 PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libwebp \
-            libwebpdemux libgif stb poppler-glib cairo lcms2
+            libwebpdemux libgif stb lcms2
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
@@ -17,13 +17,14 @@ DEPFLAGS := -MMD -MP
 # The heavy decoders' libraries are opened on first use (src/codec/dynlib.h),
 # not linked: only their headers and their shared objects' names are needed.
 # The tests that write such files with these libraries link them.
-LAZY_PKGS := libheif libtiff-4
+LAZY_PKGS := libheif libtiff-4 poppler-glib cairo
 # Only the tests write WebP animations.
-TEST_PKGS := libwebpmux
+TEST_PKGS := libwebpmux cairo-pdf
 soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(2).so" 2>/dev/null | \
   sed -n 's/^ *SONAME *//p')
 SONAMES := -DPF_SONAME_HEIF='"$(call soname,libheif,libheif)"' \
-           -DPF_SONAME_TIFF='"$(call soname,libtiff-4,libtiff)"'
+           -DPF_SONAME_TIFF='"$(call soname,libtiff-4,libtiff)"' \
+           -DPF_SONAME_POPPLER_GLIB='"$(call soname,poppler-glib,libpoppler-glib)"'
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) $(TEST_PKGS))

@@ -203,8 +203,17 @@ static int setup_inputs(void **state)
     write_jpeg_under(p, TU_PATTERN_GREY, 3, 190000);
     free(p);
     p = path_in(data_dir, "x.jpg"); /* a PDF whatever its name says */
-    write_text(p, "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\n"
-               "endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    write_text(p, "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+               "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n"
+               "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\n"
+               "endobj\n4 0 obj\n<< /Length 34 >>\nstream\n0.8 0.2 0.2 rg 50 50 495 742 re f\n"
+               "endstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"); /* A4, red */
+    free(p);
+    p = path_in(data_dir, "av.jpg"); /* an AVIF (no decoder): nothing to make */
+    static const uint8_t avif[] = {0, 0, 0, 28, 'f', 't', 'y', 'p', 'a', 'v', 'i', 'f',
+                                   0, 0, 0, 0, 'a', 'v', 'i', 'f', 'm', 'i', 'f', '1',
+                                   'm', 'i', 'a', 'f'};
+    assert_int_equal(tu_write(p, avif, sizeof avif), 0);
     free(p);
     face_dir = tu_mkdtemp();
     if (!face_dir)
@@ -371,14 +380,14 @@ static void test_check_folder_text_report(void **state)
     (void)state;
     char *out;
     assert_int_equal(run_pf(&out, "check %s", data_dir), 1);
-    /* Sorted by name: big, grey, notes, ok, x. */
+    /* Sorted by name: av, big, grey, notes, ok, x. */
     const char *big = strstr(out, "big.jpg  fail");
     const char *ok = strstr(out, "\xE2\x9C\x93 "); /* ✓ */
     assert_non_null(big);
     assert_non_null(ok);
     assert_true(big < strstr(out, "grey.jpg") && strstr(out, "notes.txt") < ok);
     assert_non_null(strstr(out, "    fail max-bytes: size "));
-    assert_non_null(strstr(out, "5 files: 1 passed, 0 fixed, 3 failed, 1 error\n"));
+    assert_non_null(strstr(out, "6 files: 1 passed, 0 fixed, 4 failed, 1 error\n"));
     assert_null(strchr(out, '\033')); /* no colour into a pipe */
     free(out);
 }
@@ -496,10 +505,10 @@ static void test_fix_unfixable_writes_nothing(void **state)
     (void)state;
     char *out_dir = scratch_dir();
     char *out;
-    assert_int_equal(run_pf(&out, "fix --json -o %s %s/grey.jpg %s/x.jpg",
+    assert_int_equal(run_pf(&out, "fix --json -o %s %s/grey.jpg %s/av.jpg",
                             out_dir, data_dir, data_dir), 1);
     assert_null(strstr(out, "\"status\":\"fixed\""));
-    char *grey = path_in(out_dir, "grey.jpg"), *pdf = path_in(out_dir, "x.jpg");
+    char *grey = path_in(out_dir, "grey.jpg"), *pdf = path_in(out_dir, "av.jpg");
     assert_false(file_exists(grey));
     assert_false(file_exists(pdf));
     free(grey);
@@ -626,8 +635,8 @@ static void test_json_valid_for_mixed_batch_and_fix(void **state)
                             data_dir, data_dir, json), 1);
     assert_json_valid(json);
     char *text = read_text(json);
-    assert_non_null(strstr(text, "\"summary\":{\"files\":6,\"pass\":1,\"fixed\":0,"
-                                 "\"fail\":3,\"error\":2}}\n"));
+    assert_non_null(strstr(text, "\"summary\":{\"files\":7,\"pass\":1,\"fixed\":0,"
+                                 "\"fail\":4,\"error\":2}}\n"));
     free(text);
     assert_int_equal(run_pf(NULL, "fix --json -o %s/out %s > %s", root,
                             data_dir, json), 1);
@@ -701,13 +710,13 @@ static void test_jsonl_and_csv(void **state)
         snprintf(cmd, sizeof cmd, "python3 -c '\n"
                  "import json,sys\n"
                  "lines=[json.loads(l) for l in open(sys.argv[1],encoding=\"utf-8\")]\n"
-                 "assert sorted(o[\"index\"] for o in lines[:-1])==list(range(5)),lines\n"
-                 "assert lines[-1]=={\"summary\":{\"files\":5,\"pass\":1,\"fixed\":0,\"fail\":3,\"error\":1}}\n"
+                 "assert sorted(o[\"index\"] for o in lines[:-1])==list(range(6)),lines\n"
+                 "assert lines[-1]=={\"summary\":{\"files\":6,\"pass\":1,\"fixed\":0,\"fail\":4,\"error\":1}}\n"
                  "import csv\n"
                  "raw=open(sys.argv[2],\"rb\").read()\n"
                  "assert raw.startswith(b\"\\xef\\xbb\\xbf\\\"path\\\",\"), raw[:20]\n"
                  "rows=list(csv.reader(open(sys.argv[2],encoding=\"utf-8-sig\",newline=\"\")))\n"
-                 "assert len(rows)==6 and rows[0][:3]==[\"path\",\"status\",\"format\"]\n"
+                 "assert len(rows)==7 and rows[0][:3]==[\"path\",\"status\",\"format\"]\n"
                  "assert [r[0].rsplit(\"/\",1)[1] for r in rows[1:]]==sorted(r[0].rsplit(\"/\",1)[1] for r in rows[1:])\n"
                  "' '%s' '%s'", jsonl, csv);
         assert_int_equal(tu_run(cmd, &out), 0);
@@ -779,7 +788,7 @@ static void test_stdin_to_stdout(void **state)
     assert_true(len > 1000 && len <= WECHAT_MAX_BYTES && data[0] == 0xFF && data[1] == 0xD8);
     assert_true(data[len - 2] == 0xFF && data[len - 1] == 0xD9);
     free(data);
-    assert_int_equal(run_pf(NULL, "fix -o - - < %s/x.jpg > %s 2>/dev/null", data_dir, jpg), 1);
+    assert_int_equal(run_pf(NULL, "fix -o - - < %s/av.jpg > %s 2>/dev/null", data_dir, jpg), 1);
     data = tu_read(jpg, &len);
     assert_int_equal(len, 0);
     free(data);
@@ -835,7 +844,7 @@ static void test_html_report_in_chromium(void **state)
     }
     char *root = scratch_dir(), cmd[4096];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/in' && cp '%s/ok.jpg' '%s/big.jpg' '%s/grey.jpg' "
-             "'%s/x.jpg' '%s/in/' && cp '%s/ok.jpg' '%s/in/<img src=x onerror=alert(1)>.jpg'",
+             "'%s/av.jpg' '%s/in/' && cp '%s/ok.jpg' '%s/in/<img src=x onerror=alert(1)>.jpg'",
              root, data_dir, data_dir, data_dir, data_dir, root, data_dir, root);
     assert_int_equal(tu_run(cmd, NULL), 0);
     char *html = path_in(root, "report.html");
@@ -880,20 +889,21 @@ static void test_drop_script(void **state)
         goto cleanup;
     }
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/dropped' && cp '%s/ok.jpg' '%s/big.jpg' "
-             "'%s/grey.jpg' '%s/x.jpg' '%s/dropped/'", root, data_dir, data_dir, data_dir,
+             "'%s/grey.jpg' '%s/av.jpg' '%s/dropped/'", root, data_dir, data_dir, data_dir,
              data_dir, root);
     assert_int_equal(tu_run(cmd, NULL), 0);
     snprintf(cmd, sizeof cmd, "cd '%s' && env -u DISPLAY -u WAYLAND_DISPLAY PREFLIGHT='%s' "
              "sh '%s/../scripts/preflight-drop' dropped < /dev/null; echo \"exit $?\"",
              root, bin, testdata);
     assert_int_equal(tu_run(cmd, &out), 0);
-    assert_non_null(strstr(out, "exit 1"));        /* grey and PDF fail */
-    assert_int_equal(tu_count(out, "dropped/"), 4); /* one line per file */
+    assert_non_null(strstr(out, "exit 1"));        /* grey and AVIF fail */
+    if (tu_count(out, "dropped/") != 4) /* one line per file */
+        fail_msg("preflight-drop said: %s", out);
     assert_null(strstr(out, "\n    "));            /* no detail lines */
     assert_non_null(strstr(out, "preflight-ready"));
     free(out);
     snprintf(cmd, sizeof cmd, "cd '%s/preflight-ready' && test -s report.html && "
-             "test -s ok.jpg && test -s big.jpg && ! test -e grey.jpg && ! test -e x.jpg && "
+             "test -s ok.jpg && test -s big.jpg && ! test -e grey.jpg && ! test -e av.jpg && "
              "! ls -A | grep -q '^\\.'", root);
     assert_int_equal(tu_run(cmd, NULL), 0);
     snprintf(cmd, sizeof cmd, "make -s -C '%s/..' install PREFIX=/usr DESTDIR='%s/inst' "

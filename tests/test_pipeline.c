@@ -137,18 +137,27 @@ static void test_rejected_formats(void **state)
 {
     (void)state;
     pf_ctx *ctx = small_ctx();
-    const char pdf[] = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
-    assert_int_equal(pf_check_buffer(ctx, (const uint8_t *)pdf, sizeof pdf - 1,
-                                     "scan.jpg", &report), PF_ERR_FORMAT);
+    /* No decoder: named, with what to export it as. */
+    const uint8_t avif[] = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'a', 'v', 'i', 'f',
+                            0, 0, 0, 0, 'm', 'i', 'f', '1', 'a', 'v', 'i', 'f'};
+    assert_int_equal(pf_check_buffer(ctx, avif, sizeof avif, "scan.jpg", &report),
+                     PF_ERR_FORMAT);
     assert_int_equal(report.status, PF_FILE_FAIL);
-    assert_string_equal(report.message, "scan.jpg: PDF is not accepted by the "
-                        "filing portals; export the page as JPEG");
+    assert_string_equal(report.message, "scan.jpg: AVIF is not accepted by the "
+                        "filing portals; export it as JPEG");
     assert_int_equal(find(PF_CHECK_FORMAT)->status, PF_FAIL);
+    /* A decoder, but not a picture: damaged, say so. */
+    const char pdf[] = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
+    assert_int_not_equal(pf_check_buffer(ctx, (const uint8_t *)pdf, sizeof pdf - 1,
+                                         "scan.pdf", &report), PF_OK);
+    assert_int_equal(report.status, PF_FILE_ERROR);
+    assert_non_null(strstr(report.message, "scan.pdf: damaged PDF"));
     const uint8_t heic[] = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c',
                             0, 0, 0, 0, 'm', 'i', 'f', '1', 'h', 'e', 'i', 'c'};
-    assert_int_equal(pf_check_buffer(ctx, heic, sizeof heic, "photo.heic", &report),
-                     PF_ERR_FORMAT);
-    assert_non_null(strstr(report.message, "photo.heic: HEIC is not accepted"));
+    assert_int_not_equal(pf_check_buffer(ctx, heic, sizeof heic, "photo.heic", &report),
+                         PF_OK);
+    assert_int_equal(report.status, PF_FILE_ERROR);
+    assert_non_null(strstr(report.message, "photo.heic: damaged HEIC"));
     const char text[] = "hello, this is not an image";
     assert_int_equal(pf_check_buffer(ctx, (const uint8_t *)text, sizeof text,
                                      "notes.jpg", &report), PF_ERR_NOT_IMAGE);

@@ -293,13 +293,22 @@ static void test_format_and_transparency(void **state)
     in.format = PF_FORMAT_PNG;
     assert_int_equal(status_of(&rules, &in, PF_CHECK_TRANSPARENCY), PF_WARN);
     assert_int_equal(status_of(&rules, &in, PF_CHECK_FORMAT), PF_PASS);
-    in.format = PF_FORMAT_HEIF;
+    in.format = PF_FORMAT_HEIF; /* decoded: judged as any picture, fix converts it */
     pf_report r;
     memset(&r, 0, sizeof r);
     pf_rules_evaluate(&rules, &in, &r);
     assert_int_equal(find(&r, PF_CHECK_FORMAT)->status, PF_FAIL);
     assert_string_equal(find(&r, PF_CHECK_FORMAT)->value, "heic");
-    assert_null(find(&r, PF_CHECK_MIN_SIZE)); /* never decoded */
+    assert_non_null(strstr(find(&r, PF_CHECK_FORMAT)->message,
+                           "HEIC is not accepted by the filing portals; 'preflight fix' "
+                           "converts it to JPEG"));
+    assert_non_null(find(&r, PF_CHECK_MIN_SIZE));
+    in.format = PF_FORMAT_AVIF; /* no decoder: named, never measured */
+    memset(&r, 0, sizeof r);
+    pf_rules_evaluate(&rules, &in, &r);
+    assert_int_equal(find(&r, PF_CHECK_FORMAT)->status, PF_FAIL);
+    assert_string_equal(find(&r, PF_CHECK_FORMAT)->value, "avif");
+    assert_null(find(&r, PF_CHECK_MIN_SIZE));
 }
 
 static void test_fit_dims(void **state)

@@ -150,8 +150,9 @@ int cli_expand_pages(cli_job_list *list)
         rc = push_job(&out, job->path, job->out_stem, job->walk_errno, job->group);
         if (rc == 0)
             job->path = job->out_stem = job->group = NULL; /* now out's */
+        size_t first = out.n_jobs - 1;
         for (int p = 1; p < pages && rc == 0; p++)
-            rc = push_page(&out, &out.jobs[out.n_jobs - 1], p);
+            rc = push_page(&out, &out.jobs[first], p);
     }
     cli_job_list_free(list);
     *list = out;

@@ -32,6 +32,7 @@
     X(heif_image_handle_get_height) \
     X(heif_image_handle_get_ispe_height) \
     X(heif_image_handle_get_ispe_width) \
+    X(heif_image_handle_get_list_of_metadata_block_IDs) \
     X(heif_image_handle_get_metadata) \
     X(heif_image_handle_get_metadata_size) \
     X(heif_image_handle_get_nclx_color_profile) \
@@ -104,7 +105,7 @@ static pf_status heif_fail(struct heif_error e, char err[PF_ERR_LEN])
     }
     if (st == PF_ERR_FORMAT)
         /* TRANSLATORS: %s is libheif's reason, in English. The pipeline
-           adds "is not accepted by the filing portals". */
+           adds "; export it as JPEG". */
         pf_set_message(err, PF_ERR_LEN, _("HEIC using a feature libheif cannot "
                        "decode (%s)"), msg ? msg : "?");
     else if (st == PF_ERR_TRUNCATED)
@@ -302,7 +303,7 @@ static pf_status read_colour(const struct heif_image_handle *h, pf_decoded *out,
 static void read_exif(const struct heif_image_handle *h, pf_decoded *out)
 {
     heif_item_id id;
-    if (heif_image_handle_get_list_of_metadata_block_IDs(h, "Exif", &id, 1) < 1)
+    if (heif.heif_image_handle_get_list_of_metadata_block_IDs(h, "Exif", &id, 1) < 1)
         return;
     size_t n = heif.heif_image_handle_get_metadata_size(h, id);
     if (n < 4 + 8 || n > HEIF_EXIF_MAX + 4)
@@ -435,9 +436,9 @@ pf_status pf_heif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         return PF_ERR_INVALID_ARG;
     if (pthread_once(&heif_once, heif_load) != 0 || !heif_loaded) {
         /* TRANSLATORS: %s is the library's file name, libheif.so.1. The
-           pipeline adds "is not accepted by the filing portals". */
-        pf_set_message(err, PF_ERR_LEN, _("HEIC, whose decoder (%s, Debian package "
-                       "libheif1) is not installed"), PF_SONAME_HEIF);
+           pipeline adds "; export it as JPEG". */
+        pf_set_message(err, PF_ERR_LEN, _("HEIC needs %s (Debian package libheif1), "
+                       "which is not installed"), PF_SONAME_HEIF);
         return PF_ERR_FORMAT;
     }
     if (!(ctx = heif.heif_context_alloc()))

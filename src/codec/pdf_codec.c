@@ -39,6 +39,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/dynlib.h"
+
+#define PDF_FUNCS(X) \
+    X(cairo_create) \
+    X(cairo_destroy) \
+    X(cairo_format_stride_for_width) \
+    X(cairo_image_surface_create_for_data) \
+    X(cairo_paint) \
+    X(cairo_scale) \
+    X(cairo_set_source_rgb) \
+    X(cairo_status) \
+    X(cairo_status_to_string) \
+    X(cairo_surface_destroy) \
+    X(g_bytes_new_static) \
+    X(g_bytes_unref) \
+    X(g_error_free) \
+    X(g_log_set_handler) \
+    X(g_object_unref) \
+    X(poppler_document_get_n_pages) \
+    X(poppler_document_get_page) \
+    X(poppler_document_new_from_bytes) \
+    X(poppler_error_quark) \
+    X(poppler_page_get_size) \
+    X(poppler_page_render_for_printing)
+
+/* poppler-glib's functions and those of cairo and glib it brings, from
+ * libpoppler-glib.so opened on first use (dynlib.h): its handle's dlsym
+ * also finds what its dependencies define. */
+static struct {
+    PDF_FUNCS(PF_DYN_SLOT)
+} pdf;
+static int pdf_loaded;
+
 #define PDF_DPI 200.0
 #define PDF_MAX_DPI 600.0
 #define PDF_MAX_SIDE_PT 14400.0  /* ISO 32000-1 annex C: 200 in a side */
@@ -57,6 +90,7 @@ struct pdf_job {
     char *err;
     pf_status status;
     int pages;
+    int count_only;        /* pf_pdf_page_count: open, count, close */
     uint32_t width, height;
     uint32_t factor;       /* drawn at factor times width x height */
     size_t stride;         /* bytes a row of the drawing */
@@ -74,7 +108,14 @@ static void drop_log(const gchar *domain, GLogLevelFlags level,
 
 static void setup(void)
 {
-    g_log_set_handler("Poppler", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
+    void *lib = pf_dynlib_open(PF_SONAME_POPPLER_GLIB);
+    int ok = lib != NULL;
+#define LOAD(f) ok = ok && (pdf.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
+    PDF_FUNCS(LOAD)
+#undef LOAD
+    if (!(pdf_loaded = ok))
+        return;
+    pdf.g_log_set_handler("Poppler", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
                       G_LOG_FLAG_RECURSION, drop_log, NULL);
 }
 
@@ -146,7 +187,7 @@ static pf_status plan_size(struct pdf_job *job, double wpt, double hpt)
 
 static pf_status open_error(struct pdf_job *job, GError *gerr)
 {
-    if (gerr && gerr->domain == POPPLER_ERROR &&
+    if (gerr && gerr->domain == pdf.poppler_error_quark() &&
         gerr->code == POPPLER_ERROR_ENCRYPTED) {
         pf_set_message(job->err, PF_ERR_LEN, "%s", _("the PDF is password-protected: "
                        "open it, and print or export the page without a password"));
@@ -170,7 +211,7 @@ static pf_status draw(struct pdf_job *job, PopplerPage *page, double wpt,
     job->factor = 2 * (double)w <= CAIRO_MAX_SIDE && 2 * (double)h <= CAIRO_MAX_SIDE &&
                   4 * (double)w * h <= PDF_SUPERSAMPLE_MAX ? 2 : 1;
     w *= job->factor, h *= job->factor;
-    int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)w);
+    int stride = pdf.cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)w);
     cairo_surface_t *surface = NULL;
     cairo_t *cr = NULL;
     pf_status status = PF_ERR_NOMEM;
@@ -179,25 +220,25 @@ static pf_status draw(struct pdf_job *job, PopplerPage *page, double wpt,
         bytes > SIZE_MAX || !(job->pixels = malloc((size_t)bytes)))
         goto cleanup;
     job->stride = (size_t)stride;
-    surface = cairo_image_surface_create_for_data(job->pixels, CAIRO_FORMAT_RGB24,
+    surface = pdf.cairo_image_surface_create_for_data(job->pixels, CAIRO_FORMAT_RGB24,
                                                   (int)w, (int)h, stride);
-    cr = cairo_create(surface);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
+    cr = pdf.cairo_create(surface);
+    pdf.cairo_set_source_rgb(cr, 1, 1, 1);
+    pdf.cairo_paint(cr);
     /* The page fills the picture exactly (x and y differ by < 1 pixel). */
-    cairo_scale(cr, w / wpt, h / hpt);
-    poppler_page_render_for_printing(page, cr);
-    cairo_status_t cs = cairo_status(cr);
+    pdf.cairo_scale(cr, w / wpt, h / hpt);
+    pdf.poppler_page_render_for_printing(page, cr);
+    cairo_status_t cs = pdf.cairo_status(cr);
     status = PF_OK;
     if (cs == CAIRO_STATUS_NO_MEMORY)
         status = PF_ERR_NOMEM;
     else if (cs != CAIRO_STATUS_SUCCESS) {
-        pf_set_message(job->err, PF_ERR_LEN, "cairo: %s", cairo_status_to_string(cs));
+        pf_set_message(job->err, PF_ERR_LEN, "cairo: %s", pdf.cairo_status_to_string(cs));
         status = PF_ERR_CORRUPT;
     }
 cleanup:
-    cairo_destroy(cr);          /* both accept NULL */
-    cairo_surface_destroy(surface);
+    pdf.cairo_destroy(cr);          /* both accept NULL */
+    pdf.cairo_surface_destroy(surface);
     return status;
 }
 
@@ -205,19 +246,23 @@ cleanup:
 static void render(struct pdf_job *job)
 {
     GError *gerr = NULL;
-    GBytes *bytes = g_bytes_new_static(job->data, job->len);
-    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+    GBytes *bytes = pdf.g_bytes_new_static(job->data, job->len);
+    PopplerDocument *doc = pdf.poppler_document_new_from_bytes(bytes, NULL, &gerr);
     PopplerPage *page = NULL;
     double wpt = 0, hpt = 0;
-    g_bytes_unref(bytes);      /* the document holds its own reference */
+    pdf.g_bytes_unref(bytes);      /* the document holds its own reference */
     if (!doc) {
         job->status = open_error(job, gerr);
         goto cleanup;
     }
-    job->pages = poppler_document_get_n_pages(doc);
+    job->pages = pdf.poppler_document_get_n_pages(doc);
     job->status = PF_ERR_CORRUPT;
     if (job->pages < 1) {
         pf_set_message(job->err, PF_ERR_LEN, "%s", _("the PDF has no pages"));
+        goto cleanup;
+    }
+    if (job->count_only) {
+        job->status = PF_OK;
         goto cleanup;
     }
     if (job->page >= job->pages) {
@@ -227,21 +272,21 @@ static void render(struct pdf_job *job)
                        job->pages), job->page + 1, job->pages);
         goto cleanup;
     }
-    if (!(page = poppler_document_get_page(doc, job->page))) {
+    if (!(page = pdf.poppler_document_get_page(doc, job->page))) {
         pf_set_message(job->err, PF_ERR_LEN, _("PDF page %d cannot be read"), job->page + 1);
         goto cleanup;
     }
-    poppler_page_get_size(page, &wpt, &hpt);
+    pdf.poppler_page_get_size(page, &wpt, &hpt);
     job->status = plan_size(job, wpt, hpt);
     if (job->status == PF_OK)
         job->status = draw(job, page, wpt, hpt);
 cleanup:
     if (page)
-        g_object_unref(page);
+        pdf.g_object_unref(page);
     if (doc)
-        g_object_unref(doc);
+        pdf.g_object_unref(doc);
     if (gerr)
-        g_error_free(gerr);
+        pdf.g_error_free(gerr);
 }
 
 static void *render_thread(void *arg)
@@ -283,6 +328,33 @@ static void pack_rgb(uint8_t *buf, uint32_t width, uint32_t height, size_t strid
     }
 }
 
+/* Loads poppler once; 0, with err saying what to install, when it is not
+ * there. */
+static int pdf_available(char *err)
+{
+    if (pthread_once(&setup_once, setup) == 0 && pdf_loaded)
+        return 1;
+    /* TRANSLATORS: %s is the library's file name, libpoppler-glib.so.8. The
+       pipeline adds "; export it as JPEG". */
+    pf_set_message(err, PF_ERR_LEN, _("PDF needs %s (Debian package "
+                   "libpoppler-glib8), which is not installed"), PF_SONAME_POPPLER_GLIB);
+    return 0;
+}
+
+pf_status pf_pdf_page_count(const uint8_t *data, size_t len, int *pages)
+{
+    char err[PF_ERR_LEN];
+    struct pdf_job job = {.data = data, .len = len, .err = err, .count_only = 1,
+                          .status = PF_ERR_CORRUPT};
+    *pages = 1;
+    if (!data || len == 0 || cut_short(data, len) || !pdf_available(err))
+        return PF_ERR_CORRUPT;
+    render_alone(&job);
+    if (job.status == PF_OK)
+        *pages = job.pages;
+    return job.status;
+}
+
 pf_status pf_pdf_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                         int page, uint32_t min_long, uint32_t min_short,
                         pf_decoded *out, char err[PF_ERR_LEN])
@@ -308,7 +380,10 @@ pf_status pf_pdf_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         pf_set_message(err, PF_ERR_LEN, "%s", _("the PDF has no end-of-file marker"));
         goto cleanup;
     }
-    pthread_once(&setup_once, setup);
+    if (!pdf_available(err)) {
+        job.status = PF_ERR_FORMAT;
+        goto cleanup;
+    }
     render_alone(&job);
     if (job.status != PF_OK)
         goto cleanup;

@@ -407,9 +407,9 @@ pf_status pf_tiff_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     memset(out, 0, sizeof *out);
     if (pthread_once(&tiff_once, tiff_load) != 0 || !tiff_loaded) {
         /* TRANSLATORS: %s is the library's file name, libtiff.so.6. The
-           pipeline adds "is not accepted by the filing portals". */
-        pf_set_message(err, PF_ERR_LEN, _("TIFF, whose decoder (%s, Debian package "
-                       "libtiff6) is not installed"), PF_SONAME_TIFF);
+           pipeline adds "; export it as JPEG". */
+        pf_set_message(err, PF_ERR_LEN, _("TIFF needs %s (Debian package libtiff6), "
+                       "which is not installed"), PF_SONAME_TIFF);
         return PF_ERR_FORMAT;
     }
     TIFFOpenOptions *opts = tiff.TIFFOpenOptionsAlloc();

@@ -23,7 +23,7 @@ static pf_status webp_fail(VP8StatusCode vs, char err[PF_ERR_LEN])
                        "before its image data does"));
         return PF_ERR_TRUNCATED;
     case VP8_STATUS_UNSUPPORTED_FEATURE:
-        /* The pipeline adds "is not accepted by the filing portals". */
+        /* The pipeline adds "; export it as JPEG". */
         pf_set_message(err, PF_ERR_LEN, "%s", _("WebP using a feature libwebp "
                        "cannot decode"));
         return PF_ERR_FORMAT;

@@ -277,10 +277,16 @@ pf_status pf_decode_error(pf_ctx *ctx, pf_report *report, pf_status st,
         return pf_set_error(ctx, report, st, _("%s: %s; the file was cut short (an "
                             "interrupted download or copy): get the whole file "
                             "again"), pf_shown(name), err);
-    if (st == PF_ERR_FORMAT && err && *err)
+    if (st == PF_ERR_FORMAT && err && *err && (format == PF_FORMAT_JPEG ||
+                                               format == PF_FORMAT_PNG))
         return pf_set_error(ctx, report, st, _("%s: %s is not accepted by the "
                             "filing portals; export it as an ordinary 8-bit %s"),
                             pf_shown(name), err, label);
+    if (st == PF_ERR_FORMAT && err && *err) /* "HEIC needs libheif.so.1, ..." */
+        return pf_set_error(ctx, report, st, _("%s: %s; export it as JPEG"),
+                            pf_shown(name), err);
+    if (st == PF_ERR_UNFIXABLE && err && *err) /* "the PDF is password-protected: ..." */
+        return pf_set_error(ctx, report, st, "%s: %s", pf_shown(name), err);
     return pf_set_error(ctx, report, st == PF_OK ? PF_ERR_CORRUPT : st,
                         _("%s: damaged %s (%s); export or scan it again"),
                         pf_shown(name), label, err && *err ? err : _("cannot decode"));
@@ -341,6 +347,11 @@ void pf_advise(pf_report *report, const char *name)
             c = &report->checks[i];
     if (!c)
         return;
+    if (c->id == PF_CHECK_FORMAT) { /* "HEIC is not accepted ...; fix converts it" */
+        pf_set_message(report->message, sizeof report->message, "%s: %s",
+                       pf_shown(name), c->message);
+        return;
+    }
     const pf_check_unit *unit = pf_check_unit_of(c->id);
     if (unit && unit->advise) {
         unit->advise(&report->input, what, sizeof what);
