@@ -35,7 +35,17 @@ ALL_CXXFLAGS := -Wall -Wextra -Werror -std=c++14 $(CXXFLAGS) -Iinclude -Isrc $(E
 # neither libdlib.so nor libdlib-data at run time; the detector's objects
 # need nothing else from it (no BLAS/LAPACK: see face_detect.cc).
 DLIB_A     ?= $(shell $(CC) -print-file-name=libdlib.a)
-LDLIBS     := $(PKG_LIBS) $(DLIB_A) -lstdc++ -lm -lpthread $(EXTRA_LDFLAGS)
+# libstdc++ (for the dlib shim) is linked statically (GCC Runtime Library
+# Exception): loading and binding its shared object cost every run 1-2 ms,
+# more than a check of a small photo before faces were looked for. The
+# sanitizer builds link it dynamically (their runtime intercepts new/delete).
+ifneq ($(findstring sanitize,$(EXTRA_CFLAGS)),)
+STDCXX     := -lstdc++
+else
+STDCXX     := -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic
+endif
+LDLIBS     := $(PKG_LIBS) $(DLIB_A) $(STDCXX) -lm -lpthread $(EXTRA_LDFLAGS)
+LDLIBS_SAN := $(PKG_LIBS) $(DLIB_A) -lstdc++ -lm -lpthread $(EXTRA_LDFLAGS)
 
 # src/ is grouped by role: core (context, check pipeline, I/O), codec
 # (decoders/encoders), colour (ICC profiles to sRGB), resample, measure (what is seen in the pixels), checks
@@ -240,7 +250,7 @@ fuzz-build:
 	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libpreflight.a
 	for t in $(FUZZ_TARGETS); do \
 	  $(FUZZ_CC) -O1 -g -Iinclude -Isrc -fsanitize=fuzzer $(FUZZ_SAN) -fsanitize-link-c++-runtime fuzz/$$t.c \
-	    build-fuzz/libpreflight.a $(LDLIBS) -o build-fuzz/$$t || exit 1; done
+	    build-fuzz/libpreflight.a $(LDLIBS_SAN) -o build-fuzz/$$t || exit 1; done
 
 fuzz: fuzz-build
 	@rm -rf build-fuzz/seeds && mkdir -p build-fuzz/seeds
@@ -258,7 +268,7 @@ fuzz-replay: $(BUILD)/libpreflight.a
 	  EXTRA_CFLAGS="$(FUZZ_SAN)" build-asan/libpreflight.a
 	for t in $(FUZZ_TARGETS); do \
 	  $(CC) -O1 -g -Iinclude -Isrc $(FUZZ_SAN) fuzz/$$t.c fuzz/replay.c build-asan/libpreflight.a \
-	    $(LDLIBS) -o build-asan/replay-$$t || exit 1; \
+	    $(LDLIBS_SAN) -o build-asan/replay-$$t || exit 1; \
 	  find tests/fuzz-regressions testdata $(CORPUS)/broken $(CORPUS)/codec $(CORPUS)/formats -type f 2>/dev/null | \
 	    xargs -r build-asan/replay-$$t || exit 1; done
 
