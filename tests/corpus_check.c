@@ -7,8 +7,9 @@
  *    higher than wide, hopper_orientation_N the same as the unrotated
  *    image) and a trailing _N must be the EXIF orientation read.
  *
- * With --hostile: every file under CORPUS/broken and CORPUS/codec through
- * check and fix (see check_hostile).
+ * With --hostile: every file under CORPUS/broken and CORPUS/codec, and
+ * those of CORPUS/formats with damaged copies of each, through check and
+ * fix (see check_hostile).
  *
  * Prints one line per failure and "corpus: N passed, M failed"; exits 1
  * when anything failed, 2 on bad usage. */
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_FILE_BYTES (64u << 20)
 #define MAX_DEPTH 8
@@ -350,18 +352,53 @@ cleanup:
     free(fix);
 }
 
-/* Each of CORPUS/broken and CORPUS/codec, when present. */
+static int write_copy(const char *path, const uint8_t *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    return (f && fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* CORPUS/formats (HEIC, WebP, TIFF, PDF): each file as it is, cut in half
+ * and with 16 bytes in its middle overwritten, through check and fix. */
+static void check_damaged_copies(pf_ctx *ctx, const char *path, const char *name,
+                                 struct tally *t)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char dir[] = "/tmp/pfhostile.XXXXXX", copy[PF_PATH_LEN];
+    check_hostile(ctx, path, name, t);
+    if (pf_read_file(path, MAX_FILE_BYTES, &data, &len) != PF_OK || len < 64 ||
+        !mkdtemp(dir)) {
+        pf_free(data);
+        return;
+    }
+    snprintf(copy, sizeof copy, "%s/half-%s", dir, name);
+    if (write_copy(copy, data, len / 2) == 0)
+        check_hostile(ctx, copy, name, t);
+    remove(copy);
+    memset(data + len / 2 - 8, 0xA5, 16);
+    snprintf(copy, sizeof copy, "%s/flipped-%s", dir, name);
+    if (write_copy(copy, data, len) == 0)
+        check_hostile(ctx, copy, name, t);
+    remove(copy);
+    rmdir(dir);
+    pf_free(data);
+}
+
+/* Each of CORPUS/broken, CORPUS/codec and CORPUS/formats, when present. */
 static void check_hostile_dirs(pf_ctx *ctx, const char *corpus, struct tally *t)
 {
-    static const char *const dirs[] = {"broken", "codec"};
+    static const char *const dirs[] = {"broken", "codec", "formats"};
     pf_rules rules;
     char dir[PF_PATH_LEN];
     struct stat st;
     pf_profile_rules("wechat", &rules);
     pf_ctx_set_rules(ctx, &rules);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         if (join_path(dir, sizeof dir, corpus, dirs[i]) && stat(dir, &st) == 0)
-            walk_files(ctx, dir, 0, t, check_hostile, any_file);
+            walk_files(ctx, dir, 0, t, i == 2 ? check_damaged_copies : check_hostile,
+                       any_file);
         else
             printf("note: no %s; skipped\n", dir);
     }

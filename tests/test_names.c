@@ -94,7 +94,7 @@ static const struct odd_name names[] = {
 };
 #define N_NAMES (sizeof names / sizeof names[0])
 
-#define NOT_AN_IMAGE "not an image (JPEG or PNG expected)"
+#define NOT_AN_IMAGE "not an image (a photo, scan or PDF expected)"
 
 static const char *bin;
 static char *root;        /* in/ holds every name; names.bin lists them */
@@ -519,7 +519,7 @@ static const char python_check[] =
     "    if kind == 1: error = path + ': grey-scale copy; rescan the original in colour'\n"
     "    elif kind == 2 and command == 'check':\n"
     "        error = path + \": run 'preflight fix' to make a compliant copy\"\n"
-    "    elif kind == 3: error = path + ': not an image (JPEG or PNG expected)'\n"
+    "    elif kind == 3: error = path + ': not an image (a photo, scan or PDF expected)'\n"
     "    elif command == 'rerun' and written:\n"
     "        error = path + ': ' + out + ' already exists; use --force to overwrite it'\n"
     "    output = out if command == 'fix' and written else None\n"

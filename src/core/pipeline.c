@@ -306,7 +306,7 @@ pf_status pf_examine(pf_ctx *ctx, const uint8_t *data, size_t len,
     info->bytes = len;
     if (info->format == PF_FORMAT_UNKNOWN)
         return pf_set_error(ctx, report, PF_ERR_NOT_IMAGE, _("%s: not an image "
-                            "(JPEG or PNG expected)"), pf_shown(name));
+                            "(a photo, scan or PDF expected)"), pf_shown(name));
     if (!pf_format_decodable(info->format)) {
         pf_rules_evaluate(&ctx->rules, info, report);
         pf_set_error(ctx, report, PF_ERR_FORMAT, _("%s: %s is not accepted by the "
