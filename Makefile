@@ -63,6 +63,8 @@ TESTUTIL_OBJ := $(BUILD)/obj/tests/testutil.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 CORPUS   ?= ../shared/corpus
+# The sanitizer runs know of the libraries' own process-lifetime leaks.
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 LANGS    := zh_CN
 MO       := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/preflight.mo)
 
