@@ -37,12 +37,12 @@ extern "C" {
 #define PF_FACE_THREADS 2
 /* The smallest face found reliably (>= 90% of portraits shrunk into a
  * plain frame, make eval): a face box PF_FACE_MIN_WORK_PX high in the
- * working copy, i.e. PF_FACE_MIN_WORK_PX / PF_FACE_WORK_LONG of the
- * picture's long side (x2 smaller when upsampled). As a share of the
- * picture's height: PF_FACE_MIN_HEIGHT_SHARE for an upright 3:4 portrait
- * (long side = height); a landscape 4:3 picture needs 4/3 of it. */
+ * working copy, i.e. PF_FACE_MIN_WORK_PX / PF_FACE_WORK_HIGH of the
+ * picture's height when the height limit applies (portraits, 4:3
+ * landscapes), of its long side / PF_FACE_WORK_LONG otherwise (x2 smaller
+ * when upsampled): PF_FACE_MIN_HEIGHT_SHARE for a 3:4 portrait. */
 #define PF_FACE_MIN_WORK_PX 60
-#define PF_FACE_MIN_HEIGHT_SHARE 0.075
+#define PF_FACE_MIN_HEIGHT_SHARE 0.10
 
 /* What face_detect.cc returns. */
 typedef enum {
