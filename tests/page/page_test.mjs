@@ -197,23 +197,6 @@ async function main() {
     copyFileSync(await dl.path(), path.join(OUT, 'id-front-phone.fixed.jpg'));
     step(`download: id-front-phone.jpg, ${fixed.length} B, FF D8 … FF D9`);
 
-    // Download all: one STORE ZIP with UTF-8 names and right CRCs, holding the same bytes.
-    const [zdl] = await Promise.all([page.waitForEvent('download'), page.click('#zip')]);
-    const zip = readFileSync(await zdl.path());
-    copyFileSync(await zdl.path(), path.join(OUT, 'preflight-fixed.zip'));
-    const entries = readZip(zip);
-    assert.deepEqual(entries.map(e => e.name).sort(), ['id-front-phone.jpg', 'letter.jpg', 'ready.jpg']);
-    for (const e of entries) {
-      assert.ok(e.crcOk, `${e.name}: CRC-32 matches`);
-      assert.equal(e.method, 0, `${e.name}: stored`);
-      assert.ok(e.flags & 0x0800, `${e.name}: UTF-8 flag`);
-      assertJpeg(e.data, `${e.name} in the ZIP`);
-    }
-    assert.ok(entries.find(e => e.name === 'id-front-phone.jpg').data.equals(fixed), 'ZIP entry = the single download');
-    const unzip = spawnSync('unzip', ['-tq', path.join(OUT, 'preflight-fixed.zip')], { encoding: 'utf8' });
-    if (!unzip.error) assert.equal(unzip.status, 0, 'unzip -t: ' + unzip.stdout + unzip.stderr);
-    step(`download all: ZIP of ${entries.length}, CRCs right${unzip.error ? '' : ', unzip -t ok'}`);
-
     // A dropped file whose name is markup (and Chinese) is shown as text, never run.
     const evil = '身份证<img src=x onerror="window.__pwned=1">.jpg';
     const b64 = readFileSync(path.join(SAMPLES, 'ready.jpg')).toString('base64');
@@ -230,6 +213,29 @@ async function main() {
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element made from the name');
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
     step('drop: a file named with markup shows as text, verdict pass');
+
+    // Download all (after the drop, so one name is Chinese): one STORE ZIP with UTF-8 names and right CRCs, holding the same bytes.
+    const [zdl] = await Promise.all([page.waitForEvent('download'), page.click('#zip')]);
+    const zip = readFileSync(await zdl.path());
+    copyFileSync(await zdl.path(), path.join(OUT, 'preflight-fixed.zip'));
+    const entries = readZip(zip);
+    const evilJpg = evil.replace(/\.jpg$/, '') + '.jpg';
+    assert.deepEqual(entries.map(e => e.name).sort(), ['id-front-phone.jpg', 'letter.jpg', 'ready.jpg', evilJpg].sort());
+    for (const e of entries) {
+      assert.ok(e.crcOk, `${e.name}: CRC-32 matches`);
+      assert.equal(e.method, 0, `${e.name}: stored`);
+      assert.ok(e.flags & 0x0800, `${e.name}: UTF-8 flag`);
+      assertJpeg(e.data, `${e.name} in the ZIP`);
+    }
+    assert.ok(entries.find(e => e.name === 'id-front-phone.jpg').data.equals(fixed), 'ZIP entry = the single download');
+    // Info-ZIP unzip, when installed, must test the archive and list the Chinese name as it is.
+    const unzip = spawnSync('unzip', ['-t', path.join(OUT, 'preflight-fixed.zip')],
+                            { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    if (!unzip.error) {
+      assert.equal(unzip.status, 0, 'unzip -t: ' + unzip.stdout + unzip.stderr);
+      assert.ok(unzip.stdout.includes(evilJpg), 'unzip reads the UTF-8 name: ' + unzip.stdout);
+    }
+    step(`download all: ZIP of ${entries.length}, CRCs right${unzip.error ? '' : ', unzip -t ok'}`);
 
     // Errors: a JSON error from the server and a network failure each give a row that says so.
     await page.route(/\/v1\/fix\?.*name=too-big\.jpg/, r => r.fulfill({ status: 413, contentType: 'application/json',
