@@ -8,7 +8,7 @@
 //
 // usage: node tests/page/page_test.mjs     (exit 0 all passed, 1 a failure, 77 skipped)
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, mkdirSync, existsSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, rmSync, existsSync, copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import path from 'node:path';
@@ -71,7 +71,7 @@ async function startServer() {
   const port = await freePort();
   const hasServe = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8' }).status === 0;
   const [cmd, args, kind] = hasServe
-    ? [BIN, ['serve', '--listen', `127.0.0.1:${port}`], 'build/preflight serve']
+    ? [BIN, ['serve', '--listen', `127.0.0.1:${port}`], path.relative(ROOT, BIN) + ' serve']
     : [process.execPath, [path.join(HERE, 'mock_server.mjs'), String(port)], 'mock server (build/preflight has no serve)'];
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PF_BIN: BIN } });
   const base = `http://127.0.0.1:${port}/`;
@@ -214,13 +214,28 @@ async function main() {
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing ran');
     step('drop: a file named with markup shows as text, verdict pass');
 
+    // A folder through the folder picker: its picture is uploaded with its path, its dot file left out.
+    const folder = path.join(OUT, 'folder-pick');
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(path.join(folder, 'scans'), { recursive: true });
+    copyFileSync(path.join(SAMPLES, 'licence-scan.png'), path.join(folder, 'scans', '营业执照.png'));
+    writeFileSync(path.join(folder, 'scans', '.DS_Store'), 'not a picture');
+    await page.setInputFiles('#pick-folder', folder);
+    await page.waitForFunction(() => document.querySelectorAll('#results .badge[data-status]').length === 5,
+                               null, { timeout: VERDICT_TIMEOUT });
+    assert.equal(await page.locator('#results li.row').count(), 5, 'the dot file was not added');
+    assert.equal(await page.locator(rowSel('营业执照.png') + ' .name').textContent(), 'folder-pick/scans/营业执照.png');
+    assert.equal(await page.locator(rowSel('营业执照.png') + ' .badge').getAttribute('data-status'), 'fixed');
+    step('folder pick: folder-pick/scans/营业执照.png fixed, .DS_Store left out');
+
     // Download all (after the drop, so one name is Chinese): one STORE ZIP with UTF-8 names and right CRCs, holding the same bytes.
     const [zdl] = await Promise.all([page.waitForEvent('download'), page.click('#zip')]);
     const zip = readFileSync(await zdl.path());
     copyFileSync(await zdl.path(), path.join(OUT, 'preflight-fixed.zip'));
     const entries = readZip(zip);
     const evilJpg = evil.replace(/\.jpg$/, '') + '.jpg';
-    assert.deepEqual(entries.map(e => e.name).sort(), ['id-front-phone.jpg', 'letter.jpg', 'ready.jpg', evilJpg].sort());
+    assert.deepEqual(entries.map(e => e.name).sort(),
+                     ['id-front-phone.jpg', 'letter.jpg', 'ready.jpg', evilJpg, 'folder-pick/scans/营业执照.jpg'].sort());
     for (const e of entries) {
       assert.ok(e.crcOk, `${e.name}: CRC-32 matches`);
       assert.equal(e.method, 0, `${e.name}: stored`);
@@ -244,7 +259,7 @@ async function main() {
     await page.setInputFiles('#pick-files', [
       { name: 'too-big.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('x') },
       { name: 'offline.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('x') }]);
-    await page.waitForFunction(() => document.querySelectorAll('#results .badge[data-status]').length === 6,
+    await page.waitForFunction(() => document.querySelectorAll('#results .badge[data-status]').length === 7,
                                null, { timeout: VERDICT_TIMEOUT });
     for (const [name, re] of [['too-big.jpg', /HTTP 413: the file is over the 50 MB upload limit/], ['offline.jpg', /^Network error/]]) {
       assert.equal(await page.locator(rowSel(name) + ' .badge').getAttribute('data-status'), 'error', `${name} status`);
@@ -261,7 +276,7 @@ async function main() {
     assert.equal(await page.locator(rowSel('letter.pdf') + ' .badge').textContent(), '已修正');
     assert.equal(await page.textContent('#pick-files-btn'), '选择文件');
     assert.equal(await page.locator(rowSel('ready.jpg') + ' th').first().textContent(), '检查项');
-    assert.match(await page.textContent('#progress'), /已完成 6 \/ 6/);
+    assert.match(await page.textContent('#progress'), /已完成 7 \/ 7/);
     assert.match(await page.locator(rowSel('too-big.jpg') + ' .err').textContent(), /^服务器返回 HTTP 413: the file is over/);
     await page.screenshot({ path: path.join(OUT, 'desktop-zh.png'), fullPage: true });
     step('language switch: English → 中文 relabels the page and the verdicts');
