@@ -68,7 +68,7 @@ export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 LANGS    := zh_CN
 MO       := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/preflight.mo)
 
-.PHONY: all pot update-po check-po test test-asan test-corpus test-hostile eval examples demo bench bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
+.PHONY: all pot update-po check-po test test-asan test-corpus test-hostile test-page eval examples demo bench bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight $(MO)
 
 # ---- translations: gettext, text domain "preflight" ----
@@ -191,6 +191,22 @@ test-hostile:
 	  st=$$?; grep -v '^hostile [a-z]* ' build-asan/hostile.txt; exit $$st; \
 	else echo "no corpus at $(CORPUS); skipped"; fi
 	$(MAKE) fuzz-replay
+
+# The serve page (src/serve/page.html) in headless Chromium driven by
+# playwright-core: tests/page/page_test.mjs against PF_SERVE_URL, else
+# `preflight serve` when built in, else tests/page/mock_server.mjs. Not part of
+# `make test`. Needs node, Chromium (apt-get install chromium) and
+# playwright-core (npm ci in tests/page, run here when missing). Screenshots
+# and downloads land in $(BUILD)/page-test/.
+test-page: $(BUILD)/preflight
+	@if ! command -v node >/dev/null 2>&1; then echo "test-page: skipped, no node (apt-get install nodejs npm)"; \
+	elif [ -z "$$PF_CHROMIUM" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+	  echo "test-page: skipped, no chromium (apt-get install chromium)"; \
+	else \
+	  if [ ! -d tests/page/node_modules/playwright-core ]; then \
+	    npm ci --prefix tests/page --no-audit --no-fund || exit 1; fi; \
+	  PF_BIN=$(abspath $(BUILD)/preflight) PF_PAGE_OUT=$(abspath $(BUILD))/page-test node tests/page/page_test.mjs; \
+	fi
 
 $(BUILD)/tests/corpus_check: $(BUILD)/obj/tests/corpus_check.o $(BUILD)/libpreflight.a
 	@mkdir -p $(dir $@)
