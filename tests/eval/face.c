@@ -516,8 +516,8 @@ int eval_face(const char *corpus, int verbose)
             k--;
         if (k < N_SHARES)
             printf("  smallest face found in >= 90%% at %u px: %.3f of the picture's height "
-                   "(%.0f px in the working copy; built in: %.3f, %d px)\n",
-                   built->work_long, shares[k], shares[k] * built->work_long,
+                   "(%.0f px of the working copy's height; built in: %.3f, %d px)\n",
+                   built->work_long, shares[k], shares[k] * built->work_high,
                    PF_FACE_MIN_HEIGHT_SHARE, PF_FACE_MIN_WORK_PX);
     }
     if (verbose)
