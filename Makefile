@@ -3,7 +3,7 @@
 # stb (BMP), poppler-glib + cairo (PDF), lcms2 (colour): see README for each
 # one's licence.
 PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libwebp \
-            libwebpdemux libgif stb lcms2
+            libwebpdemux libgif stb lcms2 libmicrohttpd
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
@@ -54,7 +54,8 @@ LDLIBS_SAN := $(PKG_LIBS) $(DLIB_A) -lstdc++ -lm -lpthread $(EXTRA_LDFLAGS)
 LIB_DIRS := core codec colour resample measure checks rules fix
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_CXX_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.cc))
-CLI_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+# src/serve (preflight serve) is part of the program, beside src/cli.
+CLI_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c)) $(wildcard src/serve/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cc=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -130,6 +131,14 @@ $(BUILD)/obj/measure/face_detect_avx2.o: src/measure/face_detect.cc $(FACE_MODEL
 endif
 $(BUILD)/obj/measure/face_detect.o: $(FACE_MODEL)
 $(BUILD)/obj/measure/face_detect.o: FILE_CXXFLAGS := -I$(BUILD)/gen $(FACE_AVX2_FLAG)
+
+# The page of `preflight serve` (GET /), built into the program.
+PAGE_INC := $(BUILD)/gen/page.inc
+$(PAGE_INC): src/serve/page.html scripts/embed-page
+	@mkdir -p $(dir $@)
+	python3 scripts/embed-page $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/serve/serve_http.o: $(PAGE_INC)
+$(BUILD)/obj/serve/serve_http.o: FILE_CFLAGS := -I$(BUILD)/gen
 
 # Where the installed catalogue is looked for (pf_set_locale_dir overrides).
 $(BUILD)/obj/core/i18n.o: FILE_CFLAGS := -DPF_LOCALEDIR='"$(LOCALEDIR)"'
