@@ -67,7 +67,7 @@ CORPUS   ?= ../shared/corpus
 LANGS    := zh_CN
 MO       := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/preflight.mo)
 
-.PHONY: all pot update-po check-po test test-asan test-corpus test-hostile eval examples demo bench bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
+.PHONY: all pot update-po check-po test test-serve test-asan test-corpus test-hostile eval examples demo bench bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight $(MO)
 
 # ---- translations: gettext, text domain "preflight" ----
@@ -174,7 +174,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/lib
 test: $(TESTS) $(BUILD)/preflight $(MO)
 	@fail=0; $(MAKE) -s check-po || fail=1; for t in $(TESTS); do \
 	  echo "== $$t"; PF_BIN=$(abspath $(BUILD)/preflight) PF_TESTDATA=$(abspath testdata) $$t || fail=1; \
-	done; exit $$fail
+	done; $(MAKE) -s test-serve || fail=1; exit $$fail
+
+# preflight serve's HTTP API, against servers the test starts (python3,
+# standard library only; a few seconds).
+test-serve: $(BUILD)/preflight $(MO)
+	@echo "== tests/test_serve.py"
+	@PF_BIN=$(abspath $(BUILD)/preflight) PF_TESTDATA=$(abspath testdata) \
+	  python3 tests/test_serve.py
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:
@@ -197,6 +204,11 @@ test-hostile:
 	  build-asan/tests/corpus_check --hostile "$(CORPUS)" > build-asan/hostile.txt; \
 	  st=$$?; grep -v '^hostile [a-z]* ' build-asan/hostile.txt; exit $$st; \
 	else echo "no corpus at $(CORPUS); skipped"; fi
+	@if [ -d "$(CORPUS)" ]; then \
+	  $(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	    EXTRA_CFLAGS="$(FUZZ_SAN)" build-asan/preflight build-asan/locale/zh_CN/LC_MESSAGES/preflight.mo && \
+	  PF_BIN=build-asan/preflight python3 tests/serve_hostile.py "$(CORPUS)"; \
+	fi
 	$(MAKE) fuzz-replay
 
 $(BUILD)/tests/corpus_check: $(BUILD)/obj/tests/corpus_check.o $(BUILD)/libpreflight.a

@@ -55,7 +55,8 @@ static void print_serve_usage(FILE *out)
             "      --queue N          requests waiting beyond those (default 2×N);\n"
             "                         more are answered 503\n"
             "      --max-upload SIZE  largest request body (default 50MB)\n"
-            "      --timeout SECONDS  idle connections closed after (default 30)\n"
+            "      --timeout SECONDS  idle connections closed after (default 30);\n"
+            "                         after it, a body slower than 16 KiB/s too\n"
             "      --token FILE       every request needs 'Authorization: Bearer' and\n"
             "                         the file's first line (required off loopback)\n"
             "      --verbose          one line per request on stderr\n"
@@ -224,7 +225,7 @@ static int prepare(const serve_options *o, struct sockaddr_storage *addr,
     if (fclose(out) != 0)
         return CLI_EXIT_FAIL;
     s->token = *token, s->profiles = *set, s->default_rules = &p->rules;
-    s->max_upload = o->max_upload, s->verbose = o->verbose;
+    s->max_upload = o->max_upload, s->verbose = o->verbose, s->timeout = o->timeout;
     return 0;
 }
 
@@ -270,8 +271,7 @@ int cli_serve_command(int argc, char **argv)
     pf_profiles *set = NULL;
     struct MHD_Daemon *d = NULL;
     pf_options options;
-    sigset_t stop, old;
-    int masked = 0;
+    sigset_t stop;
     int status = parse_serve_options(argc, argv, &o);
     if (status != 0)
         return status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
@@ -286,8 +286,9 @@ int cli_serve_command(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     signal(SIGPIPE, SIG_IGN);
     /* Blocked before any thread starts, so that every thread inherits it
-     * and only sigwait below takes them. */
-    masked = pthread_sigmask(SIG_BLOCK, &stop, &old) == 0;
+     * and only sigwait below takes them; left blocked to the end, so that
+     * a second signal while requests finish does not cut them off. */
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
     if (!(s.pool = serve_pool_new(jobs, o.queue ? o.queue : 2 * jobs, &options,
                                   serve_run_job)))
         goto cleanup;
@@ -305,8 +306,6 @@ cleanup:
     if (d)
         MHD_stop_daemon(d);
     serve_pool_free(s.pool);
-    if (masked)
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
     free(s.profiles_json);
     pf_profiles_free(set);
     free(token);

@@ -34,6 +34,7 @@ typedef struct {
     char *profiles_json;         /* `profiles --json`, made once */
     size_t profiles_json_len;
     serve_pool *pool;
+    int timeout;                 /* seconds: idle, and the slow-body limit */
     int verbose;
 } serve_state;
 

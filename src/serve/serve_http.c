@@ -189,6 +189,19 @@ static void take_body(request *rq, const char *data, size_t size)
         rq->too_big = 2; /* out of memory or a malformed multipart body */
 }
 
+/* MHD's timeout only ends idle connections: a body trickled a byte at a
+ * time would hold its connection for ever. Past the first --timeout
+ * seconds, a body must have come at MIN_RATE bytes a second on average. */
+#define MIN_RATE (16 * 1024)
+static int too_slow(const request *rq)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double elapsed = (double)(now.tv_sec - rq->start.tv_sec) +
+                     (double)(now.tv_nsec - rq->start.tv_nsec) / 1e9;
+    return elapsed > rq->server->timeout && (double)rq->received < elapsed * MIN_RATE;
+}
+
 /* ---- routing ---- */
 
 static const char *query(struct MHD_Connection *conn, const char *key)
@@ -449,8 +462,9 @@ enum MHD_Result serve_handle(void *cls, struct MHD_Connection *conn, const char 
          * read and dropped (no memory, no worker), and the 413 goes out
          * once it is in; a sender that goes on far beyond the limit is
          * cut off instead. */
-        return rq->too_big == 1 && rq->received / 2 > rq->server->max_upload + (1u << 20)
-                   ? MHD_NO : MHD_YES;
+        if (rq->too_big == 1 && rq->received / 2 > rq->server->max_upload + (1u << 20))
+            return MHD_NO;
+        return too_slow(rq) ? MHD_NO : MHD_YES;
     }
     if (rq->state == RQ_READING)
         return body_complete(rq);
