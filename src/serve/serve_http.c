@@ -253,9 +253,7 @@ static enum MHD_Result route(request *rq, const char *url, const char *method)
                             api ? _("this address takes POST with the image as the body")
                                 : _("this address takes GET"),
                             MHD_HTTP_HEADER_ALLOW, api ? "POST" : "GET, HEAD");
-    if (!api)
-        return answer_get(rq, url);
-    return MHD_YES;
+    return MHD_YES; /* answered once the request is complete: keep-alive */
 }
 
 /* ---- the work (on a pool thread) ---- */
@@ -453,7 +451,10 @@ enum MHD_Result serve_handle(void *cls, struct MHD_Connection *conn, const char 
         if (!(*con_cls = rq = new_request(cls, conn, url, method)))
             return MHD_NO;
         enum MHD_Result r = route(rq, url, method);
-        return r == MHD_YES && rq->state == RQ_READING ? begin_post(rq, url) : r;
+        if (r != MHD_YES || rq->state != RQ_READING || (strcmp(url, "/v1/check") &&
+                                                        strcmp(url, "/v1/fix")))
+            return r;
+        return begin_post(rq, url);
     }
     if (rq->state == RQ_READING && *upload_data_size > 0) {
         take_body(rq, upload_data, *upload_data_size);
@@ -466,6 +467,8 @@ enum MHD_Result serve_handle(void *cls, struct MHD_Connection *conn, const char 
             return MHD_NO;
         return too_slow(rq) ? MHD_NO : MHD_YES;
     }
+    if (rq->state == RQ_READING && rq->kind == RQ_OTHER)
+        return answer_get(rq, rq->url);
     if (rq->state == RQ_READING)
         return body_complete(rq);
     if (rq->state == RQ_DONE) {
