@@ -72,11 +72,15 @@ class Server:
         return status
 
 
-def multipart(field, filename, data):
+def multipart(field, filename, data, *more):
+    """A multipart/form-data body of one part, or more: (field, filename, data)..."""
     boundary = "pfboundary7d93"
-    head = ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n" % (boundary, field, filename))
-    body = head.encode() + data + ("\r\n--%s--\r\n" % boundary).encode()
+    body = b""
+    for f, n, d in ((field, filename, data),) + more:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                 "Content-Type: application/octet-stream\r\n\r\n" % (boundary, f, n)).encode()
+        body += d + b"\r\n"
+    body += ("--%s--\r\n" % boundary).encode()
     return body, {"Content-Type": "multipart/form-data; boundary=" + boundary}
 
 
@@ -133,6 +137,13 @@ class ServeApi(unittest.TestCase):
         self.assertEqual(d["files"][0]["path"], "身份证.jpg")
         self.assertEqual(d["files"][0]["status"], "pass")
         self.assertNotIn("image", d["files"][0])
+
+    def test_multipart_first_file_only(self):
+        body, hdr = multipart("file", "first.jpg", sample("ready.jpg"),
+                              ("file", "second.jpg", b"not an image" * 1000))
+        d = self.json_post("/v1/check", body, hdr)
+        self.assertEqual(d["files"][0]["path"], "first.jpg")
+        self.assertEqual(d["files"][0]["status"], "pass")
 
     def check_fixed(self, d, name, budget):
         f = d["files"][0]

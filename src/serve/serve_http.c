@@ -34,6 +34,7 @@ typedef struct {
     int too_big;
     struct MHD_PostProcessor *pp;/* multipart/form-data, else NULL */
     int got_file;
+    int skip_part;               /* inside a second part named "file" */
     char name[PF_PATH_LEN];
     int name_given;              /* ?name= wins over the multipart filename */
     char *json;                  /* the answer, made by the worker */
@@ -160,12 +161,15 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     (void)kind, (void)content_type, (void)transfer_encoding;
     if (!key || strcmp(key, "file") != 0)
         return MHD_YES;
-    if (off == 0 && rq->got_file && rq->len > 0)
-        return MHD_YES; /* a second file: not ours */
-    rq->got_file = 1;
-    if (off == 0 && filename && !rq->name_given)
-        snprintf(rq->name, sizeof rq->name, "%s", filename);
-    return size == 0 || append(rq, data, size) == 0 ? MHD_YES : MHD_NO;
+    if (off == 0) {
+        rq->skip_part = rq->got_file; /* a second "file": not ours */
+        rq->got_file = 1;
+        if (!rq->skip_part && filename && !rq->name_given)
+            snprintf(rq->name, sizeof rq->name, "%s", filename);
+    }
+    if (rq->skip_part || size == 0)
+        return MHD_YES;
+    return append(rq, data, size) == 0 ? MHD_YES : MHD_NO;
 }
 
 static int is_multipart(struct MHD_Connection *conn)
@@ -180,6 +184,8 @@ static int is_multipart(struct MHD_Connection *conn)
 static void take_body(request *rq, const char *data, size_t size)
 {
     rq->received += size;
+    if (rq->too_big == 2)
+        return; /* already refused: the 400 follows */
     if (rq->too_big || rq->received > rq->server->max_upload) {
         rq->too_big = 1;
         return;
