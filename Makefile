@@ -3,7 +3,7 @@
 # stb (BMP), poppler-glib + cairo (PDF), lcms2 (colour): see README for each
 # one's licence.
 PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libwebp \
-            libwebpdemux libgif stb lcms2
+            libwebpdemux libgif stb lcms2 libmicrohttpd
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
@@ -54,7 +54,8 @@ LDLIBS_SAN := $(PKG_LIBS) $(DLIB_A) -lstdc++ -lm -lpthread $(EXTRA_LDFLAGS)
 LIB_DIRS := core codec colour resample measure checks rules fix
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_CXX_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.cc))
-CLI_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+# src/serve (preflight serve) is part of the program, beside src/cli.
+CLI_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c)) $(wildcard src/serve/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cc=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -68,7 +69,7 @@ export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 LANGS    := zh_CN
 MO       := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/preflight.mo)
 
-.PHONY: all pot update-po check-po test test-asan test-corpus test-hostile test-page eval examples demo bench bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
+.PHONY: all pot update-po check-po test test-serve test-asan test-corpus test-hostile test-page eval examples demo bench bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight $(MO)
 
 # ---- translations: gettext, text domain "preflight" ----
@@ -133,6 +134,14 @@ endif
 $(BUILD)/obj/measure/face_detect.o: $(FACE_MODEL)
 $(BUILD)/obj/measure/face_detect.o: FILE_CXXFLAGS := -I$(BUILD)/gen $(FACE_AVX2_FLAG)
 
+# The page of `preflight serve` (GET /), built into the program.
+PAGE_INC := $(BUILD)/gen/page.inc
+$(PAGE_INC): src/serve/page.html scripts/embed-page
+	@mkdir -p $(dir $@)
+	python3 scripts/embed-page $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/serve/serve_http.o: $(PAGE_INC)
+$(BUILD)/obj/serve/serve_http.o: FILE_CFLAGS := -I$(BUILD)/gen
+
 # Where the installed catalogue is looked for (pf_set_locale_dir overrides).
 $(BUILD)/obj/core/i18n.o: FILE_CFLAGS := -DPF_LOCALEDIR='"$(LOCALEDIR)"'
 
@@ -167,7 +176,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTUTIL_OBJ) $(CLI_OBJ) $(BUILD)/lib
 test: $(TESTS) $(BUILD)/preflight $(MO)
 	@fail=0; $(MAKE) -s check-po || fail=1; for t in $(TESTS); do \
 	  echo "== $$t"; PF_BIN=$(abspath $(BUILD)/preflight) PF_TESTDATA=$(abspath testdata) $$t || fail=1; \
-	done; exit $$fail
+	done; $(MAKE) -s test-serve || fail=1; exit $$fail
+
+# preflight serve's HTTP API, against servers the test starts (python3,
+# standard library only; a few seconds).
+test-serve: $(BUILD)/preflight $(MO)
+	@echo "== tests/test_serve.py"
+	@PF_BIN=$(abspath $(BUILD)/preflight) PF_TESTDATA=$(abspath testdata) \
+	  python3 tests/test_serve.py
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:
@@ -190,6 +206,11 @@ test-hostile:
 	  build-asan/tests/corpus_check --hostile "$(CORPUS)" > build-asan/hostile.txt; \
 	  st=$$?; grep -v '^hostile [a-z]* ' build-asan/hostile.txt; exit $$st; \
 	else echo "no corpus at $(CORPUS); skipped"; fi
+	@if [ -d "$(CORPUS)" ]; then \
+	  $(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	    EXTRA_CFLAGS="$(FUZZ_SAN)" build-asan/preflight build-asan/locale/zh_CN/LC_MESSAGES/preflight.mo && \
+	  PF_BIN=build-asan/preflight python3 tests/serve_hostile.py "$(CORPUS)"; \
+	fi
 	$(MAKE) fuzz-replay
 
 # The serve page (src/serve/page.html) in headless Chromium driven by

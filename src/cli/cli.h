@@ -46,7 +46,8 @@ typedef enum {
     CLI_PARSE_RUN,        /* options filled: run the command */
     CLI_PARSE_DONE,       /* --help or --version printed: exit 0 */
     CLI_PARSE_USAGE_ERROR, /* message printed on stderr: exit 2 */
-    CLI_PARSE_PROFILES    /* internal: the profiles command was named */
+    CLI_PARSE_PROFILES,   /* internal: the profiles command was named */
+    CLI_PARSE_SERVE       /* the serve command: cli_serve_command runs it */
 } cli_parse_result;
 
 cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts);
@@ -75,6 +76,8 @@ pf_profiles *cli_load_profiles(const char *const *rules_files, int n_files);
 void cli_print_profile_names(FILE *out, const pf_profiles *set);
 /* A profile's rules in one line: "204,800–8,000,000 B, JPEG/PNG, ...". */
 void cli_describe_rules(const pf_rules *rules, char *buf, size_t cap);
+/* `profiles --json`'s document for set. */
+void cli_profiles_json(FILE *out, const pf_profiles *set);
 /* `preflight profiles [--json] [--rules FILE]`: argv[0] is "profiles". */
 cli_parse_result cli_profiles_command(int argc, char **argv);
 
@@ -214,6 +217,10 @@ typedef struct {
     int fail_on_warn;
     size_t n_files;
     cli_summary summary;
+    /* JSON: writes more members (",\"key\":...") at the end of each file's
+     * object (serve's "image"); NULL for none. */
+    void (*file_extra)(FILE *out, void *arg);
+    void *file_extra_arg;
 } cli_reporter;
 
 void cli_report_begin(cli_reporter *reporter);
@@ -244,5 +251,13 @@ int cli_report_exit_status(const cli_reporter *reporter);
 
 /* Runs check or fix over the expanded paths; returns the exit status. */
 int cli_run(const cli_options *opts);
+/* Makes sure a failed library call never counts as a pass (st: what the
+ * call returned). */
+void cli_settle_status(pf_ctx *ctx, pf_status st, pf_report *report);
+
+/* ---- src/serve/serve.c ---- */
+
+/* `preflight serve [OPTIONS]`: argv[0] is "serve". Returns the exit status. */
+int cli_serve_command(int argc, char **argv);
 
 #endif

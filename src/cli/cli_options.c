@@ -132,6 +132,7 @@ static void print_usage_head(FILE *out)
     fputs(_("Usage: preflight check [OPTIONS] PATH...\n"
             "       preflight fix [OPTIONS] -o DIR PATH...\n"
             "       preflight profiles [--json] [--rules FILE]\n"
+            "       preflight serve [--listen ADDR:PORT] [--token FILE] [-j N] ...\n"
             "Check ID-card, licence and face images against an ICP filing portal's\n"
             "rules; fix writes compliant copies into DIR (inputs are never changed).\n"
             "PATH is a file or a directory (its files; all levels with -r).\n"), out);
@@ -521,12 +522,15 @@ static cli_parse_result parse_command(const char *word, cli_options *opts)
         opts->command = CLI_CMD_CHECK;
     else if (!strcmp(word, "profiles"))
         return CLI_PARSE_PROFILES;
+    else if (!strcmp(word, "serve"))
+        return CLI_PARSE_SERVE;
     else if (!strcmp(word, "fix"))
         opts->command = CLI_CMD_FIX;
     else if (word[0] == '-')
         return usage_error(_("a command comes first: check or fix"));
     else
-        return usage_error(_("unknown command '%s' (check, fix or profiles)"), word);
+        return usage_error(_("unknown command '%s' (check, fix, profiles or serve)"),
+                           word);
     return CLI_PARSE_RUN;
 }
 
@@ -541,6 +545,8 @@ cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts)
     result = parse_command(argv[1], opts);
     if (result == CLI_PARSE_PROFILES)
         return cli_profiles_command(argc - 1, argv + 1);
+    if (result == CLI_PARSE_SERVE)
+        return result;
     if (result != CLI_PARSE_RUN)
         return result;
     /* getopt sees the command as its argv[0]. */

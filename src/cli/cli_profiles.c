@@ -197,7 +197,7 @@ static void print_text(FILE *out, const pf_profiles *set)
     fprintf(out, "%s\n", _(size_reading()));
 }
 
-static void print_json(FILE *out, const pf_profiles *set)
+void cli_profiles_json(FILE *out, const pf_profiles *set)
 {
     fputs("{\"profiles\":[", out);
     for (size_t i = 0; i < pf_profiles_count(set); i++) {
@@ -279,7 +279,7 @@ cli_parse_result cli_profiles_command(int argc, char **argv)
     if (!set)
         return CLI_PARSE_USAGE_ERROR;
     if (json)
-        print_json(stdout, set);
+        cli_profiles_json(stdout, set);
     else
         print_text(stdout, set);
     pf_profiles_free(set);

@@ -409,7 +409,7 @@ static void json_input(FILE *out, const pf_image_info *info)
 
 /* One file as a JSON object; index >= 0 adds "index" (--jsonl). */
 static void json_file_object(FILE *out, const char *path, const pf_report *report,
-                             long index)
+                             long index, const cli_reporter *r)
 {
     int written = report->has_output && report->output_path[0];
     int has_error = report->message[0] && (report->status == PF_FILE_ERROR ||
@@ -444,6 +444,8 @@ static void json_file_object(FILE *out, const char *path, const pf_report *repor
     else
         fputs("null", out);
     json_input(out, &report->input);
+    if (r && r->file_extra)
+        r->file_extra(out, r->file_extra_arg);
     fputc('}', out);
 }
 
@@ -451,7 +453,7 @@ static void print_json_file(const cli_reporter *r, const char *path,
                             const pf_report *report)
 {
     fputs(r->n_files > 1 ? ",\n" : "\n", r->out);
-    json_file_object(r->out, path, report, -1);
+    json_file_object(r->out, path, report, -1, r);
 }
 
 /* ---- CSV (--csv): one row per file, for Excel and WPS ---- */
@@ -673,7 +675,7 @@ void cli_report_finished(cli_reporter *r, size_t index, const char *path,
 {
     if (!r->jsonl)
         return;
-    json_file_object(r->out, path, report, (long)index);
+    json_file_object(r->out, path, report, (long)index, r);
     fputc('\n', r->out);
     fflush(r->out);
 }

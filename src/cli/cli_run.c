@@ -35,7 +35,7 @@ static void set_cli_error(pf_report *report, const char *fmt, ...)
 
 /* The library fills the report on every outcome; this only guards the
  * promise, so a failed call can never be counted as a pass. */
-static void settle_status(pf_ctx *ctx, pf_status st, pf_report *report)
+void cli_settle_status(pf_ctx *ctx, pf_status st, pf_report *report)
 {
     if (st == PF_OK || report->status == PF_FILE_FAIL ||
         report->status == PF_FILE_ERROR)
@@ -77,7 +77,7 @@ static void process_job(pf_ctx *ctx, const cli_options *opts,
         }
         st = pf_fix_file(ctx, job->path, job->out_stem, report);
     }
-    settle_status(ctx, st, report);
+    cli_settle_status(ctx, st, report);
 }
 
 /* Workers for the batch, and threads each call may use: -j is the total. */

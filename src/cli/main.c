@@ -36,6 +36,9 @@ int main(int argc, char **argv)
     case CLI_PARSE_USAGE_ERROR:
         status = CLI_EXIT_USAGE;
         break;
+    case CLI_PARSE_SERVE:
+        status = cli_serve_command(argc - 1, argv + 1);
+        break;
     case CLI_PARSE_RUN:
     default:
         status = cli_run(&opts);
