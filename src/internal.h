@@ -39,6 +39,17 @@ typedef struct {
     int icc_converted;     /* the profile was applied: pixels are sRGB */
 } pf_decoded;
 
+/* Composites w RGBA pixels onto white into RGB, as a browser shows them on
+ * a white page; premultiplied: the colour already carries its alpha.
+ * Returns 1 when some pixel was not opaque (util.c). */
+int pf_flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w, int premultiplied);
+/* One channel c of a pixel of alpha a composited onto white. */
+static inline uint8_t pf_on_white(unsigned c, unsigned a, int premultiplied)
+{
+    unsigned v = premultiplied ? c + (255u - a) : (c * a + 255u * (255u - a) + 127u) / 255u;
+    return (uint8_t)(v > 255 ? 255 : v); /* a premultiplied colour over its alpha */
+}
+
 /* The formats whose pixels preflight reads (pipeline.c). */
 int pf_format_decodable(pf_format format);
 

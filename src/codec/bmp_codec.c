@@ -216,20 +216,6 @@ static int palette_is_grey(const uint8_t *data, size_t len, const bmp_header *h)
     return 1;
 }
 
-/* Onto white, as a browser shows it on a white page. */
-static void flatten(const uint8_t *rgba, pf_decoded *out)
-{
-    pf_bitmap *bmp = &out->bmp;
-    size_t n = (size_t)bmp->width * bmp->height;
-    uint8_t *rgb = bmp->rgb;
-    for (size_t i = 0; i < n; i++, rgba += 4, rgb += 3) {
-        unsigned a = rgba[3];
-        out->has_alpha |= a < 255;
-        for (int c = 0; c < 3; c++)
-            rgb[c] = (uint8_t)((rgba[c] * a + 255u * (255u - a) + 127u) / 255u);
-    }
-}
-
 pf_status pf_bmp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                         pf_decoded *out, char err[PF_ERR_LEN])
 {
@@ -282,7 +268,10 @@ pf_status pf_bmp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     out->stored_width = (uint32_t)lw;
     out->stored_height = (uint32_t)lh;
     out->pages = 1;
-    flatten(rgba, out);
+    for (uint32_t y = 0; y < out->bmp.height; y++) /* onto white, as a browser shows it */
+        out->has_alpha |= pf_flatten_row(rgba + (size_t)y * out->bmp.width * 4,
+                                         out->bmp.rgb + (size_t)y * out->bmp.width * 3,
+                                         out->bmp.width, 0);
     out->source_grey = palette_is_grey(data, len, &h);
     st = copy_icc(data, len, &h, out);
 cleanup:

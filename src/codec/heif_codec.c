@@ -326,25 +326,6 @@ static void read_exif(const struct heif_image_handle *h, pf_decoded *out)
 
 /* ---- pixels ---- */
 
-/* Composites RGBA onto white (premultiplied: the colour already carries
- * its alpha). Returns 1 when some pixel was not opaque. */
-static int flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w,
-                       int premultiplied)
-{
-    int translucent = 0;
-    for (uint32_t x = 0; x < w; x++, rgba += 4, rgb += 3) {
-        unsigned a = rgba[3];
-        translucent |= a < 255;
-        for (int c = 0; c < 3; c++) {
-            unsigned v = premultiplied
-                             ? rgba[c] + (255u - a)
-                             : (rgba[c] * a + 255u * (255u - a) + 127u) / 255u;
-            rgb[c] = (uint8_t)(v > 255 ? 255 : v);
-        }
-    }
-    return translucent;
-}
-
 static pf_status copy_pixels(const struct heif_image *img, int alpha,
                              int premultiplied, uint64_t max_pixels,
                              pf_decoded *out, char err[PF_ERR_LEN])
@@ -368,7 +349,7 @@ static pf_status copy_pixels(const struct heif_image *img, int alpha,
         const uint8_t *row = src + (size_t)y * (size_t)stride;
         uint8_t *dst = out->bmp.rgb + (size_t)y * (size_t)w * 3;
         if (alpha)
-            out->has_alpha |= flatten_row(row, dst, (uint32_t)w, premultiplied);
+            out->has_alpha |= pf_flatten_row(row, dst, (uint32_t)w, premultiplied);
         else
             memcpy(dst, row, (size_t)w * 3);
     }

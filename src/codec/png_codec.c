@@ -109,20 +109,6 @@ static void set_transforms(struct png_job *job)
     }
 }
 
-/* Composites onto white in 8-bit sRGB, as a browser shows it on a white
- * page. Returns 1 when some pixel was not opaque. */
-static int flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w)
-{
-    int translucent = 0;
-    for (uint32_t x = 0; x < w; x++, rgba += 4, rgb += 3) {
-        unsigned a = rgba[3];
-        translucent |= a < 255;
-        for (int c = 0; c < 3; c++)
-            rgb[c] = (uint8_t)((rgba[c] * a + 255u * (255u - a) + 127u) / 255u);
-    }
-    return translucent;
-}
-
 static uint8_t *bmp_row(pf_bitmap *bmp, uint32_t y)
 {
     return bmp->rgb + (size_t)y * bmp->width * 3;
@@ -155,14 +141,14 @@ static pf_status read_rgba(struct png_job *job, int passes)
         if (passes == 1) {
             png_read_row(job->png, row, NULL);
             job->out->has_alpha |=
-                flatten_row(row, bmp_row(bmp, y), bmp->width);
+                pf_flatten_row(row, bmp_row(bmp, y), bmp->width, 0);
         }
     }
     if (passes > 1) {
         png_read_image(job->png, job->rows);
         for (uint32_t y = 0; y < bmp->height; y++)
             job->out->has_alpha |=
-                flatten_row(job->rows[y], bmp_row(bmp, y), bmp->width);
+                pf_flatten_row(job->rows[y], bmp_row(bmp, y), bmp->width, 0);
     }
     return PF_OK;
 }

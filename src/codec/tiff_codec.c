@@ -298,11 +298,8 @@ static void flatten(const uint32_t *raster, int premultiplied, pf_decoded *out)
         unsigned a = TIFFGetA(p);
         unsigned c[3] = {TIFFGetR(p), TIFFGetG(p), TIFFGetB(p)};
         out->has_alpha |= a < 255;
-        for (int k = 0; k < 3; k++) {
-            unsigned v = premultiplied ? c[k] + (255u - a)
-                                       : (c[k] * a + 255u * (255u - a) + 127u) / 255u;
-            rgb[k] = (uint8_t)(v > 255 ? 255 : v);
-        }
+        for (int k = 0; k < 3; k++)
+            rgb[k] = pf_on_white(c[k], a, premultiplied);
     }
 }
 

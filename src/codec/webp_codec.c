@@ -40,26 +40,13 @@ static pf_status version_mismatch(char err[PF_ERR_LEN])
     return PF_ERR_INTERNAL;
 }
 
-/* Composites onto white; returns 1 when some pixel was not opaque. */
-static int flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w)
-{
-    int translucent = 0;
-    for (uint32_t x = 0; x < w; x++, rgba += 4, rgb += 3) {
-        unsigned a = rgba[3];
-        translucent |= a < 255;
-        for (int c = 0; c < 3; c++)
-            rgb[c] = (uint8_t)((rgba[c] * a + 255u * (255u - a) + 127u) / 255u);
-    }
-    return translucent;
-}
-
 static void flatten(const uint8_t *rgba, size_t stride, pf_decoded *out)
 {
     pf_bitmap *bmp = &out->bmp;
     for (uint32_t y = 0; y < bmp->height; y++)
-        out->has_alpha |= flatten_row(rgba + (size_t)y * stride,
-                                      bmp->rgb + (size_t)y * bmp->width * 3,
-                                      bmp->width);
+        out->has_alpha |= pf_flatten_row(rgba + (size_t)y * stride,
+                                         bmp->rgb + (size_t)y * bmp->width * 3,
+                                         bmp->width, 0);
 }
 
 /* ICCP to out->icc, EXIF to orientation and GPS. */

@@ -138,3 +138,15 @@ const char *pf_strerror(pf_status status)
     }
     return _("unknown status");
 }
+
+int pf_flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w, int premultiplied)
+{
+    int translucent = 0;
+    for (uint32_t x = 0; x < w; x++, rgba += 4, rgb += 3) {
+        unsigned a = rgba[3];
+        translucent |= a < 255;
+        for (int c = 0; c < 3; c++)
+            rgb[c] = pf_on_white(rgba[c], a, premultiplied);
+    }
+    return translucent;
+}
