@@ -179,6 +179,9 @@ pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
  * exif_orientation is what still has to be applied (0 when the decoder has
  * already made the picture upright, as libheif does with irot/imir). ---- */
 
+/* What every decoder does first (util.c): clears *out and err, and refuses
+ * a NULL out, data or err (PF_ERR_INVALID_ARG). */
+pf_status pf_decode_begin(const uint8_t *data, pf_decoded *out, char *err);
 /* HEIC/HEIF (libheif): the primary image; EXIF read for GPS only. */
 pf_status pf_heif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          pf_decoded *out, char err[PF_ERR_LEN]);

@@ -7,6 +7,7 @@
 #include "i18n.h"
 
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Exit statuses (see man/preflight.1, EXIT STATUS). */
@@ -51,6 +52,9 @@ typedef enum {
 } cli_parse_result;
 
 cli_parse_result cli_parse_options(int argc, char **argv, cli_options *opts);
+/* "preflight: MESSAGE" then hint (e.g. "Try 'preflight --help' ..."), on
+ * stderr: every usage error of the program. */
+void cli_vusage_error(const char *hint, const char *fmt, va_list ap);
 void cli_print_usage(FILE *out);
 
 /* ---- cli_lang.c ---- */

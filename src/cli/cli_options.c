@@ -115,14 +115,19 @@ static cli_parse_result usage_error(const char *fmt, ...)
 static cli_parse_result usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("preflight: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vusage_error(_("Try 'preflight --help' for more information."), fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    fputs(_("Try 'preflight --help' for more information."), stderr);
-    fputc('\n', stderr);
     return CLI_PARSE_USAGE_ERROR;
+}
+
+void cli_vusage_error(const char *hint, const char *fmt, va_list ap)
+{
+    fputs("preflight: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    fputs(hint, stderr);
+    fputc('\n', stderr);
 }
 
 /* --help in sections, each one translatable unit; the option column is

@@ -408,13 +408,8 @@ pf_status pf_heif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     struct heif_context *ctx = NULL;
     struct heif_image_handle *h = NULL;
     pf_status st;
-    if (!out)
-        return PF_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    if (err)
-        err[0] = '\0';
-    if (!data || !err)
-        return PF_ERR_INVALID_ARG;
+    if ((st = pf_decode_begin(data, out, err)) != PF_OK)
+        return st;
     if (pthread_once(&heif_once, heif_load) != 0 || !heif_loaded) {
         /* TRANSLATORS: %s is the library's file name, libheif.so.1. The
            pipeline adds "; export it as JPEG". */

@@ -164,13 +164,8 @@ pf_status pf_webp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     WebPDemuxState state = WEBP_DEMUX_PARSE_ERROR;
     WebPData wd = {data, len};
     pf_status st;
-    if (!out)
-        return PF_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    if (err)
-        err[0] = '\0';
-    if (!data || !err)
-        return PF_ERR_INVALID_ARG;
+    if ((st = pf_decode_begin(data, out, err)) != PF_OK)
+        return st;
     /* The header alone: the size is refused before anything is allocated. */
     VP8StatusCode vs = WebPGetFeatures(data, len, &f);
     if (vs != VP8_STATUS_OK)

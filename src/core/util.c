@@ -150,3 +150,13 @@ int pf_flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w, int premultipl
     }
     return translucent;
 }
+
+pf_status pf_decode_begin(const uint8_t *data, pf_decoded *out, char *err)
+{
+    if (!out)
+        return PF_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (err)
+        err[0] = '\0';
+    return data && err ? PF_OK : PF_ERR_INVALID_ARG;
+}

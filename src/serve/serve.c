@@ -32,12 +32,9 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 static int usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("preflight: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    cli_vusage_error(_("Try 'preflight serve --help'."), fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    fputs(_("Try 'preflight serve --help'.\n"), stderr);
     return CLI_EXIT_USAGE;
 }
 
