@@ -99,6 +99,11 @@ pf_status pf_jpeg_encode(const pf_bitmap *bmp, double quality, uint8_t **out,
 pf_status pf_jpeg_encode_chroma(const pf_bitmap *bmp, double quality,
                                 int full_chroma, uint8_t **out,
                                 size_t *out_len, char err[PF_ERR_LEN]);
+/* The same with libjpeg's encoder-side smoothing (smoothing_factor, 0..100:
+ * 0 none), a 3x3 blur of every component before the DCT. */
+pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
+                                  int full_chroma, int smoothing, uint8_t **out,
+                                  size_t *out_len, char err[PF_ERR_LEN]);
 
 /* Lossless rotation/flip that makes an image with EXIF orientation 2..8
  * upright (TurboJPEG transform, perfect only). Drops all metadata markers
@@ -424,6 +429,30 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
                                 int max_quality, int threads, uint8_t **out,
                                 size_t *out_len, double *quality,
                                 char err[PF_ERR_LEN], pf_budget_info *info);
+
+/* ---- denoise.c ---- */
+
+/* Below --min-quality, fix never goes under this (see fix.c). */
+#define PF_QUALITY_FLOOR 15
+
+/* How hard pf_denoise smooths: a self-guided filter per YCbCr plane with
+ * window radius r and eps = (k * sigma)^2, sigma the noise's (0..255). */
+typedef struct {
+    double sigma;
+    int luma_radius, chroma_radius;
+    double luma_k, chroma_k;
+} pf_denoise_params;
+
+/* A copy of in with its noise smoothed away and its edges kept. */
+pf_status pf_denoise(const pf_bitmap *in, const pf_denoise_params *params,
+                     pf_bitmap *out);
+/* The standard deviation of in's noise (0..255), estimated on flat areas. */
+double pf_noise_sigma(const pf_bitmap *bmp);
+/* bmp with its noise smoothed away (*clean, free with pf_bitmap_free) as
+ * mildly as makes it fit max_bytes at quality; the strongest smoothing
+ * when none does. */
+pf_status pf_denoise_to_fit(const pf_bitmap *bmp, uint64_t max_bytes,
+                            int quality, pf_bitmap *clean, char err[PF_ERR_LEN]);
 
 /* ---- rules/profiles.c ---- */
 

@@ -606,6 +606,7 @@ typedef struct {
     const pf_bitmap *bmp;
     double quality;
     int full_chroma;
+    int smoothing;   /* libjpeg's input smoothing, 0..100 */
 } encode_job;
 
 /* The JPEG standard's example tables (Annex K.1), natural order. */
@@ -668,7 +669,7 @@ static void set_fractional_quality(j_compress_ptr c, double quality)
 }
 
 static void encode_settings(j_compress_ptr c, const pf_bitmap *bmp,
-                            double quality, int full_chroma)
+                            double quality, int full_chroma, int smoothing)
 {
     int chroma_step = full_chroma ? 1 : 2;
     c->image_width = bmp->width;
@@ -684,6 +685,7 @@ static void encode_settings(j_compress_ptr c, const pf_bitmap *bmp,
     c->comp_info[2].h_samp_factor = 1, c->comp_info[2].v_samp_factor = 1;
     c->dct_method = JDCT_ISLOW; /* same bytes on every CPU */
     c->optimize_coding = TRUE;
+    c->smoothing_factor = smoothing;
     jpeg_simple_progression(c);
     c->write_JFIF_header = TRUE;
     c->write_Adobe_marker = FALSE;
@@ -699,7 +701,7 @@ static pf_status encode_guarded(encode_job *job)
     job->sink.pub.empty_output_buffer = sink_grow;
     job->sink.pub.term_destination = sink_term;
     c->dest = &job->sink.pub;
-    encode_settings(c, job->bmp, job->quality, job->full_chroma);
+    encode_settings(c, job->bmp, job->quality, job->full_chroma, job->smoothing);
     jpeg_start_compress(c, TRUE);
     size_t stride = (size_t)job->bmp->width * 3;
     while (c->next_scanline < c->image_height) {
@@ -721,6 +723,13 @@ pf_status pf_jpeg_encode_chroma(const pf_bitmap *bmp, double quality,
                                 int full_chroma, uint8_t **out,
                                 size_t *out_len, char err[PF_ERR_LEN])
 {
+    return pf_jpeg_encode_smoothed(bmp, quality, full_chroma, 0, out, out_len, err);
+}
+
+pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
+                                  int full_chroma, int smoothing, uint8_t **out,
+                                  size_t *out_len, char err[PF_ERR_LEN])
+{
     encode_job job;
     pf_status st;
     clear_err(err);
@@ -730,6 +739,7 @@ pf_status pf_jpeg_encode_chroma(const pf_bitmap *bmp, double quality,
     if (out_len)
         *out_len = 0;
     if (!bmp || !bmp->rgb || !out || !out_len || !(quality >= 1 && quality <= 100) ||
+        smoothing < 0 || smoothing > 100 ||
         bmp->width == 0 || bmp->height == 0 ||
         bmp->width > JPEG_MAX_DIMENSION || bmp->height > JPEG_MAX_DIMENSION) {
         st = PF_ERR_INVALID_ARG;
@@ -738,6 +748,7 @@ pf_status pf_jpeg_encode_chroma(const pf_bitmap *bmp, double quality,
     error_init(&job.err);
     job.cinfo.err = &job.err.pub;
     job.bmp = bmp, job.quality = quality, job.full_chroma = full_chroma;
+    job.smoothing = smoothing;
     st = encode_guarded(&job);
     if (st != PF_OK) {
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);

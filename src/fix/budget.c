@@ -251,8 +251,12 @@ static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
     s.good_enough = 0.96;
     s.max_trials = PROXY_TRIALS;
     s.wide_start = 1;
-    if (run_search(&proxy, &s, *first_q, err) == PF_OK && s.best.data) {
-        /* Where the proxy's size curve crosses the aim, not its best trial. */
+    pf_status st = run_search(&proxy, &s, *first_q, err);
+    if (st == PF_OK && (s.best.data || (s.over_q > s.lo && s.over_q <= s.hi))) {
+        /* Where the proxy's size curve crosses the aim, not its best trial;
+         * extrapolated down from its lowest oversize trial when its aims all
+         * fell just over (a smoothed noisy photo: starting from the top
+         * instead left 24% of the budget unused). */
         *first_q = next_quality(&s, AIM_HIGH);
         *slope = s.slope;
     } else if (s.over_q <= s.lo) {

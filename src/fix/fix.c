@@ -19,6 +19,7 @@ typedef struct {
     double quality;  /* -1 when the compressed data was copied */
     int upscaled;
     int full_chroma; /* encoded 4:4:4 */
+    int below_min;   /* encoded under --min-quality: a warning */
     uint32_t width, height; /* what was encoded */
 } fix_output;
 
@@ -244,23 +245,68 @@ static pf_status splice_metadata(fix_output *out, const uint8_t *meta,
     return PF_OK;
 }
 
-/* Encodes at the best quality that fits the byte limits, less the room
- * the carried metadata takes (at most a quarter of max_bytes). */
+/* Encodes at the best quality in [lo, hi] that fits the byte limits, less
+ * the room the carried metadata takes (at most a quarter of max_bytes). */
+static pf_status encode_in_range(pf_ctx *ctx, const pf_bitmap *bmp,
+                                 size_t meta_len, int lo, int hi,
+                                 fix_output *out, pf_budget_info *info,
+                                 char err[PF_ERR_LEN])
+{
+    const pf_rules *r = &ctx->rules;
+    uint64_t max_b = r->max_bytes ? r->max_bytes - meta_len : 0;
+    uint64_t min_b = r->min_bytes > meta_len ? r->min_bytes - meta_len : 0;
+    pf_status st = pf_fit_jpeg_to_budget(bmp, max_b, min_b, lo, hi,
+                                         pf_call_threads(&ctx->options), &out->data,
+                                         &out->len, &out->quality, err, info);
+    out->full_chroma = info->full_chroma;
+    return st;
+}
+
 static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
                                   size_t meta_len, fix_output *out,
                                   pf_budget_info *info, char err[PF_ERR_LEN])
 {
     const pf_options *o = &ctx->options;
-    const pf_rules *r = &ctx->rules;
-    uint64_t max_b = r->max_bytes ? r->max_bytes - meta_len : 0;
-    uint64_t min_b = r->min_bytes > meta_len ? r->min_bytes - meta_len : 0;
     /* A minimum size may need more than the usual top quality. */
-    int top = r->min_bytes ? 100 : o->max_quality;
-    pf_status st = pf_fit_jpeg_to_budget(bmp, max_b, min_b, o->min_quality, top,
-                                         pf_call_threads(o), &out->data,
-                                         &out->len, &out->quality, err, info);
-    out->full_chroma = info->full_chroma;
-    return st;
+    int top = ctx->rules.min_bytes ? 100 : o->max_quality;
+    return encode_in_range(ctx, bmp, meta_len, o->min_quality, top, out, info, err);
+}
+
+/* A noisy photo (dim light, a small sensor) whose grain alone needs more
+ * bytes than the limit at --min-quality: first its noise is smoothed away,
+ * as mildly as lets it fit there (*clean, then what is encoded); failing
+ * that, the smoothed copy goes below --min-quality, never below
+ * PF_QUALITY_FLOOR, with a warning. PF_ERR_BUDGET when even that is too big. */
+static pf_status fit_noisy(pf_ctx *ctx, const pf_bitmap *bmp, size_t meta_len,
+                           pf_bitmap *clean, fix_output *out,
+                           pf_budget_info *info, pf_report *report,
+                           char err[PF_ERR_LEN])
+{
+    const pf_options *o = &ctx->options;
+    uint64_t max_b = ctx->rules.max_bytes - meta_len;
+    int top = ctx->rules.min_bytes ? 100 : o->max_quality;
+    int floor_q = o->min_quality < PF_QUALITY_FLOOR ? o->min_quality : PF_QUALITY_FLOOR;
+    char derr[PF_ERR_LEN];
+    pf_status st = pf_denoise_to_fit(bmp, max_b, o->min_quality, clean, derr);
+    if (st != PF_OK)
+        return st;
+    st = encode_in_range(ctx, clean, meta_len, o->min_quality, top, out, info, err);
+    if (st == PF_ERR_BUDGET && floor_q < o->min_quality) {
+        st = encode_in_range(ctx, clean, meta_len, floor_q, o->min_quality, out,
+                             info, err);
+        out->below_min = st == PF_OK;
+    }
+    if (st != PF_OK)
+        return st;
+    if (!out->below_min)
+        add_action(report, _("smoothed away sensor noise: it alone needed more "
+                             "than the size limit at quality %d"), o->min_quality);
+    else
+        add_action(report, _("quality %g, below --min-quality %d, is the only "
+                             "way this photo fits the size limit, even with its "
+                             "noise smoothed lightly; a better-lit photo will "
+                             "look better"), out->quality, o->min_quality);
+    return PF_OK;
 }
 
 #define GROW_STEPS 4
@@ -403,7 +449,7 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
                           const char *name, pf_report *report, fix_output *out)
 {
     char err[PF_ERR_LEN] = "";
-    pf_bitmap scaled = {0, 0, NULL}, grown = {0, 0, NULL};
+    pf_bitmap scaled = {0, 0, NULL}, grown = {0, 0, NULL}, clean = {0, 0, NULL};
     uint8_t *meta = NULL;
     size_t meta_len = 0;
     describe_conversions(in, report);
@@ -422,6 +468,11 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_budget_info info = {0, 0};
     out->width = bmp->width, out->height = bmp->height;
     st = encode_to_budget(ctx, bmp, meta_len, out, &info, err);
+    if (st == PF_ERR_BUDGET && !ctx->rules.min_bytes) {
+        st = fit_noisy(ctx, bmp, meta_len, &clean, out, &info, report, err);
+        if (clean.rgb)
+            bmp = &clean;
+    }
     if (st == PF_ERR_UNDER_MIN && !ctx->options.whiten) {
         st = grow_to_min_bytes(ctx, data, len, dec, in, meta_len, &grown, out,
                                &info, err);
@@ -445,8 +496,9 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
     }
     if (st == PF_ERR_BUDGET) {
         st = pf_fail_unfixable(ctx, report, st, _("%s: cannot meet the size limits "
-                               "at %u\xC3\x97%u (%s); crop to the document or "
-                               "lower --min-quality"), pf_shown(name), bmp->width,
+                               "at %u\xC3\x97%u even with its noise smoothed away "
+                               "(%s); retake the photo in better light, or crop "
+                               "it to the document"), pf_shown(name), bmp->width,
                                bmp->height, err);
         goto cleanup;
     }
@@ -465,6 +517,7 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
 cleanup:
     pf_bitmap_free(&scaled);
     pf_bitmap_free(&grown);
+    pf_bitmap_free(&clean);
     free(meta);
     return st;
 }
@@ -521,7 +574,7 @@ static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
         report->output = check->input;
         memcpy(report->checks, check->checks, sizeof report->checks);
         report->n_checks = check->n_checks;
-        report->warnings = check->warnings + out->upscaled;
+        report->warnings = check->warnings + out->upscaled + out->below_min;
     }
     free(check);
     return st;
@@ -559,7 +612,7 @@ pf_status pf_fix_buffer(pf_ctx *ctx, const uint8_t *data, size_t len,
                         pf_format *out_format, pf_report *report)
 {
     pf_decoded dec;
-    fix_output fo = {NULL, 0, PF_FORMAT_UNKNOWN, -1, 0, 0, 0, 0};
+    fix_output fo = {NULL, 0, PF_FORMAT_UNKNOWN, -1, 0, 0, 0, 0, 0};
     if (!ctx || (!data && len) || !out || !out_len || !report)
         return PF_ERR_INVALID_ARG;
     *out = NULL;
