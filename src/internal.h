@@ -432,7 +432,12 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
 
 /* ---- denoise.c ---- */
 
-/* Below --min-quality, fix never goes under this (see fix.c). */
+/* Below --min-quality, fix never goes under this. At 15 the IJG scaling
+ * (5000 / 15 = 333%) makes the luma DC step 53, block means in steps of
+ * about 6.6 grey levels: smooth areas (skin, a card's ground) show 8x8
+ * blocks, and below 10 (steps of 10) small print on a card breaks up.
+ * A judgement, not a measurement of legibility; ImageMagick's jpeg:extent
+ * has no floor and goes where it must (bench/noisy.md). */
 #define PF_QUALITY_FLOOR 15
 
 /* How hard pf_denoise smooths: a self-guided filter per YCbCr plane with

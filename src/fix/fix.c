@@ -304,8 +304,8 @@ static pf_status fit_noisy(pf_ctx *ctx, const pf_bitmap *bmp, size_t meta_len,
     else
         add_action(report, _("quality %g, below --min-quality %d, is the only "
                              "way this photo fits the size limit, even with its "
-                             "noise smoothed lightly; a better-lit photo will "
-                             "look better"), out->quality, o->min_quality);
+                             "noise smoothed; a better-lit photo will look "
+                             "better"), out->quality, o->min_quality);
     return PF_OK;
 }
 
@@ -494,10 +494,19 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
                                min);
         goto cleanup;
     }
+    if (st == PF_ERR_BUDGET && ctx->options.min_quality > PF_QUALITY_FLOOR) {
+        st = pf_fail_unfixable(ctx, report, st, _("%s: cannot meet the size limits "
+                               "at %u\xC3\x97%u (%s), even with its noise smoothed "
+                               "away and the quality lowered from --min-quality %d; "
+                               "retake the photo in better light, or crop it to "
+                               "the document"), pf_shown(name), bmp->width,
+                               bmp->height, err, ctx->options.min_quality);
+        goto cleanup;
+    }
     if (st == PF_ERR_BUDGET) {
         st = pf_fail_unfixable(ctx, report, st, _("%s: cannot meet the size limits "
-                               "at %u\xC3\x97%u even with its noise smoothed away "
-                               "(%s); retake the photo in better light, or crop "
+                               "at %u\xC3\x97%u (%s), even with its noise smoothed "
+                               "away; retake the photo in better light, or crop "
                                "it to the document"), pf_shown(name), bmp->width,
                                bmp->height, err);
         goto cleanup;
