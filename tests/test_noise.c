@@ -174,6 +174,43 @@ static void test_noisy_photo_below_min_quality_warns(void **state)
     pf_ctx_free(ctx);
 }
 
+/* The CLI says it on the file's text line (with the warning sign), in
+ * the JSON actions and in the CSV actions column. */
+static void test_cli_reports_warning(void **state)
+{
+    (void)state;
+    pf_bitmap pixels;
+    size_t len;
+    uint8_t *jpg = noisy_card(NOISE_BUSY, 6, 1, &len, &pixels);
+    char *dir = tu_mkdtemp(), *out = NULL, path[512], csv[512];
+    assert_non_null(dir);
+    snprintf(path, sizeof path, "%s/dark.jpg", dir);
+    snprintf(csv, sizeof csv, "%s/report.csv", dir);
+    assert_int_equal(tu_write(path, jpg, len), 0);
+    /* Only the budget: the framing checks are test_checks' business. */
+    const char *rules = "--no-crop --skip sharpness --skip document --skip glare "
+                        "--skip exposure";
+    assert_int_equal(tu_runf(&out, "%s fix %s --json --csv %s -o %s/out %s 2>&1",
+                             tu_pf_bin(), rules, csv, dir, path), 0);
+    assert_non_null(strstr(out, "\"status\":\"fixed\""));
+    assert_non_null(strstr(out, "below --min-quality 30"));
+    free(out);
+    char *text = tu_read_text(csv);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "a better-lit photo will look better"));
+    free(text);
+    assert_int_equal(tu_runf(&out, "%s fix %s --force -o %s/out %s 2>&1",
+                             tu_pf_bin(), rules, dir, path), 0);
+    assert_non_null(strstr(out, "\xE2\x9A\xA0")); /* the warning sign */
+    assert_non_null(strstr(out, "fixed"));
+    assert_non_null(strstr(out, "a better-lit photo will look better"));
+    free(out);
+    tu_rm_rf(dir);
+    free(dir);
+    free(jpg);
+    pf_bitmap_free(&pixels);
+}
+
 #define TINY_W 400
 #define TINY_H 300
 #define TINY_BYTES 600 /* less than any 400x300 JPEG, however smooth */
@@ -235,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noisy_photo_smoothed),
         cmocka_unit_test(test_noisy_photo_below_min_quality_warns),
+        cmocka_unit_test(test_cli_reports_warning),
         cmocka_unit_test(test_floor_holds),
         cmocka_unit_test(test_min_quality_under_floor_kept),
     };
