@@ -1,7 +1,7 @@
 /* Noisy photos (dim light, a small sensor) against the byte budget: fix
- * smooths the noise away, then goes below --min-quality down to
- * PF_QUALITY_FLOOR with a warning, and writes nothing only when even that
- * does not fit. The photo is a generated ID card on a table at the WeChat
+ * goes below --min-quality down to PF_QUALITY_FLOOR with a warning, then
+ * smooths the noise away, and writes nothing only when even that does not
+ * fit. The photo is a generated ID card on a table at the WeChat
  * size, 1956x1100, with seeded sensor-like noise. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,9 +22,7 @@ static pf_report report; /* large: keep it off the stack */
 #define W 1956
 #define H 1100
 #define NOISE_MODERATE 22.0 /* luma sigma, grey levels */
-#define NOISE_BUSY 12.0
-#define BUSY_CELL 3         /* px: gravel, far coarser than the noise */
-#define BUSY_CONTRAST 50
+#define NOISE_HEAVY 45.0
 
 /* A standard normal deviate (Box-Muller on the tests' LCG). */
 static double gauss(unsigned *state)
@@ -47,38 +45,13 @@ static void add_noise(uint8_t *rgb, size_t pixels, double luma_sigma,
     }
 }
 
-/* Gravel instead of the wood grain: BUSY_CELL-pixel stones, light and dark,
- * all round the card (picture detail, not noise, that fills the bytes). */
-static void add_gravel(uint8_t *rgb, const double corners[4][2])
+/* The noisy card photo as the camera's quality-95 JPEG; *pixels its RGB. */
+static uint8_t *noisy_card(double luma_sigma, double chroma_sigma, size_t *len,
+                           pf_bitmap *pixels)
 {
-    unsigned seed = 3;
-    for (uint32_t cy = 0; cy < H; cy += BUSY_CELL)
-        for (uint32_t cx = 0; cx < W; cx += BUSY_CELL) {
-            int d = tu_rand(&seed) & 1 ? BUSY_CONTRAST : -BUSY_CONTRAST;
-            if (cx > corners[3][0] && cx < corners[1][0] && cy > corners[0][1] &&
-                cy < corners[2][1])
-                continue; /* the card (roughly: it is nearly square-on) */
-            for (uint32_t y = cy; y < cy + BUSY_CELL && y < H; y++)
-                for (uint32_t x = cx; x < cx + BUSY_CELL && x < W; x++)
-                    for (int c = 0; c < 3; c++) {
-                        int v = rgb[((size_t)y * W + x) * 3 + c] + d;
-                        rgb[((size_t)y * W + x) * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-                    }
-        }
-}
-
-/* The noisy card photo as the camera's quality-95 JPEG; *pixels its RGB.
- * busy: the card smaller, on gravel. */
-static uint8_t *noisy_card(double luma_sigma, double chroma_sigma, int busy,
-                           size_t *len, pf_bitmap *pixels)
-{
-    const double full[4][2] = {{180, 90}, {1780, 120}, {1760, 1010}, {200, 990}};
-    const double small[4][2] = {{480, 250}, {1480, 260}, {1470, 850}, {490, 840}};
-    const double (*corners)[2] = busy ? small : full;
+    const double corners[4][2] = {{180, 90}, {1780, 120}, {1760, 1010}, {200, 990}};
     uint8_t *rgb = tu_card_scene(W, H, corners, 1, 7), *jpg = NULL;
     assert_non_null(rgb);
-    if (busy)
-        add_gravel(rgb, corners);
     add_noise(rgb, (size_t)W * H, luma_sigma, chroma_sigma, 11);
     assert_int_equal(tu_jpeg(rgb, W, H, 3, 95, 0, NULL, 0, &jpg, len), 0);
     pixels->width = W, pixels->height = H, pixels->rgb = rgb;
@@ -108,58 +81,35 @@ static int has_action(const char *text)
     return 0;
 }
 
-/* Does not fit at quality 30 as it is: the case this file is about. */
-static void assert_too_noisy(const pf_bitmap *bmp)
+/* Does not fit at quality lo as it is: the case this file is about. */
+static void assert_too_noisy(const pf_bitmap *bmp, int lo)
 {
     uint8_t *out = NULL;
     size_t len = 0;
     double q = 0;
     char err[PF_ERR_LEN];
-    assert_int_equal(pf_fit_jpeg_to_budget(bmp, 200000, 0, 30, 95, 2, &out, &len,
+    assert_int_equal(pf_fit_jpeg_to_budget(bmp, 200000, 0, lo, 95, 2, &out, &len,
                                            &q, err, NULL), PF_ERR_BUDGET);
     assert_null(out);
 }
 
-/* Moderate noise: smoothed, it fits at --min-quality or above; no warning. */
-static void test_noisy_photo_smoothed(void **state)
-{
-    (void)state;
-    pf_ctx *ctx = wechat_budget_ctx(PF_DEFAULT_MIN_QUALITY);
-    pf_bitmap pixels;
-    size_t len, out_len = 0;
-    uint8_t *out = NULL, *jpg = noisy_card(NOISE_MODERATE, 8, 0, &len, &pixels);
-    assert_too_noisy(&pixels);
-    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "dim.jpg", &out, &out_len, NULL,
-                                   &report), PF_OK);
-    print_message("moderate noise: quality %g, %zu B\n", report.quality, out_len);
-    assert_int_equal(report.status, PF_FILE_FIXED);
-    assert_true(out_len <= 200000 && out_len >= 0.9 * 200000);
-    assert_true(report.quality >= PF_DEFAULT_MIN_QUALITY);
-    assert_true(has_action("smoothed away sensor noise"));
-    assert_false(has_action("min-quality"));
-    assert_int_equal(report.warnings, 0);
-    free(out);
-    free(jpg);
-    pf_bitmap_free(&pixels);
-    pf_ctx_free(ctx);
-}
-
-/* Noise on gravel (detail smoothing must keep): below --min-quality, never below the floor, with a warning
- * that names the quality and says a better-lit photo will look better. */
+/* Moderate noise: below --min-quality, never below the floor, with a
+ * warning that names the quality and says a better-lit photo will look
+ * better; not smoothed (a lower quality costs the picture less). */
 static void test_noisy_photo_below_min_quality_warns(void **state)
 {
     (void)state;
     pf_ctx *ctx = wechat_budget_ctx(PF_DEFAULT_MIN_QUALITY);
     pf_bitmap pixels;
     size_t len, out_len = 0;
-    uint8_t *out = NULL, *jpg = noisy_card(NOISE_BUSY, 6, 1, &len, &pixels);
-    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "dark.jpg", &out, &out_len, NULL,
+    uint8_t *out = NULL, *jpg = noisy_card(NOISE_MODERATE, 8, &len, &pixels);
+    assert_too_noisy(&pixels, PF_DEFAULT_MIN_QUALITY);
+    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "dim.jpg", &out, &out_len, NULL,
                                    &report), PF_OK);
-    assert_too_noisy(&pixels);
-    print_message("noise on gravel: quality %g, %zu B\n", report.quality, out_len);
+    print_message("moderate noise: quality %g, %zu B\n", report.quality, out_len);
     assert_int_equal(report.status, PF_FILE_FIXED);
     assert_non_null(out);
-    assert_true(out_len <= 200000);
+    assert_true(out_len <= 200000 && out_len >= 0.9 * 200000);
     assert_true(report.quality >= PF_QUALITY_FLOOR);
     assert_true(report.quality < PF_DEFAULT_MIN_QUALITY);
     assert_int_equal(report.warnings, 1);
@@ -168,6 +118,33 @@ static void test_noisy_photo_below_min_quality_warns(void **state)
              report.quality);
     assert_true(has_action(quality));
     assert_true(has_action("a better-lit photo will look better"));
+    assert_false(has_action("smoothed"));
+    free(out);
+    free(jpg);
+    pf_bitmap_free(&pixels);
+    pf_ctx_free(ctx);
+}
+
+/* Heavy noise that does not fit even at the floor: smoothed away, then it
+ * fits, at the floor or above. */
+static void test_very_noisy_photo_smoothed(void **state)
+{
+    (void)state;
+    pf_ctx *ctx = wechat_budget_ctx(PF_DEFAULT_MIN_QUALITY);
+    pf_bitmap pixels;
+    size_t len, out_len = 0;
+    uint8_t *out = NULL, *jpg = noisy_card(NOISE_HEAVY, 12, &len, &pixels);
+    assert_too_noisy(&pixels, PF_QUALITY_FLOOR);
+    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "night.jpg", &out, &out_len, NULL,
+                                   &report), PF_OK);
+    print_message("heavy noise: quality %g, %zu B\n", report.quality, out_len);
+    assert_int_equal(report.status, PF_FILE_FIXED);
+    assert_non_null(out);
+    assert_true(out_len <= 200000);
+    assert_true(report.quality >= PF_QUALITY_FLOOR);
+    assert_true(has_action("smoothed away sensor noise"));
+    /* The warning exactly when it is below --min-quality. */
+    assert_int_equal(report.warnings, report.quality < PF_DEFAULT_MIN_QUALITY);
     free(out);
     free(jpg);
     pf_bitmap_free(&pixels);
@@ -181,7 +158,7 @@ static void test_cli_reports_warning(void **state)
     (void)state;
     pf_bitmap pixels;
     size_t len;
-    uint8_t *jpg = noisy_card(NOISE_BUSY, 6, 1, &len, &pixels);
+    uint8_t *jpg = noisy_card(NOISE_MODERATE, 8, &len, &pixels);
     char *dir = tu_mkdtemp(), *out = NULL, path[512], csv[512];
     assert_non_null(dir);
     snprintf(path, sizeof path, "%s/dark.jpg", dir);
@@ -270,8 +247,8 @@ static void test_min_quality_under_floor_kept(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_noisy_photo_smoothed),
         cmocka_unit_test(test_noisy_photo_below_min_quality_warns),
+        cmocka_unit_test(test_very_noisy_photo_smoothed),
         cmocka_unit_test(test_cli_reports_warning),
         cmocka_unit_test(test_floor_holds),
         cmocka_unit_test(test_min_quality_under_floor_kept),

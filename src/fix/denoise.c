@@ -20,7 +20,8 @@
  * this filter r2 k0.75 q34.3 5.87 (Bridge). SSIM against the clean photo
  * rises with either (Bridge 0.32 unsmoothed, 0.38 k0.5, 0.65 k1.5).
  * Butteraugli against the noisy input never prefers smoothing to a lower
- * quality, which is why the smoothing is as mild as reaches --min-quality. */
+ * quality: fix smooths only what does not fit even at its quality floor,
+ * and as mildly as fits there. */
 #include "internal.h"
 
 #include <math.h>
@@ -245,29 +246,6 @@ static pf_status try_strength(const pf_bitmap *bmp, double sigma, int step,
     return st;
 }
 
-/* Even the strongest smoothing does not fit at quality: the caller goes
- * lower. Keep it when it saved much (noise), else the mildest: what fills
- * the bytes is detail (a lawn, gravel), and a lower quality costs the
- * picture less than more smoothing (butteraugli on a lawn, life_by_Aitzol_
- * Berasategi.jpg at 196,000 B: mildest 4.66, strongest 5.60). */
-#define NOISE_SAVING 0.8
-
-static pf_status choose_without_fit(const pf_bitmap *bmp, double sigma,
-                                    int quality, size_t strongest_len,
-                                    pf_bitmap *clean, char err[PF_ERR_LEN])
-{
-    pf_bitmap mild = {0, 0, NULL};
-    size_t mild_len = 0;
-    pf_status st = try_strength(bmp, sigma, 0, quality, &mild, &mild_len, err);
-    if (st == PF_OK && (double)strongest_len >= NOISE_SAVING * (double)mild_len) {
-        pf_bitmap_free(clean);
-        *clean = mild;
-        mild.rgb = NULL;
-    }
-    pf_bitmap_free(&mild);
-    return st;
-}
-
 pf_status pf_denoise_to_fit(const pf_bitmap *bmp, uint64_t max_bytes,
                             int quality, pf_bitmap *clean, char err[PF_ERR_LEN])
 {
@@ -276,10 +254,10 @@ pf_status pf_denoise_to_fit(const pf_bitmap *bmp, uint64_t max_bytes,
     size_t len = 0;
     memset(clean, 0, sizeof *clean);
     pf_status st = try_strength(bmp, sigma, best, quality, clean, &len, err);
-    if (st == PF_OK && len > max_bytes)
-        return choose_without_fit(bmp, sigma, quality, len, clean, err);
-    /* The mildest that fits, by bisection. */
-    while (st == PF_OK && lo < best) {
+    /* The mildest that fits, by bisection; the strongest when none does
+     * (the caller's search then finds nothing either). */
+    int any_fits = len <= max_bytes;
+    while (st == PF_OK && any_fits && lo < best) {
         int mid = (lo + best) / 2;
         st = try_strength(bmp, sigma, mid, quality, clean, &len, err);
         last = mid;
