@@ -262,14 +262,18 @@ static pf_status encode_in_range(pf_ctx *ctx, const pf_bitmap *bmp,
     return st;
 }
 
+/* The highest quality tried: a minimum size may need more than the usual. */
+static int top_quality(const pf_ctx *ctx)
+{
+    return ctx->rules.min_bytes ? 100 : ctx->options.max_quality;
+}
+
 static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
                                   size_t meta_len, fix_output *out,
                                   pf_budget_info *info, char err[PF_ERR_LEN])
 {
-    const pf_options *o = &ctx->options;
-    /* A minimum size may need more than the usual top quality. */
-    int top = ctx->rules.min_bytes ? 100 : o->max_quality;
-    return encode_in_range(ctx, bmp, meta_len, o->min_quality, top, out, info, err);
+    return encode_in_range(ctx, bmp, meta_len, ctx->options.min_quality,
+                           top_quality(ctx), out, info, err);
 }
 
 /* A noisy photo (dim light, a small sensor) whose grain needs more bytes
@@ -300,7 +304,7 @@ static pf_status fit_noisy(pf_ctx *ctx, const pf_bitmap *bmp, size_t meta_len,
             pf_set_message(err, PF_ERR_LEN, "%s", derr);
             return st;
         }
-        st = encode_in_range(ctx, clean, meta_len, floor_q, o->max_quality, out,
+        st = encode_in_range(ctx, clean, meta_len, floor_q, top_quality(ctx), out,
                              info, err);
         if (st == PF_OK)
             add_action(report, _("smoothed away sensor noise: even at quality %d "
@@ -475,7 +479,7 @@ static pf_status reencode(pf_ctx *ctx, const uint8_t *data, size_t len,
     pf_budget_info info = {0, 0};
     out->width = bmp->width, out->height = bmp->height;
     st = encode_to_budget(ctx, bmp, meta_len, out, &info, err);
-    if (st == PF_ERR_BUDGET && !ctx->rules.min_bytes) {
+    if (st == PF_ERR_BUDGET) {
         st = fit_noisy(ctx, bmp, meta_len, &clean, out, &info, report, err);
         if (clean.rgb)
             bmp = &clean;
