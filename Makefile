@@ -69,7 +69,7 @@ export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 LANGS    := zh_CN
 MO       := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/preflight.mo)
 
-.PHONY: all pot update-po check-po test test-serve test-asan test-corpus test-hostile test-page eval examples demo bench bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
+.PHONY: all pot update-po check-po test test-serve test-asan test-corpus test-hostile test-page eval examples demo bench bench-noisy bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight $(MO)
 
 # ---- translations: gettext, text domain "preflight" ----
@@ -255,6 +255,16 @@ examples: $(BUILD)/tests/eval_checks
 PHOTOS ?= $(CORPUS)/photos
 bench: all
 	bench/run $(PHOTOS) $(BENCH_ARGS)
+
+# preflight fix against ImageMagick on noisy photos (bench/noisy.md), and
+# its noise filter against libjpeg's smoothing at equal bytes
+# (bench/denoise.md).
+$(BUILD)/bench-denoise: bench/denoise.c $(BUILD)/libpreflight.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libpreflight.a $(LDLIBS)
+
+bench-noisy: all $(BUILD)/bench-denoise
+	bench/noisy
+	bench/denoise
 
 # What the image checks cost check on camera photos, against the revision
 # before them (one run, side by side).

@@ -451,6 +451,9 @@ typedef struct {
 /* A copy of in with its noise smoothed away and its edges kept. */
 pf_status pf_denoise(const pf_bitmap *in, const pf_denoise_params *params,
                      pf_bitmap *out);
+/* fix's smoothing strengths, mildest (step 0) first: 1 with *params for a
+ * noise of sigma, 0 past the strongest. */
+int pf_denoise_strength(double sigma, int step, pf_denoise_params *params);
 /* The standard deviation of in's noise (0..255), estimated on flat areas. */
 double pf_noise_sigma(const pf_bitmap *bmp);
 /* bmp with its noise smoothed away (*clean, free with pf_bitmap_free) as

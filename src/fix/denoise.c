@@ -224,11 +224,14 @@ double pf_noise_sigma(const pf_bitmap *bmp)
 static const double strengths[] = {0.5, 0.75, 1.0, 1.5, 2.0, 3.0};
 #define N_STRENGTHS (int)(sizeof strengths / sizeof strengths[0])
 
-static pf_denoise_params params_at(double sigma, int step)
+int pf_denoise_strength(double sigma, int step, pf_denoise_params *params)
 {
+    if (step < 0 || step >= N_STRENGTHS)
+        return 0;
     double k = strengths[step];
     pf_denoise_params p = {sigma, k <= 1.0 ? 1 : 2, k <= 1.0 ? 2 : 3, k, 2 * k + 1};
-    return p;
+    *params = p;
+    return 1;
 }
 
 /* Smooths bmp at step into *clean and encodes it at quality: *len. */
@@ -236,8 +239,9 @@ static pf_status try_strength(const pf_bitmap *bmp, double sigma, int step,
                               int quality, pf_bitmap *clean, size_t *len,
                               char err[PF_ERR_LEN])
 {
-    pf_denoise_params p = params_at(sigma, step);
+    pf_denoise_params p;
     uint8_t *data = NULL;
+    pf_denoise_strength(sigma, step, &p);
     pf_bitmap_free(clean);
     pf_status st = pf_denoise(bmp, &p, clean);
     if (st == PF_OK)
@@ -267,7 +271,8 @@ pf_status pf_denoise_to_fit(const pf_bitmap *bmp, uint64_t max_bytes,
             lo = mid + 1;
     }
     if (st == PF_OK && last != best) {
-        pf_denoise_params p = params_at(sigma, best);
+        pf_denoise_params p;
+        pf_denoise_strength(sigma, best, &p);
         pf_bitmap_free(clean);
         st = pf_denoise(bmp, &p, clean);
     }

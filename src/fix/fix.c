@@ -281,10 +281,11 @@ static pf_status encode_to_budget(pf_ctx *ctx, const pf_bitmap *bmp,
  * PF_QUALITY_FLOOR, with a warning; failing that, its noise is smoothed
  * away, as mildly as lets it fit at the floor (*clean, then what is
  * encoded). Lower quality comes first because it costs the picture less:
- * on bench/noisy's generated noise, smoothing to reach --min-quality lost
- * to a lower quality at equal bytes on butteraugli (lumia.jpg, light
- * noise: 9.95 smoothed at quality 30.6, 7.18 unsmoothed at 22.6;
- * ImageMagick 8.41 at 18). PF_ERR_BUDGET when even that is too big. */
+ * in bench/noisy, smoothing first to reach --min-quality (commit eedd823)
+ * lost to a lower quality on butteraugli (lumia.jpg, light noise: 9.95
+ * smoothed at quality 30.6, 6.95 unsmoothed at 22.5; ImageMagick 8.41 at
+ * 18), and bench/denoise finds the same at equal bytes. PF_ERR_BUDGET when
+ * even that is too big. */
 static pf_status fit_noisy(pf_ctx *ctx, const pf_bitmap *bmp, size_t meta_len,
                            pf_bitmap *clean, fix_output *out,
                            pf_budget_info *info, pf_report *report,
