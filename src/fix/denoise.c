@@ -7,21 +7,23 @@
  * mean replaces it. Box sums make it O(1) a pixel whatever the radius.
  *
  * Measured against libjpeg's own encoder-side smoothing (smoothing_factor,
- * a plain 3x3 blur), each fitted to 196,000 B at 1956x1100 on two corpus
- * photos with generated noise (ImageMagick -attenuate 2 +noise Gaussian at
- * 2400 px), butteraugli against the noisy input's resize (bench/run's
- * reference), at the strength that just reaches quality 30:
- *                         Bridge_by_Sander_Klootwijk   Kleiber_by_Lukas_Baubkus
- *   no smoothing          q25.9  5.63                  q26.7  6.12
- *   smoothing_factor 25   q29.6  5.76                  q30.2  6.65
- *   this filter, k 0.5    q29.4  5.75                  q29.7  6.12
- *   ImageMagick extent    q24    5.89                  q24    6.48
- * and stronger, at equal reach: smoothing_factor 50 q34.3 6.06 against
- * this filter r2 k0.75 q34.3 5.87 (Bridge). SSIM against the clean photo
- * rises with either (Bridge 0.32 unsmoothed, 0.38 k0.5, 0.65 k1.5).
- * Butteraugli against the noisy input never prefers smoothing to a lower
- * quality: fix smooths only what does not fit even at its quality floor,
- * and as mildly as fits there. */
+ * a plain 3x3 blur) by bench/denoise (bench/denoise.md): two corpus photos
+ * with bench/noisy's moderate and heavy noise, each encoded to 196,000 B at
+ * the output size; medians of the quality reached and of butteraugli
+ * against the noisy picture (bench/run's reference) / the clean photo:
+ *   none                  q27.6   6.83 / 20.09
+ *   smoothing_factor 25   q31.4   6.92 / 19.61
+ *   smoothing_factor 50   q36.3   7.13 / 19.69
+ *   smoothing_factor 100  q48.0   8.05 / 19.73
+ *   this filter, k 0.5    q33.1   6.94 / 19.77
+ *   this filter, k 0.75   q37.7   7.12 / 19.61
+ *   this filter, k 3      q76.3  10.70 / 20.36
+ * At equal bytes the two trade fidelity for quality alike (k 0.75 and
+ * smoothing 50: the same butteraugli, 1.4 qualities apart); this filter
+ * is kept for its reach: its strongest saves far more bytes than
+ * smoothing's, for the photo that fits no other way. Neither beats no
+ * smoothing at a lower quality, so fix smooths only what does not fit
+ * even at its quality floor, and as mildly as fits there. */
 #include "internal.h"
 
 #include <math.h>
