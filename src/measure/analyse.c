@@ -50,7 +50,7 @@ static void face_region(const pf_bitmap *bmp, const pf_face_box *f,
     double x1 = cx + hw > bmp->width ? bmp->width : cx + hw;
     double y1 = cy + hh > bmp->height ? bmp->height : cy + hh;
     memset(region, 0, sizeof *region);
-    region->found = region->stands_out = 1;
+    region->found = region->stands_out = region->on_face = 1;
     region->corners[0][0] = x0, region->corners[0][1] = y0;
     region->corners[1][0] = x1, region->corners[1][1] = y0;
     region->corners[2][0] = x1, region->corners[2][1] = y1;

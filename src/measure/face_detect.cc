@@ -18,7 +18,9 @@
 //
 // The scan is dlib's object_detector::operator() written out (same
 // features, filters, thresholds and non-maximum suppression, so the same
-// detections) so that the image pyramid can be split over two threads.
+// detections) so that the image pyramid can be split over two threads, and
+// so that its filters are applied by a loop of ours that GCC vectorises
+// (apply_bank: half the time of dlib's, the same sums to within 1e-6).
 //
 // With GCC on x86-64 the file is compiled twice: as is, and with
 // PF_FACE_AVX2 (face_detect_avx2.o), where dlib and the scan are compiled
@@ -262,6 +264,77 @@ unsigned long level_count(const model &m, const dlib::array2d<unsigned char> &im
     return levels;
 }
 
+// Taps of the model's filters: 10x10 HOG cells (80 px windows, 8 px cells).
+const long taps = 10;
+
+// One filter bank over one level's HOG planes into saliency, as dlib's
+// impl::apply_filters_to_fhog with separable filters computes it (the same
+// sums in another order: within 1e-6 of dlib's on make eval's photos):
+// per plane and separable term, a row pass into scratch, then a column
+// pass added into saliency. Written so that GCC vectorises across columns
+// with the tap loops unrolled (-O3, FACE_OPT in the Makefile): half dlib's
+// time, which re-reads its filters through matrix expressions. Returns the
+// rectangle of saliency that holds whole windows.
+dlib::rectangle apply_bank(const filterbank &fb, const dlib::array<dlib::array2d<float>> &feats,
+                           dlib::array2d<float> &saliency, std::vector<float> &scratch)
+{
+    const long nr = feats[0].nr(), nc = feats[0].nc();
+    const long first = taps / 2, last_row = nr - (taps - 1) / 2, last_col = nc - (taps - 1) / 2;
+    const long out_w = last_col - first;
+    saliency.set_size(nr, nc);
+    dlib::assign_all_pixels(saliency, 0);
+    if (out_w <= 0 || last_row <= first)
+        return dlib::rectangle();
+    scratch.resize((size_t)nr * (size_t)out_w);
+    for (size_t p = 0; p < fb.row_filters.size(); p++) {
+        const float *plane = &feats[p][0][0];
+        for (size_t t = 0; t < fb.row_filters[p].size(); t++) {
+            float row_f[taps], col_f[taps];
+            for (long i = 0; i < taps; i++)
+                row_f[i] = fb.row_filters[p][t](i), col_f[i] = fb.col_filters[p][t](i);
+            for (long r = 0; r < nr; r++) {
+                const float *in = plane + r * nc;
+                float *out = &scratch[(size_t)(r * out_w)];
+                for (long c = 0; c < out_w; c++) {
+                    float sum = 0;
+                    for (long n = 0; n < taps; n++)
+                        sum += in[c + n] * row_f[n];
+                    out[c] = sum;
+                }
+            }
+            for (long r = first; r < last_row; r++) {
+                const float *in = &scratch[(size_t)((r - first) * out_w)];
+                float *out = &saliency[r][first];
+                for (long c = 0; c < out_w; c++) {
+                    float sum = 0;
+                    for (long m = 0; m < taps; m++)
+                        sum += in[c + m * out_w] * col_f[m];
+                    out[c] += sum;
+                }
+            }
+        }
+    }
+    return dlib::rectangle(first, first, last_col - 1, last_row - 1);
+}
+
+// Whether every filter of the model is taps x taps and apply_bank serves
+// it; otherwise dlib's own code runs.
+bool banks_fit(const model &m)
+{
+    for (const filterbank &fb : m.banks) {
+        if (fb.row_filters.size() != fb.col_filters.size())
+            return false;
+        for (size_t p = 0; p < fb.row_filters.size(); p++) {
+            if (fb.row_filters[p].size() != fb.col_filters[p].size())
+                return false;
+            for (size_t t = 0; t < fb.row_filters[p].size(); t++)
+                if (fb.row_filters[p][t].size() != taps || fb.col_filters[p][t].size() != taps)
+                    return false;
+        }
+    }
+    return true;
+}
+
 // Levels [first, last) of the pyramid: each level's HOG features scanned
 // with every filter, as dlib's object_detector does; each detection's
 // confidence is its score minus its filter's threshold.
@@ -277,6 +350,8 @@ void scan_levels(const model &m, const dlib::array2d<unsigned char> &img,
     dlib::array2d<unsigned char> a, b;
     dlib::array<dlib::array2d<float>> feats;
     dlib::array2d<float> saliency;
+    std::vector<float> scratch;
+    const bool own_filters = banks_fit(m);
     for (unsigned long l = 0; l < last; l++) {
         // The level's pixels: dlib's chain img -> a -> b -> a ...
         const dlib::array2d<unsigned char> *level = &img;
@@ -289,7 +364,9 @@ void scan_levels(const model &m, const dlib::array2d<unsigned char> &img,
             continue;
         sc.get_feature_extractor()(*level, feats, cell, (int)m.fhog_h, (int)m.fhog_w);
         for (size_t i = 0; i < m.banks.size(); i++) {
-            const dlib::rectangle area = dlib::impl::apply_filters_to_fhog(m.banks[i], feats, saliency);
+            const dlib::rectangle area =
+                own_filters ? apply_bank(m.banks[i], feats, saliency, scratch)
+                            : dlib::impl::apply_filters_to_fhog(m.banks[i], feats, saliency);
             for (long r = area.top(); r <= area.bottom(); r++)
                 for (long c = area.left(); c <= area.right(); c++) {
                     if (saliency[r][c] < m.thresholds[i] + adjust)
