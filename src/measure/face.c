@@ -7,6 +7,7 @@
  * face is cut by it. */
 #include "face.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,8 +45,43 @@ static void sum_luma_rows(const pf_bitmap *bmp, uint32_t y0, uint32_t y1,
     }
 }
 
-pf_status pf_face_grey(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
-                       uint8_t **out)
+/* Output rows [oy0, oy1) of the grey copy (see pf_face_grey); cols holds
+ * one sum per pixel column. */
+typedef struct {
+    const pf_bitmap *bmp;
+    uint32_t out_w, out_h, oy0, oy1;
+    uint8_t *grey;
+    uint32_t *cols;
+} grey_part;
+
+static void *grey_rows(void *arg)
+{
+    const grey_part *g = arg;
+    uint32_t w = g->bmp->width, h = g->bmp->height, bw = w / g->out_w;
+    /* Area average: output pixel (ox, oy) is the mean luma of the source
+     * block [ox*w/out_w, (ox+1)*w/out_w) x [oy*h/out_h, ...), every block
+     * at least one pixel since out <= in; a block is bw or bw + 1 wide. */
+    for (uint32_t oy = g->oy0; oy < g->oy1; oy++) {
+        uint32_t y0 = (uint32_t)((uint64_t)oy * h / g->out_h);
+        uint32_t y1 = (uint32_t)((uint64_t)(oy + 1) * h / g->out_h);
+        uint64_t narrow = (uint64_t)bw * (y1 - y0), wide = narrow + (y1 - y0);
+        uint64_t r_narrow = wide < 65536 ? reciprocal(narrow) : 0;
+        uint64_t r_wide = wide < 65536 ? reciprocal(wide) : 0;
+        sum_luma_rows(g->bmp, y0, y1, g->cols);
+        for (uint32_t ox = 0; ox < g->out_w; ox++) {
+            uint32_t x0 = (uint32_t)((uint64_t)ox * w / g->out_w);
+            uint32_t x1 = (uint32_t)((uint64_t)(ox + 1) * w / g->out_w);
+            int is_wide = x1 - x0 > bw;
+            g->grey[(size_t)oy * g->out_w + ox] =
+                block_mean(g->cols, x0, x1, is_wide ? wide : narrow,
+                           is_wide ? r_wide : r_narrow);
+        }
+    }
+    return NULL;
+}
+
+pf_status pf_face_grey_threads(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
+                               int threads, uint8_t **out)
 {
     uint32_t w = bmp->width, h = bmp->height;
     *out = NULL;
@@ -56,35 +92,34 @@ pf_status pf_face_grey(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
     if (!pf_mul3(out_w, out_h, 1, &bytes) || bytes > SIZE_MAX)
         return PF_ERR_TOO_LARGE;
     uint8_t *grey = malloc((size_t)bytes);
-    uint32_t *cols = malloc(w * sizeof *cols); /* <= 255 * rows per block */
-    if (!grey || !cols) {
-        free(grey);
-        free(cols);
-        return PF_ERR_NOMEM;
-    }
-    /* Area average: output pixel (ox, oy) is the mean luma of the source
-     * block [ox*w/out_w, (ox+1)*w/out_w) x [oy*h/out_h, ...), every block
-     * at least one pixel since out <= in; a block is bw or bw + 1 wide. */
-    uint32_t bw = w / out_w;
-    for (uint32_t oy = 0; oy < out_h; oy++) {
-        uint32_t y0 = (uint32_t)((uint64_t)oy * h / out_h);
-        uint32_t y1 = (uint32_t)((uint64_t)(oy + 1) * h / out_h);
-        uint64_t narrow = (uint64_t)bw * (y1 - y0), wide = narrow + (y1 - y0);
-        uint64_t r_narrow = wide < 65536 ? reciprocal(narrow) : 0;
-        uint64_t r_wide = wide < 65536 ? reciprocal(wide) : 0;
-        sum_luma_rows(bmp, y0, y1, cols);
-        for (uint32_t ox = 0; ox < out_w; ox++) {
-            uint32_t x0 = (uint32_t)((uint64_t)ox * w / out_w);
-            uint32_t x1 = (uint32_t)((uint64_t)(ox + 1) * w / out_w);
-            int is_wide = x1 - x0 > bw;
-            grey[(size_t)oy * out_w + ox] =
-                block_mean(cols, x0, x1, is_wide ? wide : narrow,
-                           is_wide ? r_wide : r_narrow);
-        }
-    }
-    free(cols);
+    /* One row of column sums per part (<= 255 * rows per block each). */
+    uint32_t *cols = malloc(2 * (size_t)w * sizeof *cols);
+    pf_status st = grey && cols ? PF_OK : PF_ERR_NOMEM;
+    if (st != PF_OK)
+        goto cleanup;
+    /* Two parts on two threads when asked (and the thread starts). */
+    uint32_t half = threads >= 2 && out_h >= 64 ? out_h / 2 : out_h;
+    grey_part top = {bmp, out_w, out_h, 0, half, grey, cols};
+    grey_part bottom = {bmp, out_w, out_h, half, out_h, grey, cols + w};
+    pthread_t thread;
+    int forked = half < out_h && pthread_create(&thread, NULL, grey_rows, &bottom) == 0;
+    grey_rows(&top);
+    if (forked)
+        pthread_join(thread, NULL);
+    else
+        grey_rows(&bottom);
     *out = grey;
-    return PF_OK;
+    grey = NULL;
+cleanup:
+    free(grey);
+    free(cols);
+    return st;
+}
+
+pf_status pf_face_grey(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
+                       uint8_t **out)
+{
+    return pf_face_grey_threads(bmp, out_w, out_h, 1, out);
 }
 
 static int larger_first(const void *a, const void *b)
@@ -124,7 +159,7 @@ static pf_status detect(const pf_bitmap *bmp, uint32_t work_long,
     /* Upsampled, the copy's long side is at most 2 * upsample_below. */
     int upsample = lng <= upsample_below && 2 * (uint64_t)upsample_below <= work_long;
     uint8_t *grey = NULL;
-    pf_status st = pf_face_grey(bmp, ow, oh, &grey);
+    pf_status st = pf_face_grey_threads(bmp, ow, oh, threads, &grey);
     if (st != PF_OK) {
         pf_set_message(err, PF_ERR_LEN, "face detection: %s",
                        st == PF_ERR_NOMEM ? "out of memory" : "bad image");
