@@ -20,4 +20,18 @@
 /* dlopen (RTLD_NOW | RTLD_LOCAL) of soname; NULL when it is not there. */
 void *pf_dynlib_open(const char *soname);
 
+/* Fills table (a struct of FUNCS(PF_DYN_SLOT)) from soname, and sets ok
+ * to 1 when every function was found: the body of a pthread_once routine. */
+#define PF_DYN_LOAD(f) \
+    pf_dyn_ok_ = pf_dyn_ok_ && \
+                 (pf_dyn_table_->f = (__typeof__(f) *)dlsym(pf_dyn_lib_, #f)) != NULL;
+#define PF_DYN_FILL(table, FUNCS, soname, ok) \
+    do { \
+        __typeof__(table) *pf_dyn_table_ = &(table); \
+        void *pf_dyn_lib_ = pf_dynlib_open(soname); \
+        int pf_dyn_ok_ = pf_dyn_lib_ != NULL; \
+        FUNCS(PF_DYN_LOAD) \
+        (ok) = pf_dyn_ok_; \
+    } while (0)
+
 #endif

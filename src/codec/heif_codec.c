@@ -54,12 +54,7 @@ static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
 
 static void heif_load(void)
 {
-    void *lib = pf_dynlib_open(PF_SONAME_HEIF);
-    int ok = lib != NULL;
-#define LOAD(f) ok = ok && (heif.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
-    HEIF_FUNCS(LOAD)
-#undef LOAD
-    heif_loaded = ok;
+    PF_DYN_FILL(heif, HEIF_FUNCS, PF_SONAME_HEIF, heif_loaded);
 }
 
 #define HEIF_MAX_SIDE 32768u         /* libheif's own default per side */

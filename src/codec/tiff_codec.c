@@ -57,12 +57,7 @@ static pthread_once_t tiff_once = PTHREAD_ONCE_INIT;
 
 static void tiff_load(void)
 {
-    void *lib = pf_dynlib_open(PF_SONAME_TIFF);
-    int ok = lib != NULL;
-#define LOAD(f) ok = ok && (tiff.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
-    TIFF_FUNCS(LOAD)
-#undef LOAD
-    tiff_loaded = ok;
+    PF_DYN_FILL(tiff, TIFF_FUNCS, PF_SONAME_TIFF, tiff_loaded);
 }
 
 #define TIFF_ICC_MAX (4u << 20)           /* an embedded profile we keep */

@@ -10,12 +10,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-    void *lib = pf_dynlib_open(PF_SONAME_MICROHTTPD);
-    int ok = lib != NULL;
-#define LOAD(f) ok = ok && (table.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
-    SERVE_MHD_FUNCS(LOAD)
-#undef LOAD
-    loaded = ok;
+    PF_DYN_FILL(table, SERVE_MHD_FUNCS, PF_SONAME_MICROHTTPD, loaded);
 }
 
 const serve_mhd_table *serve_mhd_load(void)
