@@ -2,8 +2,7 @@
 # libheif, libwebp(demux; mux makes the tests' animations), libtiff, giflib,
 # stb (BMP), poppler-glib + cairo (PDF), lcms2 (colour): see README for each
 # one's licence.
-PKGS     := libturbojpeg libjpeg libpng libexif zlib inih libwebp \
-            libwebpdemux libgif stb lcms2
+PKGS     := libturbojpeg libjpeg libpng libexif zlib inih lcms2
 PREFIX   ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR  ?=
@@ -18,7 +17,8 @@ DEPFLAGS := -MMD -MP
 # and libmicrohttpd when serve starts (src/serve/serve_mhd.h), not linked:
 # only their headers and their shared objects' names are needed. The tests
 # that write such files with these libraries link them.
-LAZY_PKGS := libheif libtiff-4 poppler-glib cairo libmicrohttpd
+LAZY_PKGS := libheif libtiff-4 poppler-glib cairo libmicrohttpd libwebp libwebpdemux \
+             libgif stb
 # Only the tests write WebP animations.
 TEST_PKGS := libwebpmux cairo-pdf
 soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(2).so" 2>/dev/null | \
@@ -26,7 +26,10 @@ soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/$(2).so" 2>/d
 SONAMES := -DPF_SONAME_HEIF='"$(call soname,libheif,libheif)"' \
            -DPF_SONAME_TIFF='"$(call soname,libtiff-4,libtiff)"' \
            -DPF_SONAME_POPPLER_GLIB='"$(call soname,poppler-glib,libpoppler-glib)"' \
-           -DPF_SONAME_MICROHTTPD='"$(call soname,libmicrohttpd,libmicrohttpd)"'
+           -DPF_SONAME_MICROHTTPD='"$(call soname,libmicrohttpd,libmicrohttpd)"' \
+           -DPF_SONAME_WEBPDEMUX='"$(call soname,libwebpdemux,libwebpdemux)"' \
+           -DPF_SONAME_GIF='"$(call soname,libgif,libgif)"' \
+           -DPF_SONAME_STB='"$(call soname,stb,libstb)"'
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) $(TEST_PKGS))
