@@ -35,16 +35,7 @@
     X(stbi_load_from_memory) \
     X(stbi_set_flip_vertically_on_load_thread)
 
-static struct {
-    STB_FUNCS(PF_DYN_SLOT)
-} stb;
-static int stb_loaded;
-static pthread_once_t stb_once = PTHREAD_ONCE_INIT;
-
-static void stb_load(void)
-{
-    PF_DYN_FILL(stb, STB_FUNCS, PF_SONAME_STB, stb_loaded);
-}
+PF_DYN_LIBRARY(stb, STB_FUNCS, PF_SONAME_STB)
 
 #define BMP_FILE_HEADER 14
 #define BMP_ICC_MAX (4u << 20)          /* an embedded profile we keep */
@@ -247,7 +238,7 @@ pf_status pf_bmp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     pf_status st = read_header(data, len, &h, err);
     if (st != PF_OK)
         return st;
-    if (pthread_once(&stb_once, stb_load) != 0 || !stb_loaded)
+    if (!stb_ready())
         return pf_missing_library(err, "BMP", PF_SONAME_STB, "libstb0");
     if (len > INT_MAX) { /* stb_image takes an int length */
         pf_set_message(err, PF_ERR_LEN, "%s", _("BMP file over 2 GB"));

@@ -34,4 +34,22 @@ void *pf_dynlib_open(const char *soname);
         (ok) = pf_dyn_ok_; \
     } while (0)
 
+/* A library's function table name (a struct of FUNCS(PF_DYN_SLOT)),
+ * filled from soname on the first call of name_ready(), which then says
+ * whether every function was found. */
+#define PF_DYN_LIBRARY(name, FUNCS, soname) \
+    static struct { \
+        FUNCS(PF_DYN_SLOT) \
+    } name; \
+    static int name##_loaded; \
+    static pthread_once_t name##_once = PTHREAD_ONCE_INIT; \
+    static void name##_load(void) \
+    { \
+        PF_DYN_FILL(name, FUNCS, soname, name##_loaded); \
+    } \
+    static int name##_ready(void) \
+    { \
+        return pthread_once(&name##_once, name##_load) == 0 && name##_loaded; \
+    }
+
 #endif

@@ -36,16 +36,7 @@
     X(DGifOpen) \
     X(GifErrorString)
 
-static struct {
-    GIF_FUNCS(PF_DYN_SLOT)
-} giflib;
-static int giflib_loaded;
-static pthread_once_t giflib_once = PTHREAD_ONCE_INIT;
-
-static void giflib_load(void)
-{
-    PF_DYN_FILL(giflib, GIF_FUNCS, PF_SONAME_GIF, giflib_loaded);
-}
+PF_DYN_LIBRARY(giflib, GIF_FUNCS, PF_SONAME_GIF)
 
 #define GIF_MAX_FRAMES 10000 /* counting stops here */
 
@@ -234,7 +225,7 @@ pf_status pf_gif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     int code = 0, transparent = NO_TRANSPARENT_COLOR;
     pf_status st;
     memset(out, 0, sizeof *out);
-    if (pthread_once(&giflib_once, giflib_load) != 0 || !giflib_loaded)
+    if (!giflib_ready())
         return pf_missing_library(err, "GIF", PF_SONAME_GIF, "libgif7");
     GifFileType *gif = giflib.DGifOpen(&src, read_mem, &code);
     if (!gif)

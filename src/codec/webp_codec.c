@@ -32,16 +32,7 @@
     X(WebPGetFeaturesInternal) \
     X(WebPInitDecoderConfigInternal)
 
-static struct {
-    WEBP_FUNCS(PF_DYN_SLOT)
-} webp;
-static int webp_loaded;
-static pthread_once_t webp_once = PTHREAD_ONCE_INIT;
-
-static void webp_load(void)
-{
-    PF_DYN_FILL(webp, WEBP_FUNCS, PF_SONAME_WEBPDEMUX, webp_loaded);
-}
+PF_DYN_LIBRARY(webp, WEBP_FUNCS, PF_SONAME_WEBPDEMUX)
 
 #define WEBP_ICC_MAX (4u << 20) /* one ICC profile */
 
@@ -198,7 +189,7 @@ pf_status pf_webp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     pf_status st;
     if ((st = pf_decode_begin(data, out, err)) != PF_OK)
         return st;
-    if (pthread_once(&webp_once, webp_load) != 0 || !webp_loaded)
+    if (!webp_ready())
         return pf_missing_library(err, "WebP", PF_SONAME_WEBPDEMUX, "libwebpdemux2");
     /* The header alone: the size is refused before anything is allocated. */
     VP8StatusCode vs = webp.WebPGetFeaturesInternal(data, len, &f, WEBP_DECODER_ABI_VERSION);
