@@ -342,7 +342,11 @@ dlib::rectangle apply_filter(const model &m, unsigned long f,
     for (int p = 0; p < PF_FACE_PLANES; p++) {
         const float *plane = &feats[p][0][0];
         for (int t = 0; t < m.filters.terms[f][p]; t++, term++) {
-            const float *row_f = m.filters.rows[term], *col_f = m.filters.cols[term];
+            // Local copies: the compiler then knows no store below
+            // changes them, and keeps them in registers.
+            float row_f[PF_FACE_TAPS], col_f[PF_FACE_TAPS];
+            std::copy(m.filters.rows[term], m.filters.rows[term] + taps, row_f);
+            std::copy(m.filters.cols[term], m.filters.cols[term] + taps, col_f);
             for (long r = 0; r < nr; r++) {
                 const float *in = plane + r * nc;
                 float *out = &scratch[(size_t)(r * out_w)];
