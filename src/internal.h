@@ -187,6 +187,10 @@ pf_status pf_png_strip_metadata(const uint8_t *data, size_t len,
 /* What every decoder does first (util.c): clears *out and err, and refuses
  * a NULL out, data or err (PF_ERR_INVALID_ARG). */
 pf_status pf_decode_begin(const uint8_t *data, pf_decoded *out, char *err);
+/* A decoder whose library (opened on first use) is missing: PF_ERR_FORMAT,
+ * the message naming the library and its Debian package. */
+pf_status pf_missing_library(char *err, const char *format, const char *soname,
+                             const char *package);
 /* HEIC/HEIF (libheif): the primary image; EXIF read for GPS only. */
 pf_status pf_heif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          pf_decoded *out, char err[PF_ERR_LEN]);

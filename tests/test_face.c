@@ -296,6 +296,27 @@ static void test_bad_requests(void **state)
 }
 
 /* The grey working copy: area averages, exact on blocks. */
+/* Two threads make the very bytes one does, blocks of uneven sizes and
+ * all (a 1001 x 707 picture into 333 x 250). */
+static void test_grey_copy_threads(void **state)
+{
+    (void)state;
+    pf_bitmap bmp;
+    uint8_t *one = NULL, *two = NULL;
+    assert_int_equal(pf_bitmap_alloc(&bmp, 1001, 707), PF_OK);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < (size_t)1001 * 707 * 3; i++) {
+        x = x * 1103515245u + 12345u;
+        bmp.rgb[i] = (uint8_t)(x >> 24);
+    }
+    assert_int_equal(pf_face_grey_threads(&bmp, 333, 250, 1, &one), PF_OK);
+    assert_int_equal(pf_face_grey_threads(&bmp, 333, 250, 2, &two), PF_OK);
+    assert_memory_equal(one, two, 333 * 250);
+    free(one);
+    free(two);
+    pf_bitmap_free(&bmp);
+}
+
 static void test_grey_copy(void **state)
 {
     (void)state;
@@ -328,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_grey_copy),
+        cmocka_unit_test(test_grey_copy_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,18 @@
 
 #include <stb/stb_image.h>
 
+#include "codec/dynlib.h"
+
+/* stb_image's functions, from libstb.so opened on first use (dynlib.h). */
+#define STB_FUNCS(X) \
+    X(stbi_failure_reason) \
+    X(stbi_image_free) \
+    X(stbi_info_from_memory) \
+    X(stbi_load_from_memory) \
+    X(stbi_set_flip_vertically_on_load_thread)
+
+PF_DYN_LIBRARY(stb, STB_FUNCS, PF_SONAME_STB)
+
 #define BMP_FILE_HEADER 14
 #define BMP_ICC_MAX (4u << 20)          /* an embedded profile we keep */
 #define BMP_CS_EMBEDDED 0x4D424544u     /* 'MBED': PROFILE_EMBEDDED */
@@ -226,12 +238,14 @@ pf_status pf_bmp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     pf_status st = read_header(data, len, &h, err);
     if (st != PF_OK)
         return st;
+    if (!stb_ready())
+        return pf_missing_library(err, "BMP", PF_SONAME_STB, "libstb0");
     if (len > INT_MAX) { /* stb_image takes an int length */
         pf_set_message(err, PF_ERR_LEN, "%s", _("BMP file over 2 GB"));
         return PF_ERR_TOO_LARGE;
     }
-    if (!stbi_info_from_memory(data, (int)len, &w, &h_px, &comp)) {
-        pf_set_message(err, PF_ERR_LEN, "BMP: %s", stbi_failure_reason());
+    if (!stb.stbi_info_from_memory(data, (int)len, &w, &h_px, &comp)) {
+        pf_set_message(err, PF_ERR_LEN, "BMP: %s", stb.stbi_failure_reason());
         return PF_ERR_CORRUPT;
     }
     /* stbi_info gives a top-down BMP's height negative, as stored. */
@@ -249,11 +263,11 @@ pf_status pf_bmp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     if ((st = check_extent(&h, len, err)) != PF_OK ||
         (st = check_indices(data, &h, err)) != PF_OK)
         return st;
-    stbi_set_flip_vertically_on_load_thread(0);
+    stb.stbi_set_flip_vertically_on_load_thread(0);
     int lw = 0, lh = 0;
-    rgba = stbi_load_from_memory(data, (int)len, &lw, &lh, &comp, 4);
+    rgba = stb.stbi_load_from_memory(data, (int)len, &lw, &lh, &comp, 4);
     if (!rgba) {
-        const char *why = stbi_failure_reason();
+        const char *why = stb.stbi_failure_reason();
         st = why && strcmp(why, "outofmem") == 0 ? PF_ERR_NOMEM : PF_ERR_CORRUPT;
         pf_set_message(err, PF_ERR_LEN, "BMP: %s", why ? why : "?");
         return st;
@@ -275,7 +289,7 @@ pf_status pf_bmp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     out->source_grey = palette_is_grey(data, len, &h);
     st = copy_icc(data, len, &h, out);
 cleanup:
-    stbi_image_free(rgba);
+    stb.stbi_image_free(rgba);
     if (st != PF_OK)
         pf_decoded_free(out);
     return st;

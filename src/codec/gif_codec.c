@@ -20,6 +20,24 @@
 
 #include <gif_lib.h>
 
+#include "codec/dynlib.h"
+
+/* giflib's functions, from libgif.so opened on first use (dynlib.h). */
+#define GIF_FUNCS(X) \
+    X(DGifCloseFile) \
+    X(DGifExtensionToGCB) \
+    X(DGifGetCode) \
+    X(DGifGetCodeNext) \
+    X(DGifGetExtension) \
+    X(DGifGetExtensionNext) \
+    X(DGifGetImageHeader) \
+    X(DGifGetLine) \
+    X(DGifGetRecordType) \
+    X(DGifOpen) \
+    X(GifErrorString)
+
+PF_DYN_LIBRARY(giflib, GIF_FUNCS, PF_SONAME_GIF)
+
 #define GIF_MAX_FRAMES 10000 /* counting stops here */
 
 typedef struct {
@@ -45,7 +63,7 @@ static int read_mem(GifFileType *gif, GifByteType *buf, int n)
 static pf_status gif_error(const gif_source *src, int code, const char *what,
                            char err[PF_ERR_LEN])
 {
-    const char *why = GifErrorString(code);
+    const char *why = giflib.GifErrorString(code);
     if (src->short_read) {
         pf_set_message(err, PF_ERR_LEN, _("truncated GIF: the file ends inside %s"),
                        what);
@@ -63,15 +81,15 @@ static int read_extension(GifFileType *gif, int *transparent)
 {
     int code = 0;
     GifByteType *block = NULL;
-    if (DGifGetExtension(gif, &code, &block) == GIF_ERROR)
+    if (giflib.DGifGetExtension(gif, &code, &block) == GIF_ERROR)
         return GIF_ERROR;
     if (code == GRAPHICS_EXT_FUNC_CODE && block && transparent) {
         GraphicsControlBlock gcb;
-        if (DGifExtensionToGCB(block[0], block + 1, &gcb) == GIF_OK)
+        if (giflib.DGifExtensionToGCB(block[0], block + 1, &gcb) == GIF_OK)
             *transparent = gcb.TransparentColor;
     }
     while (block) /* each call consumes at least one byte: bounded */
-        if (DGifGetExtensionNext(gif, &block) == GIF_ERROR)
+        if (giflib.DGifGetExtensionNext(gif, &block) == GIF_ERROR)
             return GIF_ERROR;
     return GIF_OK;
 }
@@ -81,10 +99,10 @@ static int skip_image(GifFileType *gif)
 {
     int code_size = 0;
     GifByteType *block = NULL;
-    if (DGifGetCode(gif, &code_size, &block) == GIF_ERROR)
+    if (giflib.DGifGetCode(gif, &code_size, &block) == GIF_ERROR)
         return GIF_ERROR;
     while (block)
-        if (DGifGetCodeNext(gif, &block) == GIF_ERROR)
+        if (giflib.DGifGetCodeNext(gif, &block) == GIF_ERROR)
             return GIF_ERROR;
     return GIF_OK;
 }
@@ -143,7 +161,7 @@ static pf_status decode_first(GifFileType *gif, const gif_source *src,
     out->has_alpha = left > 0 || top > 0 || fw < sw || fh < sh;
     uint8_t used[256] = {0};
     for (uint32_t i = 0; i < fh; i++) {
-        if (DGifGetLine(gif, line, (int)fw) == GIF_ERROR) {
+        if (giflib.DGifGetLine(gif, line, (int)fw) == GIF_ERROR) {
             st = gif_error(src, gif->Error, _("the first frame"), err);
             goto cleanup;
         }
@@ -184,10 +202,10 @@ static int count_frames(GifFileType *gif)
     int frames = 1;
     while (frames < GIF_MAX_FRAMES) {
         GifRecordType type;
-        if (DGifGetRecordType(gif, &type) == GIF_ERROR)
+        if (giflib.DGifGetRecordType(gif, &type) == GIF_ERROR)
             break;
         if (type == IMAGE_DESC_RECORD_TYPE) {
-            if (DGifGetImageHeader(gif) == GIF_ERROR || skip_image(gif) == GIF_ERROR)
+            if (giflib.DGifGetImageHeader(gif) == GIF_ERROR || skip_image(gif) == GIF_ERROR)
                 break;
             frames++;
         } else if (type == EXTENSION_RECORD_TYPE) {
@@ -207,7 +225,9 @@ pf_status pf_gif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     int code = 0, transparent = NO_TRANSPARENT_COLOR;
     pf_status st;
     memset(out, 0, sizeof *out);
-    GifFileType *gif = DGifOpen(&src, read_mem, &code);
+    if (!giflib_ready())
+        return pf_missing_library(err, "GIF", PF_SONAME_GIF, "libgif7");
+    GifFileType *gif = giflib.DGifOpen(&src, read_mem, &code);
     if (!gif)
         return gif_error(&src, code, _("the header"), err);
     /* The logical screen alone may already be too large. */
@@ -216,7 +236,7 @@ pf_status pf_gif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         goto cleanup;
     for (;;) {
         GifRecordType type;
-        if (DGifGetRecordType(gif, &type) == GIF_ERROR) {
+        if (giflib.DGifGetRecordType(gif, &type) == GIF_ERROR) {
             st = gif_error(&src, gif->Error, _("the records before the first frame"), err);
             goto cleanup;
         }
@@ -232,7 +252,7 @@ pf_status pf_gif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
             st = PF_ERR_CORRUPT;
             goto cleanup;
         }
-        if (DGifGetImageHeader(gif) == GIF_ERROR) {
+        if (giflib.DGifGetImageHeader(gif) == GIF_ERROR) {
             st = gif_error(&src, gif->Error, _("the first frame"), err);
             goto cleanup;
         }
@@ -243,7 +263,7 @@ pf_status pf_gif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     out->pages = count_frames(gif);
     out->animated = out->pages > 1;
 cleanup:
-    DGifCloseFile(gif, &code);
+    giflib.DGifCloseFile(gif, &code);
     if (st != PF_OK)
         pf_decoded_free(out);
     return st;

@@ -46,21 +46,7 @@
     X(heif_nclx_color_profile_free)
 
 /* libheif's functions, from libheif.so opened on first use (dynlib.h). */
-static struct {
-    HEIF_FUNCS(PF_DYN_SLOT)
-} heif;
-static int heif_loaded;
-static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
-
-static void heif_load(void)
-{
-    void *lib = pf_dynlib_open(PF_SONAME_HEIF);
-    int ok = lib != NULL;
-#define LOAD(f) ok = ok && (heif.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
-    HEIF_FUNCS(LOAD)
-#undef LOAD
-    heif_loaded = ok;
-}
+PF_DYN_LIBRARY(heif, HEIF_FUNCS, PF_SONAME_HEIF)
 
 #define HEIF_MAX_SIDE 32768u         /* libheif's own default per side */
 #define HEIF_EXIF_MAX (1024u * 1024) /* what exif.c reads at most, + 4 */
@@ -410,7 +396,7 @@ pf_status pf_heif_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     pf_status st;
     if ((st = pf_decode_begin(data, out, err)) != PF_OK)
         return st;
-    if (pthread_once(&heif_once, heif_load) != 0 || !heif_loaded) {
+    if (!heif_ready()) {
         /* TRANSLATORS: %s is the library's file name, libheif.so.1. The
            pipeline adds "; export it as JPEG". */
         pf_set_message(err, PF_ERR_LEN, _("HEIC needs %s (Debian package libheif1), "

@@ -108,12 +108,8 @@ static void drop_log(const gchar *domain, GLogLevelFlags level,
 
 static void setup(void)
 {
-    void *lib = pf_dynlib_open(PF_SONAME_POPPLER_GLIB);
-    int ok = lib != NULL;
-#define LOAD(f) ok = ok && (pdf.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
-    PDF_FUNCS(LOAD)
-#undef LOAD
-    if (!(pdf_loaded = ok))
+    PF_DYN_FILL(pdf, PDF_FUNCS, PF_SONAME_POPPLER_GLIB, pdf_loaded);
+    if (!pdf_loaded)
         return;
     pdf.g_log_set_handler("Poppler", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
                       G_LOG_FLAG_RECURSION, drop_log, NULL);

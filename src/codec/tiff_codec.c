@@ -49,21 +49,7 @@
     X(TIFFSetDirectory)
 
 /* libtiff's functions, from libtiff.so opened on first use (dynlib.h). */
-static struct {
-    TIFF_FUNCS(PF_DYN_SLOT)
-} tiff;
-static int tiff_loaded;
-static pthread_once_t tiff_once = PTHREAD_ONCE_INIT;
-
-static void tiff_load(void)
-{
-    void *lib = pf_dynlib_open(PF_SONAME_TIFF);
-    int ok = lib != NULL;
-#define LOAD(f) ok = ok && (tiff.f = (__typeof__(f) *)dlsym(lib, #f)) != NULL;
-    TIFF_FUNCS(LOAD)
-#undef LOAD
-    tiff_loaded = ok;
-}
+PF_DYN_LIBRARY(tiff, TIFF_FUNCS, PF_SONAME_TIFF)
 
 #define TIFF_ICC_MAX (4u << 20)           /* an embedded profile we keep */
 #define TIFF_ALLOC_FLOOR ((uint64_t)64 << 20)
@@ -402,7 +388,7 @@ pf_status pf_tiff_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     pf_status st = PF_OK;
     TIFF *tif = NULL;
     memset(out, 0, sizeof *out);
-    if (pthread_once(&tiff_once, tiff_load) != 0 || !tiff_loaded) {
+    if (!tiff_ready()) {
         /* TRANSLATORS: %s is the library's file name, libtiff.so.6. The
            pipeline adds "; export it as JPEG". */
         pf_set_message(err, PF_ERR_LEN, _("TIFF needs %s (Debian package libtiff6), "

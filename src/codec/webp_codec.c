@@ -11,6 +11,29 @@
 #include <webp/decode.h>
 #include <webp/demux.h>
 
+#include "codec/dynlib.h"
+
+/* libwebp's and libwebpdemux's functions, from libwebpdemux.so (which
+ * brings libwebp.so) opened on first use (dynlib.h). The headers' inline
+ * wrappers (WebPGetFeatures ...) are called through the versioned
+ * functions they wrap. */
+#define WEBP_FUNCS(X) \
+    X(WebPAnimDecoderDelete) \
+    X(WebPAnimDecoderGetInfo) \
+    X(WebPAnimDecoderGetNext) \
+    X(WebPAnimDecoderNewInternal) \
+    X(WebPAnimDecoderOptionsInitInternal) \
+    X(WebPDecode) \
+    X(WebPDemuxDelete) \
+    X(WebPDemuxGetChunk) \
+    X(WebPDemuxInternal) \
+    X(WebPDemuxReleaseChunkIterator) \
+    X(WebPFreeDecBuffer) \
+    X(WebPGetFeaturesInternal) \
+    X(WebPInitDecoderConfigInternal)
+
+PF_DYN_LIBRARY(webp, WEBP_FUNCS, PF_SONAME_WEBPDEMUX)
+
 #define WEBP_ICC_MAX (4u << 20) /* one ICC profile */
 
 static pf_status webp_fail(VP8StatusCode vs, char err[PF_ERR_LEN])
@@ -55,7 +78,7 @@ static pf_status read_chunks(const WebPDemuxer *dmx, pf_decoded *out,
 {
     WebPChunkIterator it;
     pf_status st = PF_OK;
-    if (WebPDemuxGetChunk(dmx, "ICCP", 1, &it)) {
+    if (webp.WebPDemuxGetChunk(dmx, "ICCP", 1, &it)) {
         size_t n = it.chunk.size;
         if (n > WEBP_ICC_MAX) {
             /* TRANSLATORS: the last %s is "limit for metadata", which must
@@ -71,14 +94,14 @@ static pf_status read_chunks(const WebPDemuxer *dmx, pf_decoded *out,
                 st = PF_ERR_NOMEM;
             }
         }
-        WebPDemuxReleaseChunkIterator(&it);
+        webp.WebPDemuxReleaseChunkIterator(&it);
     }
-    if (st == PF_OK && WebPDemuxGetChunk(dmx, "EXIF", 1, &it)) {
+    if (st == PF_OK && webp.WebPDemuxGetChunk(dmx, "EXIF", 1, &it)) {
         pf_exif_info info; /* exif.c skips a block too large to be sane */
         pf_exif_read(it.chunk.bytes, it.chunk.size, &info);
         out->exif_orientation = info.orientation;
         out->has_gps = info.has_gps;
-        WebPDemuxReleaseChunkIterator(&it);
+        webp.WebPDemuxReleaseChunkIterator(&it);
     }
     return st;
 }
@@ -90,7 +113,7 @@ static pf_status decode_still(const uint8_t *data, size_t len,
     WebPDecoderConfig cfg;
     uint8_t *rgba = NULL;
     pf_status st;
-    if (!WebPInitDecoderConfig(&cfg))
+    if (!webp.WebPInitDecoderConfigInternal(&cfg, WEBP_DECODER_ABI_VERSION))
         return version_mismatch(err);
     if ((st = pf_bitmap_alloc(&out->bmp, (uint32_t)f->width, (uint32_t)f->height)) != PF_OK)
         return st;
@@ -106,8 +129,8 @@ static pf_status decode_still(const uint8_t *data, size_t len,
         cfg.output.colorspace = MODE_RGB;
         buf->rgba = out->bmp.rgb, buf->stride = (int)(w * 3), buf->size = w * h * 3;
     }
-    VP8StatusCode vs = WebPDecode(data, len, &cfg);
-    WebPFreeDecBuffer(&cfg.output);
+    VP8StatusCode vs = webp.WebPDecode(data, len, &cfg);
+    webp.WebPFreeDecBuffer(&cfg.output);
     if (vs != VP8_STATUS_OK)
         st = webp_fail(vs, err);
     else if (cfg.output.width != f->width || cfg.output.height != f->height)
@@ -128,19 +151,19 @@ static pf_status decode_first_frame(const WebPData *wd, pf_decoded *out,
     uint8_t *canvas = NULL;
     int timestamp = 0;
     pf_status st;
-    if (!WebPAnimDecoderOptionsInit(&opt))
+    if (!webp.WebPAnimDecoderOptionsInitInternal(&opt, WEBP_DEMUX_ABI_VERSION))
         return version_mismatch(err);
     opt.color_mode = MODE_RGBA;
     opt.use_threads = 0;
-    WebPAnimDecoder *ad = WebPAnimDecoderNew(wd, &opt);
+    WebPAnimDecoder *ad = webp.WebPAnimDecoderNewInternal(wd, &opt, WEBP_DEMUX_ABI_VERSION);
     if (!ad)
         return webp_fail(VP8_STATUS_BITSTREAM_ERROR, err);
-    if (!WebPAnimDecoderGetInfo(ad, &info) || info.canvas_width == 0 ||
+    if (!webp.WebPAnimDecoderGetInfo(ad, &info) || info.canvas_width == 0 ||
         info.canvas_height == 0) {
         st = webp_fail(VP8_STATUS_BITSTREAM_ERROR, err);
         goto done;
     }
-    if (!WebPAnimDecoderGetNext(ad, &canvas, &timestamp) || !canvas) {
+    if (!webp.WebPAnimDecoderGetNext(ad, &canvas, &timestamp) || !canvas) {
         pf_set_message(err, PF_ERR_LEN, "%s",
                        _("the first frame of the WebP animation cannot be decoded"));
         st = PF_ERR_CORRUPT;
@@ -152,7 +175,7 @@ static pf_status decode_first_frame(const WebPData *wd, pf_decoded *out,
     out->pages = (int)info.frame_count;
     out->animated = info.frame_count > 1;
 done:
-    WebPAnimDecoderDelete(ad);
+    webp.WebPAnimDecoderDelete(ad);
     return st;
 }
 
@@ -166,8 +189,10 @@ pf_status pf_webp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     pf_status st;
     if ((st = pf_decode_begin(data, out, err)) != PF_OK)
         return st;
+    if (!webp_ready())
+        return pf_missing_library(err, "WebP", PF_SONAME_WEBPDEMUX, "libwebpdemux2");
     /* The header alone: the size is refused before anything is allocated. */
-    VP8StatusCode vs = WebPGetFeatures(data, len, &f);
+    VP8StatusCode vs = webp.WebPGetFeaturesInternal(data, len, &f, WEBP_DECODER_ABI_VERSION);
     if (vs != VP8_STATUS_OK)
         return webp_fail(vs, err);
     if (f.width <= 0 || f.height <= 0)
@@ -176,7 +201,7 @@ pf_status pf_webp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                                  err)) != PF_OK)
         return st;
     /* The chunks; a partial parse tells a file cut short from damage. */
-    dmx = WebPDemuxPartial(&wd, &state);
+    dmx = webp.WebPDemuxInternal(&wd, 1, &state, WEBP_DEMUX_ABI_VERSION);
     if (f.has_animation) {
         if (state != WEBP_DEMUX_DONE)
             st = webp_fail(state == WEBP_DEMUX_PARSE_ERROR || !dmx
@@ -194,7 +219,7 @@ pf_status pf_webp_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         out->stored_width = out->bmp.width;
         out->stored_height = out->bmp.height;
     }
-    WebPDemuxDelete(dmx); /* accepts NULL */
+    webp.WebPDemuxDelete(dmx); /* accepts NULL */
     if (st != PF_OK)
         pf_decoded_free(out);
     return st;

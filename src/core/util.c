@@ -151,6 +151,16 @@ int pf_flatten_row(const uint8_t *rgba, uint8_t *rgb, uint32_t w, int premultipl
     return translucent;
 }
 
+pf_status pf_missing_library(char *err, const char *format, const char *soname,
+                             const char *package)
+{
+    /* TRANSLATORS: "GIF needs libgif.so.7 (Debian package libgif7), which
+       is not installed". The pipeline adds what to do instead. */
+    pf_set_message(err, PF_ERR_LEN, _("%s needs %s (Debian package %s), which is not "
+                                      "installed"), format, soname, package);
+    return PF_ERR_FORMAT;
+}
+
 pf_status pf_decode_begin(const uint8_t *data, pf_decoded *out, char *err)
 {
     if (!out)

@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "measure/face.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define FACE_MIN_SHARE 0.25  /* of the largest face: smaller ones are noise */
@@ -50,7 +51,7 @@ static void face_region(const pf_bitmap *bmp, const pf_face_box *f,
     double x1 = cx + hw > bmp->width ? bmp->width : cx + hw;
     double y1 = cy + hh > bmp->height ? bmp->height : cy + hh;
     memset(region, 0, sizeof *region);
-    region->found = region->stands_out = 1;
+    region->found = region->stands_out = region->on_face = 1;
     region->corners[0][0] = x0, region->corners[0][1] = y0;
     region->corners[1][0] = x1, region->corners[1][1] = y0;
     region->corners[2][0] = x1, region->corners[2][1] = y1;
@@ -85,6 +86,41 @@ static pf_status measure_document(const pf_bitmap *bmp, unsigned image_checks,
     return st;
 }
 
+/* The white background, measured on a second thread while the document's
+ * (or face's) focus and exposure are measured on the calling one: both
+ * only read the picture, and a face photo needs both once its face is
+ * known (about 2 ms of a 30 ms check saved on two cores). */
+typedef struct {
+    const pf_bitmap *bmp;
+    const pf_rules *rules;
+    const pf_face_box *face;
+    pf_background *out;
+    pf_status st;
+} background_job;
+
+static void *background_thread(void *arg)
+{
+    background_job *job = arg;
+    job->st = pf_measure_background(job->bmp, job->rules, job->face, job->out);
+    return NULL;
+}
+
+static pf_status measure_rest(const pf_bitmap *bmp, const pf_rules *rules, int threads,
+                              const pf_face_box *face, pf_image_info *info)
+{
+    background_job job = {bmp, rules, face, &info->background, PF_OK};
+    pthread_t thread;
+    int forked = rules->white_background && threads >= 2 &&
+                 (rules->image_checks & PF_RULE_DOCUMENT_ALL) &&
+                 pthread_create(&thread, NULL, background_thread, &job) == 0;
+    if (rules->white_background && !forked)
+        background_thread(&job);
+    pf_status st = measure_document(bmp, rules->image_checks, face, &info->document);
+    if (forked)
+        pthread_join(thread, NULL);
+    return job.st != PF_OK ? job.st : st;
+}
+
 pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
                             int threads, pf_image_info *info)
 {
@@ -100,9 +136,7 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
         st = measure_face(bmp, threads, &info->face, &main);
         face = st == PF_OK && info->face.count >= 1 ? &main : NULL;
     }
-    if (st == PF_OK && rules->white_background)
-        st = pf_measure_background(bmp, rules, face, &info->background);
     if (st == PF_OK)
-        st = measure_document(bmp, rules->image_checks, face, &info->document);
+        st = measure_rest(bmp, rules, threads, face, info);
     return st;
 }

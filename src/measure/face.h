@@ -102,6 +102,10 @@ pf_status pf_detect_faces_threads(const pf_bitmap *bmp, int threads,
  * out_w x out_h (each <= bmp's): *out malloc'ed, out_w bytes a row. */
 pf_status pf_face_grey(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
                        uint8_t **out);
+/* The same, its rows in two halves on two threads when threads >= 2 (the
+ * same bytes). */
+pf_status pf_face_grey_threads(const pf_bitmap *bmp, uint32_t out_w, uint32_t out_h,
+                               int threads, uint8_t **out);
 #endif
 
 #endif

@@ -1,7 +1,9 @@
 /* The analysis region shared by the quality measures, and the focus figure.
  *
  * Region: the document rectified (pf_document_warp) at PF_QUALITY_LONG
- * pixels when it was found, else the whole image averaged over k x k boxes
+ * pixels when it was found; an upright rectangle (a face photo's head) is
+ * cut out instead (no resampling: a third of the warp's time, and no
+ * bilinear blur); else the whole image averaged over k x k boxes
  * so its long side is within 1.5x of PF_QUALITY_LONG (an integer box costs
  * a fraction of a resample); a document smaller than the
  * analysis scale is taken as it is (enlarging would invent blur).
@@ -134,6 +136,43 @@ static pf_status warped_planes(const pf_bitmap *bmp, const pf_document *doc,
     return st;
 }
 
+/* A face's region (analyse.c: an upright rectangle) as whole pixels
+ * [x0, x1) x [y0, y1) inside bmp: 1 when doc is one. A document's quad is
+ * always warped, upright or not, so its figures do not depend on that. */
+static int upright_rect(const pf_bitmap *bmp, const pf_document *doc,
+                        uint32_t box[4])
+{
+    const double (*c)[2] = doc->corners;
+    if (!doc->on_face || c[0][1] != c[1][1] || c[3][1] != c[2][1] || c[0][0] != c[3][0] ||
+        c[1][0] != c[2][0])
+        return 0;
+    double x0 = round(c[0][0]), y0 = round(c[0][1]);
+    double x1 = round(c[1][0]), y1 = round(c[3][1]);
+    if (x0 < 0 || y0 < 0 || x1 > bmp->width || y1 > bmp->height || x1 - x0 < 16 ||
+        y1 - y0 < 16)
+        return 0;
+    box[0] = (uint32_t)x0, box[1] = (uint32_t)y0;
+    box[2] = (uint32_t)x1, box[3] = (uint32_t)y1;
+    return 1;
+}
+
+/* The rectangle box of bmp averaged over k x k boxes. */
+static pf_status cropped_planes(const pf_bitmap *bmp, const uint32_t box[4],
+                                uint32_t k, pf_quality_region *r)
+{
+    pf_bitmap crop;
+    pf_status st = pf_bitmap_alloc(&crop, box[2] - box[0], box[3] - box[1]);
+    if (st != PF_OK)
+        return st;
+    for (uint32_t y = 0; y < crop.height; y++)
+        memcpy(crop.rgb + (size_t)y * crop.width * 3,
+               bmp->rgb + ((size_t)(box[1] + y) * bmp->width + box[0]) * 3,
+               (size_t)crop.width * 3);
+    st = box_planes(&crop, k, r);
+    pf_bitmap_free(&crop);
+    return st;
+}
+
 pf_status pf_quality_region_make(const pf_bitmap *bmp, const pf_document *doc,
                                  pf_quality_region *out)
 {
@@ -144,13 +183,16 @@ pf_status pf_quality_region_make(const pf_bitmap *bmp, const pf_document *doc,
     if (!bmp || !bmp->rgb || !bmp->width || !bmp->height)
         goto cleanup;
     double native = document_long(bmp, doc);
-    if (doc && doc->found && doc->stands_out) {
+    /* k x k boxes bring the long side to L/1.5..1.5L */
+    uint32_t k = native >= 1.5 * PF_QUALITY_LONG ? (uint32_t)lround(native / PF_QUALITY_LONG) : 1;
+    uint32_t box[4];
+    if (doc && doc->found && doc->stands_out && upright_rect(bmp, doc, box)) {
+        st = cropped_planes(bmp, box, k, out);
+    } else if (doc && doc->found && doc->stands_out) {
         uint32_t lng = native >= PF_QUALITY_LONG ? PF_QUALITY_LONG
                        : native >= 16 ? (uint32_t)lround(native) : 16;
         st = warped_planes(bmp, doc, lng, out);
-    } else { /* whole image: k x k boxes bring the long side to L/1.5..1.5L */
-        uint32_t k = native >= 1.5 * PF_QUALITY_LONG
-                     ? (uint32_t)lround(native / PF_QUALITY_LONG) : 1;
+    } else {
         st = box_planes(bmp, k, out);
     }
     if (st != PF_OK)

@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <microhttpd.h>
+#include "serve_mhd.h"
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -235,7 +235,7 @@ static struct MHD_Daemon *start_daemon(const serve_options *o, struct sockaddr_s
         flags |= MHD_USE_IPv6;
     if (o->verbose)
         flags |= MHD_USE_ERROR_LOG;
-    return MHD_start_daemon(flags, 0, NULL, NULL, serve_handle, s,
+    return MHD(MHD_start_daemon)(flags, 0, NULL, NULL, serve_handle, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)addr,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
@@ -250,7 +250,7 @@ static void run_until_signal(struct MHD_Daemon *d, const sigset_t *stop, int tim
 {
     int sig = 0;
     sigwait(stop, &sig);
-    MHD_socket fd = MHD_quiesce_daemon(d);
+    MHD_socket fd = MHD(MHD_quiesce_daemon)(d);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
     /* A request still uploading ends by the connection timeout at worst. */
@@ -272,6 +272,10 @@ int cli_serve_command(int argc, char **argv)
     int status = parse_serve_options(argc, argv, &o);
     if (status != 0)
         return status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (!serve_mhd_load()) {
+        status = CLI_EXIT_FAIL;
+        goto cleanup;
+    }
     if ((status = prepare(&o, &addr, &s, &token, &set)) != 0)
         goto cleanup;
     status = CLI_EXIT_FAIL;
@@ -294,14 +298,14 @@ int cli_serve_command(int argc, char **argv)
                 strerror(errno));
         goto cleanup;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD(MHD_get_daemon_info)(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, _("preflight: serving on port %u (%s); stop with Ctrl-C\n"),
             info ? (unsigned)info->port : 0u, o.listen);
     run_until_signal(d, &stop, o.timeout);
     status = CLI_EXIT_OK;
 cleanup:
     if (d)
-        MHD_stop_daemon(d);
+        MHD(MHD_stop_daemon)(d);
     serve_pool_free(s.pool);
     free(s.profiles_json);
     pf_profiles_free(set);

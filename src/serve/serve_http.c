@@ -5,7 +5,7 @@
  * it with the JSON ready. */
 #include "serve.h"
 
-#include <microhttpd.h>
+#include "serve_mhd.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,19 +58,19 @@ static enum MHD_Result answer(request *rq, unsigned status, const char *type,
                               void *data, size_t len, enum MHD_ResponseMemoryMode mode,
                               const char *extra_header, const char *extra_value)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, mode);
+    struct MHD_Response *resp = MHD(MHD_create_response_from_buffer)(len, data, mode);
     if (!resp) {
         if (mode == MHD_RESPMEM_MUST_FREE)
             free(data);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD(MHD_add_response_header)(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD(MHD_add_response_header)(resp, "X-Content-Type-Options", "nosniff");
+    MHD(MHD_add_response_header)(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (extra_header)
-        MHD_add_response_header(resp, extra_header, extra_value);
-    enum MHD_Result r = MHD_queue_response(rq->conn, status, resp);
-    MHD_destroy_response(resp);
+        MHD(MHD_add_response_header)(resp, extra_header, extra_value);
+    enum MHD_Result r = MHD(MHD_queue_response)(rq->conn, status, resp);
+    MHD(MHD_destroy_response)(resp);
     if (r == MHD_YES)
         rq->status = status;
     rq->state = RQ_ANSWERED;
@@ -122,7 +122,7 @@ static int authorised(const serve_state *s, struct MHD_Connection *conn)
 {
     if (!s->token)
         return 1;
-    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+    const char *h = MHD(MHD_lookup_connection_value)(conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
@@ -174,7 +174,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 
 static int is_multipart(struct MHD_Connection *conn)
 {
-    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+    const char *type = MHD(MHD_lookup_connection_value)(conn, MHD_HEADER_KIND,
                                                    MHD_HTTP_HEADER_CONTENT_TYPE);
     return type && strncasecmp(type, "multipart/form-data", 19) == 0;
 }
@@ -190,7 +190,7 @@ static void take_body(request *rq, const char *data, size_t size)
         rq->too_big = 1;
         return;
     }
-    if (rq->pp ? MHD_post_process(rq->pp, data, size) != MHD_YES
+    if (rq->pp ? MHD(MHD_post_process)(rq->pp, data, size) != MHD_YES
                : append(rq, data, size) != 0)
         rq->too_big = 2; /* out of memory or a malformed multipart body */
 }
@@ -212,7 +212,7 @@ static int too_slow(const request *rq)
 
 static const char *query(struct MHD_Connection *conn, const char *key)
 {
-    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+    return MHD(MHD_lookup_connection_value)(conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 static enum MHD_Result answer_get(request *rq, const char *url)
@@ -380,7 +380,7 @@ cleanup:
     free(rq->body); /* the image is done with: memory back before the answer */
     rq->body = NULL, rq->len = rq->cap = 0;
     rq->state = RQ_DONE;
-    MHD_resume_connection(rq->conn);
+    MHD(MHD_resume_connection)(rq->conn);
 }
 
 /* ---- the handler ---- */
@@ -390,7 +390,7 @@ static enum MHD_Result begin_post(request *rq, const char *url)
 {
     const pf_rules *rules = request_rules(rq->server, rq->conn);
     const char *name = query(rq->conn, "name");
-    const char *length = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+    const char *length = MHD(MHD_lookup_connection_value)(rq->conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!rules)
         return answer_error(rq, MHD_HTTP_BAD_REQUEST,
@@ -402,7 +402,7 @@ static enum MHD_Result begin_post(request *rq, const char *url)
     rq->name_given = name && *name;
     snprintf(rq->name, sizeof rq->name, "%s", rq->name_given ? name : "upload");
     if (is_multipart(rq->conn) &&
-        !(rq->pp = MHD_create_post_processor(rq->conn, 64 * 1024, on_part, rq)))
+        !(rq->pp = MHD(MHD_create_post_processor)(rq->conn, 64 * 1024, on_part, rq)))
         return answer_error(rq, MHD_HTTP_BAD_REQUEST,
                             _("a multipart/form-data body needs a boundary"), NULL, NULL);
     return MHD_YES;
@@ -423,10 +423,10 @@ static enum MHD_Result body_complete(request *rq)
     rq->state = RQ_WORKING;
     /* Suspended before it is queued, so that a worker that finishes at
      * once resumes a suspended connection. */
-    MHD_suspend_connection(rq->conn);
+    MHD(MHD_suspend_connection)(rq->conn);
     if (serve_pool_submit(rq->server->pool, rq) == 0)
         return MHD_YES;
-    MHD_resume_connection(rq->conn);
+    MHD(MHD_resume_connection)(rq->conn);
     return answer_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
                         _("the server is busy: try again in a second"),
                         MHD_HTTP_HEADER_RETRY_AFTER, "1");
@@ -506,7 +506,7 @@ void serve_completed(void *cls, struct MHD_Connection *conn, void **con_cls, int
                 " (connection closed)");
     }
     if (rq->pp)
-        MHD_destroy_post_processor(rq->pp);
+        MHD(MHD_destroy_post_processor)(rq->pp);
     free(rq->body);
     free(rq->json);
     free(rq);
