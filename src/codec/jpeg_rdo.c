@@ -1,0 +1,399 @@
+/* Rate-distortion-optimised quantization for the budget's JPEGs.
+ *
+ * libjpeg rounds every coefficient to the nearest step. At the bytes a
+ * budget allows, that spends bits on values barely over half a step and on
+ * lone high frequencies at the end of a block, which a viewer hardly sees.
+ * Here each block's AC coefficients are chosen among round(c/q), one step
+ * nearer zero, and zero, by a dynamic programme over the zigzag order that
+ * minimises distortion (in units of each coefficient's own step, so the
+ * quantization table's shape still says what matters) plus lambda times
+ * the bits of the run/size Huffman symbols; ending the block early is one
+ * of its choices. Busy blocks get a larger lambda: their noise masks the
+ * error. The colour conversion, downsampling and DCT are done once, here,
+ * for all of a search's trials; libjpeg then writes the chosen coefficients
+ * (jpeg_write_coefficients) with the same tables, Huffman optimisation and
+ * progression as the plain encoder.
+ *
+ * libjpeg's errors longjmp back to encode_guarded(), the one setjmp of this
+ * file; the job that owns all state lives in the caller's frame. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jpeg_parts.h"
+
+#define COEF_SCALE 8.0f  /* coefficients are stored as int16 in 1/8 units */
+/* Lambda in squared quantization steps per bit, for a flat block; a block
+ * whose mean AC energy is MASK_ENERGY gets twice that. */
+#define LAMBDA_FLAT 0.053
+#define MASK_ENERGY 1448.0
+#define BIG_COST 1e30
+
+/* Zigzag position -> natural (row-major) index: ITU T.81 figure 5. */
+static const uint8_t zigzag[64] = {
+    0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,
+    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6,  7,  14, 21, 28,
+    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
+
+typedef struct {
+    uint32_t blocks_w, blocks_h;
+    int16_t *coef; /* blocks_w * blocks_h blocks of 64, zigzag, x COEF_SCALE */
+} coef_plane;
+
+struct pf_jpeg_coefs {
+    uint32_t width, height;
+    int full_chroma;
+    coef_plane plane[3]; /* Y, Cb, Cr */
+};
+
+/* ------------------------------------------------------------------ */
+/* Forward transform                                                   */
+
+/* The orthonormal 8-point DCT-II matrix, as JPEG defines it. */
+static void dct_matrix(float m[8][8])
+{
+    for (int u = 0; u < 8; u++)
+        for (int x = 0; x < 8; x++)
+            m[u][x] = (float)((u ? 0.5 : sqrt(0.125)) *
+                              cos((2 * x + 1) * u * M_PI / 16));
+}
+
+/* DCT of an 8x8 block of level-shifted samples (stride in floats). */
+static void forward_dct(const float m[8][8], const float *src, size_t stride,
+                        int16_t out[64])
+{
+    float tmp[8][8], res[64];
+    for (int y = 0; y < 8; y++)
+        for (int u = 0; u < 8; u++) {
+            float acc = 0;
+            for (int x = 0; x < 8; x++)
+                acc += src[y * stride + x] * m[u][x];
+            tmp[y][u] = acc;
+        }
+    for (int v = 0; v < 8; v++)
+        for (int u = 0; u < 8; u++) {
+            float acc = 0;
+            for (int y = 0; y < 8; y++)
+                acc += m[v][y] * tmp[y][u];
+            res[v * 8 + u] = acc;
+        }
+    for (int k = 0; k < 64; k++)
+        out[k] = (int16_t)lrintf(res[zigzag[k]] * COEF_SCALE);
+}
+
+/* One strip (rows y0.. of strip_h) as level-shifted Y, Cb, Cr planes of
+ * width pad_w, edges replicated as libjpeg does (JFIF's conversion). */
+static void strip_to_ycc(const pf_bitmap *bmp, uint32_t y0, uint32_t strip_h,
+                         uint32_t pad_w, float *ycc[3])
+{
+    for (uint32_t y = 0; y < strip_h; y++) {
+        uint32_t sy = y0 + y < bmp->height ? y0 + y : bmp->height - 1;
+        const uint8_t *row = bmp->rgb + (size_t)sy * bmp->width * 3;
+        for (uint32_t x = 0; x < pad_w; x++) {
+            const uint8_t *p = row + 3 * (size_t)(x < bmp->width ? x : bmp->width - 1);
+            float r = p[0], g = p[1], b = p[2];
+            size_t at = (size_t)y * pad_w + x;
+            ycc[0][at] = rintf(0.299f * r + 0.587f * g + 0.114f * b) - 128;
+            ycc[1][at] = rintf(-0.168736f * r - 0.331264f * g + 0.5f * b);
+            ycc[2][at] = rintf(0.5f * r - 0.418688f * g - 0.081312f * b);
+        }
+    }
+}
+
+/* 2x2 box average in place, as libjpeg's h2v2 downsampling (unsmoothed):
+ * to whole levels, the rounding bias alternating 1, 2 along the row. */
+static void halve(float *plane, uint32_t w, uint32_t h)
+{
+    for (uint32_t y = 0; y < h / 2; y++)
+        for (uint32_t x = 0; x < w / 2; x++) {
+            const float *a = plane + (size_t)2 * y * w + 2 * x;
+            float bias = x & 1 ? 2 : 1;
+            plane[(size_t)y * (w / 2) + x] =
+                floorf((a[0] + a[1] + a[w] + a[w + 1] + bias) / 4);
+        }
+}
+
+/* The DCT of every block of one strip's plane (w x 8*rows samples). */
+static void strip_blocks(const float m[8][8], const float *plane, uint32_t w,
+                         uint32_t rows, uint32_t first_row, coef_plane *p)
+{
+    for (uint32_t r = 0; r < rows && first_row + r < p->blocks_h; r++)
+        for (uint32_t b = 0; b < p->blocks_w; b++)
+            forward_dct(m, plane + (size_t)r * 8 * w + (size_t)b * 8, w,
+                        p->coef + ((size_t)(first_row + r) * p->blocks_w + b) * 64);
+}
+
+static void compute_coefs(const pf_bitmap *bmp, pf_jpeg_coefs *c, float *ycc[3],
+                          uint32_t pad_w, uint32_t strip_h)
+{
+    float m[8][8];
+    uint32_t step = c->full_chroma ? 1 : 2;
+    dct_matrix(m);
+    for (uint32_t s = 0; (size_t)s * strip_h < bmp->height; s++) {
+        strip_to_ycc(bmp, s * strip_h, strip_h, pad_w, ycc);
+        strip_blocks(m, ycc[0], pad_w, strip_h / 8, s * (strip_h / 8), &c->plane[0]);
+        for (int ci = 1; ci < 3; ci++) {
+            if (step == 2)
+                halve(ycc[ci], pad_w, strip_h);
+            strip_blocks(m, ycc[ci], pad_w / step, strip_h / 8 / step,
+                         s * (strip_h / 8 / step), &c->plane[ci]);
+        }
+    }
+}
+
+static pf_status plane_alloc(coef_plane *p, uint32_t w, uint32_t h)
+{
+    uint64_t n;
+    p->blocks_w = (w + 7) / 8, p->blocks_h = (h + 7) / 8;
+    if (!pf_mul3(p->blocks_w, p->blocks_h, 64 * sizeof(int16_t), &n) || n > SIZE_MAX)
+        return PF_ERR_TOO_LARGE;
+    p->coef = malloc((size_t)n);
+    return p->coef ? PF_OK : PF_ERR_NOMEM;
+}
+
+pf_status pf_jpeg_coefs_new(const pf_bitmap *bmp, int full_chroma,
+                            pf_jpeg_coefs **out)
+{
+    pf_status st = PF_OK;
+    pf_jpeg_coefs *c = NULL;
+    float *ycc[3] = {NULL, NULL, NULL};
+    uint32_t step = full_chroma ? 1 : 2, mcu = 8 * step;
+    uint64_t strip_bytes;
+    if (out)
+        *out = NULL;
+    if (!out || !bmp || !bmp->rgb || !bmp->width || !bmp->height ||
+        bmp->width > JPEG_MAX_DIMENSION || bmp->height > JPEG_MAX_DIMENSION)
+        return PF_ERR_INVALID_ARG;
+    uint32_t pad_w = (bmp->width + mcu - 1) / mcu * mcu;
+    if (!pf_mul3(pad_w, mcu, sizeof(float), &strip_bytes) || strip_bytes > SIZE_MAX ||
+        !(c = calloc(1, sizeof *c))) {
+        st = PF_ERR_NOMEM;
+        goto cleanup;
+    }
+    c->width = bmp->width, c->height = bmp->height, c->full_chroma = full_chroma;
+    uint32_t cw = (bmp->width + step - 1) / step, ch = (bmp->height + step - 1) / step;
+    if ((st = plane_alloc(&c->plane[0], bmp->width, bmp->height)) != PF_OK ||
+        (st = plane_alloc(&c->plane[1], cw, ch)) != PF_OK ||
+        (st = plane_alloc(&c->plane[2], cw, ch)) != PF_OK)
+        goto cleanup;
+    for (int i = 0; i < 3; i++)
+        if (!(ycc[i] = malloc((size_t)strip_bytes))) {
+            st = PF_ERR_NOMEM;
+            goto cleanup;
+        }
+    compute_coefs(bmp, c, ycc, pad_w, mcu);
+    *out = c;
+    c = NULL;
+cleanup:
+    for (int i = 0; i < 3; i++)
+        free(ycc[i]);
+    pf_jpeg_coefs_free(c);
+    return st;
+}
+
+void pf_jpeg_coefs_free(pf_jpeg_coefs *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < 3; i++)
+        free(c->plane[i].coef);
+    free(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Choosing the coefficients                                           */
+
+typedef struct {
+    float step[64];     /* quantization step, zigzag */
+    float code_len[256]; /* AC Huffman code length by run/size symbol */
+    float lambda;
+} rdo_table;
+
+static int bit_size(int v)
+{
+    int n = 0;
+    for (; v; v >>= 1)
+        n++;
+    return n;
+}
+
+/* The trellis over one block's AC coefficients x[1..63] (|coefficient| /
+ * step, signs apart): cost[i] is the least distortion + lambda * bits of
+ * everything up to a last non-zero value at i. Writes the chosen
+ * magnitudes to level[]. */
+static void choose_levels(const float x[64], const rdo_table *t, float lambda,
+                          int level[64])
+{
+    float zero_sum[64], cost[64];
+    int value[64], prev[64], states[64], n_states = 1;
+    zero_sum[0] = 0, cost[0] = 0, states[0] = 0;
+    for (int i = 1; i < 64; i++)
+        zero_sum[i] = zero_sum[i - 1] + x[i] * x[i];
+    for (int i = 1; i < 64; i++) {
+        int r = (int)(x[i] + 0.5f);
+        level[i] = 0;
+        if (r == 0)
+            continue;
+        cost[i] = (float)BIG_COST;
+        for (int k = 0; k < n_states; k++) {
+            int j = states[k], run = i - j - 1;
+            float base = cost[j] + zero_sum[i - 1] - zero_sum[j] +
+                         lambda * (float)(run >> 4) * t->code_len[0xF0];
+            for (int v = r; v >= r - 1 && v >= 1; v--) {
+                int size = bit_size(v);
+                float d = x[i] - (float)v;
+                float c = base + d * d +
+                          lambda * (t->code_len[(run & 15) << 4 | size] + (float)size);
+                if (c < cost[i])
+                    cost[i] = c, value[i] = v, prev[i] = j;
+            }
+        }
+        states[n_states++] = i;
+    }
+    int last = 0;
+    float best = (float)BIG_COST;
+    for (int k = 0; k < n_states; k++) {
+        int j = states[k];
+        float c = cost[j] + zero_sum[63] - zero_sum[j] +
+                  (j < 63 ? lambda * t->code_len[0x00] : 0);
+        if (c < best)
+            best = c, last = j;
+    }
+    for (int j = last; j > 0; j = prev[j])
+        level[j] = value[j];
+}
+
+/* One block: DC rounded, AC by the trellis; out in natural order. */
+static void quantize_block(const int16_t in[64], const rdo_table *t, JCOEF *out)
+{
+    float x[64], energy = 0;
+    int level[64], any = 0;
+    for (int k = 1; k < 64; k++) {
+        float c = (float)in[k] / COEF_SCALE;
+        energy += c * c;
+        x[k] = fabsf(c) / t->step[k];
+        any |= x[k] >= 0.5f;
+    }
+    memset(out, 0, 64 * sizeof *out);
+    out[0] = (JCOEF)lrintf((float)in[0] / COEF_SCALE / t->step[0]);
+    if (!any)
+        return;
+    static double mask_dev = -1; if (mask_dev < 0) mask_dev = getenv("PF_RDO_MASK") ? atof(getenv("PF_RDO_MASK")) : MASK_ENERGY; /* DEV */
+    float lambda = t->lambda * (1 + energy / 63 / (float)mask_dev);
+    choose_levels(x, t, lambda, level);
+    for (int k = 1; k < 64; k++)
+        if (level[k])
+            out[zigzag[k]] = (JCOEF)(in[k] < 0 ? -level[k] : level[k]);
+}
+
+/* Code lengths of a Huffman table given as counts per length + values. */
+static void code_lengths(const JHUFF_TBL *h, float len[256])
+{
+    int k = 0;
+    for (int i = 0; i < 256; i++)
+        len[i] = 16; /* symbols missing from the table: the longest code */
+    for (int l = 1; l <= 16; l++)
+        for (int n = 0; n < h->bits[l] && k < 256; n++)
+            len[h->huffval[k++]] = (float)l;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding                                                            */
+
+typedef struct {
+    struct jpeg_compress_struct cinfo;
+    codec_error err;
+    mem_sink sink;
+    const pf_jpeg_coefs *coefs;
+    double quality;
+    rdo_table *table; /* [2]: luma, chroma */
+} rdo_job;
+
+static void make_table(j_compress_ptr c, int which, rdo_table *t)
+{
+    for (int k = 0; k < 64; k++)
+        t->step[k] = c->quant_tbl_ptrs[which]->quantval[zigzag[k]];
+    code_lengths(c->ac_huff_tbl_ptrs[which], t->code_len);
+    t->lambda = (float)LAMBDA_FLAT;
+    if (getenv("PF_RDO_LAMBDA")) t->lambda = (float)atof(getenv("PF_RDO_LAMBDA")); /* DEV */
+    if (which && getenv("PF_RDO_LAMBDA_C")) t->lambda = (float)atof(getenv("PF_RDO_LAMBDA_C")); /* DEV */
+}
+
+static void fill_plane(j_compress_ptr c, jvirt_barray_ptr array,
+                       const coef_plane *p, const rdo_table *t)
+{
+    for (uint32_t row = 0; row < p->blocks_h; row++) {
+        JBLOCKARRAY blocks = (*c->mem->access_virt_barray)((j_common_ptr)c, array,
+                                                            row, 1, TRUE);
+        for (uint32_t b = 0; b < p->blocks_w; b++)
+            quantize_block(p->coef + ((size_t)row * p->blocks_w + b) * 64, t,
+                           blocks[0][b]);
+    }
+}
+
+static pf_status encode_guarded(rdo_job *job)
+{
+    j_compress_ptr c = &job->cinfo;
+    const pf_jpeg_coefs *co = job->coefs;
+    jvirt_barray_ptr arrays[3];
+    if (setjmp(job->err.jump))
+        return job->err.status == PF_ERR_NOMEM ? PF_ERR_NOMEM : PF_ERR_INTERNAL;
+    jpeg_create_compress(c);
+    pf_jpeg_sink_attach(c, &job->sink);
+    pf_jpeg_encode_settings(c, co->width, co->height, job->quality, co->full_chroma);
+    make_table(c, 0, &job->table[0]);
+    make_table(c, 1, &job->table[1]);
+    for (int ci = 0; ci < 3; ci++) {
+        const jpeg_component_info *comp = &c->comp_info[ci];
+        /* Whole MCUs, as libjpeg's own transcoders allocate them. */
+        JDIMENSION w = co->plane[ci].blocks_w, h = co->plane[ci].blocks_h;
+        w = (w + comp->h_samp_factor - 1) / comp->h_samp_factor * comp->h_samp_factor;
+        h = (h + comp->v_samp_factor - 1) / comp->v_samp_factor * comp->v_samp_factor;
+        arrays[ci] = (*c->mem->request_virt_barray)((j_common_ptr)c, JPOOL_IMAGE,
+                                                    TRUE, w, h,
+                                                    (JDIMENSION)comp->v_samp_factor);
+    }
+    jpeg_write_coefficients(c, arrays); /* realizes the arrays */
+    for (int ci = 0; ci < 3; ci++)
+        fill_plane(c, arrays[ci], &co->plane[ci], &job->table[ci ? 1 : 0]);
+    jpeg_finish_compress(c);
+    return PF_OK;
+}
+
+pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
+                             uint8_t **out, size_t *out_len,
+                             char err[PF_ERR_LEN])
+{
+    rdo_job job;
+    rdo_table tables[2];
+    pf_status st;
+    memset(&job, 0, sizeof job);
+    if (err)
+        err[0] = '\0';
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (!coefs || !out || !out_len || !(quality >= 1 && quality <= 100)) {
+        st = PF_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    pf_jpeg_error_init(&job.err);
+    job.cinfo.err = &job.err.pub;
+    job.coefs = coefs, job.quality = quality, job.table = tables;
+    st = encode_guarded(&job);
+    if (st != PF_OK) {
+        pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
+        goto cleanup;
+    }
+    *out_len = job.sink.cap - job.sink.pub.free_in_buffer;
+    *out = job.sink.buf;
+    job.sink.buf = NULL; /* now the caller's */
+cleanup:
+    jpeg_destroy_compress(&job.cinfo);
+    free(job.sink.buf);
+    return st;
+}
