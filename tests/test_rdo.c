@@ -95,8 +95,9 @@ static void encode_both(const pf_bitmap *bmp, double quality, uint8_t **plain,
 }
 
 /* Same quality: RDO drops bits the picture barely needs, and the picture
- * stays above a floor set from measurement (PSNR 39.6 dB, SSIM 0.981 at
- * quality 85, a 15% smaller file than the plain encoder's). */
+ * stays above a floor set from measurement (at quality 85: 14% smaller
+ * than the plain encoder's file, PSNR 38.59 dB against its 37.98, SSIM
+ * 0.9746). */
 static void test_rdo_smaller_same_quality(void **state)
 {
     (void)state;
@@ -110,10 +111,10 @@ static void test_rdo_smaller_same_quality(void **state)
     double ss_rdo = ssim(&bmp, &b);
     print_message("quality 85: plain %zu B %.2f dB, rdo %zu B %.2f dB SSIM %.4f\n",
                   plain_len, db_plain, rdo_len, db_rdo, ss_rdo);
-    assert_true(rdo_len < 0.85 * (double)plain_len);
-    assert_true(db_rdo > 37.0);
-    assert_true(ss_rdo > 0.970);
-    assert_true(db_rdo > db_plain - 0.5);
+    assert_true(rdo_len < 0.90 * (double)plain_len);
+    assert_true(db_rdo > 38.0);
+    assert_true(ss_rdo > 0.972);
+    assert_true(db_rdo > db_plain);
     pf_bitmap_free(&a);
     pf_bitmap_free(&b);
     free(plain);
@@ -122,10 +123,11 @@ static void test_rdo_smaller_same_quality(void **state)
 }
 
 /* Same bytes: the plain encoder's highest quality that is no bigger than
- * the RDO file at quality 85 gives no better SSIM, and PSNR within a
- * hair (RDO weighs each error by its step, as the tables do, not plain
- * squared error; measured 37.82 against 37.85 dB, SSIM 0.9744 against
- * 0.9734). */
+ * the RDO file at quality 85 gives a worse picture (measured: 37.91 dB,
+ * SSIM 0.9739, against 38.59 dB, SSIM 0.9746; of the 0.68 dB, the sharper
+ * chroma gives most, the trellis alone about break-even in PSNR, since it
+ * weighs each error by its step as the tables do, not as plain squared
+ * error). */
 static void test_rdo_not_worse_same_bytes(void **state)
 {
     (void)state;
@@ -151,7 +153,7 @@ static void test_rdo_not_worse_same_bytes(void **state)
     double ss_plain = ssim(&bmp, &a), ss_rdo = ssim(&bmp, &b);
     print_message("%zu B: plain q%.2f %.2f dB SSIM %.4f, rdo %.2f dB SSIM %.4f\n",
                   rdo_len, lo, db_plain, ss_plain, db_rdo, ss_rdo);
-    assert_true(db_rdo > db_plain - 0.2);
+    assert_true(db_rdo > db_plain + 0.3);
     assert_true(ss_rdo >= ss_plain);
     pf_bitmap_free(&a);
     pf_bitmap_free(&b);
@@ -178,7 +180,7 @@ static void test_budget_with_rdo(void **state)
     assert_true(len <= budget && len >= 0.97 * (double)budget);
     pf_bitmap b = decode(out, len);
     print_message("%zu B at quality %.2f: %.2f dB\n", len, q, psnr(&bmp, &b));
-    assert_true(psnr(&bmp, &b) > 36.5);
+    assert_true(psnr(&bmp, &b) > 37.5);
     assert_int_equal(pf_jpeg_coefs_new(&bmp, 0, &coefs), PF_OK);
     assert_int_equal(pf_jpeg_encode_rdo(coefs, q, &next, &next_len, err), PF_OK);
     assert_int_equal(next_len, len); /* the same encoder made the output */
