@@ -153,6 +153,23 @@ static float upsampled(const float *half, uint32_t hw, uint32_t cw, uint32_t ch,
  * by the mean error its 2x2 full-size pixels show after that
  * interpolation, so what the decoder rebuilds is closer to the full-
  * resolution chroma. */
+/* The mean error of the four full-size pixels of half-size sample (x, y)
+ * when all four are inside the picture: the sum of their four upsampled
+ * values is (36 c + 6 sides + diagonals) / 16. */
+static float mean_error(const chroma_work *cw, int ci, const float *half,
+                        uint32_t hw, uint32_t cwid, uint32_t chgt, uint32_t x,
+                        uint32_t y)
+{
+    uint32_t xl = x ? x - 1 : 0, xr = x + 1 < cwid ? x + 1 : x;
+    const float *up = half + (size_t)(y ? y - 1 : 0) * hw, *row = half + (size_t)y * hw;
+    const float *down = half + (size_t)(y + 1 < chgt ? y + 1 : y) * hw;
+    const uint8_t *f = cw->full[ci] + (size_t)2 * y * cw->pad_w + 2 * x;
+    float want = (float)(f[0] + f[1] + f[cw->pad_w] + f[cw->pad_w + 1]) - 4 * 128;
+    float got = (36 * row[x] + 6 * (row[xl] + row[xr] + up[x] + down[x]) +
+                 up[xl] + up[xr] + down[xl] + down[xr]) / 16;
+    return (want - got) / 4;
+}
+
 static void refine_half(const chroma_work *cw, int ci, uint32_t width,
                         uint32_t height)
 {
@@ -161,7 +178,12 @@ static void refine_half(const chroma_work *cw, int ci, uint32_t width,
     for (int pass = 0; pass < CHROMA_PASSES; pass++) {
         for (uint32_t y = 0; y < chgt; y++)
             for (uint32_t x = 0; x < cwid; x++) {
-                float err = 0;
+                if (2 * x + 1 < width && 2 * y + 1 < height) {
+                    cw->delta[(size_t)y * hw + x] =
+                        mean_error(cw, ci, half, hw, cwid, chgt, x, y);
+                    continue;
+                }
+                float err = 0; /* a last odd column or row */
                 int n = 0;
                 for (int d = 0; d < 4; d++) {
                     uint32_t fx = 2 * x + (d & 1), fy = 2 * y + (d >> 1);
@@ -328,22 +350,22 @@ static int bit_size(int v)
     return v ? 32 - __builtin_clz((unsigned)v) : 0;
 }
 
-/* The trellis over one block's AC coefficients x[1..63] (|coefficient| /
- * step, signs apart): cost[i] is the least distortion + lambda * bits of
+/* The trellis over one block's AC coefficients x[1..end-1] (|coefficient|
+ * / step, signs apart): cost[i] is the least distortion + lambda * bits of
  * everything up to a last non-zero value at i, reached from one of the
  * MAX_BACK latest such positions or from the block's start (a longer run
  * over values worth keeping is all but never the cheaper choice, and the
  * search stays linear in busy blocks). Writes the chosen magnitudes to
  * level[]. */
-static void choose_levels(const float x[64], const rdo_table *t, float lambda,
+static void choose_levels(const float x[64], int end, const rdo_table *t,
                           int level[64])
 {
-    float zero_sum[64], cost[64];
+    float zero_sum[64], cost[64], lambda = t->lambda;
     int value[64], prev[64], states[64], n_states = 1;
     zero_sum[0] = 0, cost[0] = 0, states[0] = 0;
-    for (int i = 1; i < 64; i++)
+    for (int i = 1; i < end; i++)
         zero_sum[i] = zero_sum[i - 1] + x[i] * x[i];
-    for (int i = 1; i < 64; i++) {
+    for (int i = 1; i < end; i++) {
         int r = (int)(x[i] + 0.5f);
         level[i] = 0;
         if (r == 0)
@@ -375,7 +397,7 @@ static void choose_levels(const float x[64], const rdo_table *t, float lambda,
     float best = (float)BIG_COST;
     for (int k = 0; k < n_states; k++) {
         int j = states[k];
-        float c = cost[j] + zero_sum[63] - zero_sum[j] +
+        float c = cost[j] + zero_sum[end - 1] - zero_sum[j] +
                   (j < 63 ? lambda * t->code_len[0x00] : 0);
         if (c < best)
             best = c, last = j;
@@ -388,17 +410,20 @@ static void choose_levels(const float x[64], const rdo_table *t, float lambda,
 static void quantize_block(const int16_t in[64], const rdo_table *t, JCOEF *out)
 {
     float x[64];
-    int level[64], any = 0;
+    int level[64], end = 1;
     for (int k = 1; k < 64; k++) {
         x[k] = fabsf((float)in[k]) * t->inv_step[k];
-        any |= x[k] >= 0.5f;
+        if (x[k] >= 0.5f)
+            end = k + 1;
     }
     memset(out, 0, 64 * sizeof *out);
     out[0] = (JCOEF)lrintf((float)in[0] * t->inv_step[0]);
-    if (!any)
+    if (end == 1)
         return;
-    choose_levels(x, t, t->lambda, level);
-    for (int k = 1; k < 64; k++)
+    /* The zeros after the last value that rounds to one or more cost the
+     * same whatever is chosen before them: the trellis stops there. */
+    choose_levels(x, end, t, level);
+    for (int k = 1; k < end; k++)
         if (level[k])
             out[zigzag[k]] = (JCOEF)(in[k] < 0 ? -level[k] : level[k]);
 }
