@@ -233,6 +233,34 @@ static void test_rdo_odd_sizes(void **state)
     assert_null(coefs);
 }
 
+/* Pure blue and red sit at the edge of the chroma range (Cb or Cr 127.5
+ * before rounding): they must come back blue and red, not wrapped round. */
+static void test_rdo_saturated_colours(void **state)
+{
+    (void)state;
+    static const uint8_t blue[3] = {0, 0, 255}, red[3] = {255, 0, 0};
+    pf_bitmap bmp = {64, 64, calloc(64 * 64, 3)};
+    pf_jpeg_coefs *coefs = NULL;
+    uint8_t *jpg = NULL;
+    size_t len = 0;
+    pf_decoded dec;
+    char err[PF_ERR_LEN];
+    assert_non_null(bmp.rgb);
+    tu_fill_rect(bmp.rgb, 64, 64, 0, 0, 32, 64, blue);
+    tu_fill_rect(bmp.rgb, 64, 64, 32, 0, 64, 64, red);
+    assert_int_equal(pf_jpeg_coefs_new(&bmp, 0, &coefs), PF_OK);
+    assert_int_equal(pf_jpeg_encode_rdo(coefs, 90, &jpg, &len, err), PF_OK);
+    assert_int_equal(pf_jpeg_decode(jpg, len, 0, 8, &dec, err), PF_OK);
+    /* Away from the boundary, where 4:2:0 chroma blurs. */
+    const uint8_t *b = dec.bmp.rgb + (32 * 64 + 8) * 3, *r = dec.bmp.rgb + (32 * 64 + 56) * 3;
+    assert_true(b[0] < 20 && b[1] < 20 && b[2] > 235);
+    assert_true(r[0] > 235 && r[1] < 20 && r[2] < 20);
+    pf_decoded_free(&dec);
+    free(jpg);
+    pf_jpeg_coefs_free(coefs);
+    free(bmp.rgb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_rdo_not_worse_same_bytes),
         cmocka_unit_test(test_budget_with_rdo),
         cmocka_unit_test(test_rdo_odd_sizes),
+        cmocka_unit_test(test_rdo_saturated_colours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,7 +95,11 @@ static void forward_dct(const float m[8][8], const float *src, size_t stride,
 }
 
 /* One strip (rows y0.. of strip_h) as level-shifted Y, Cb, Cr planes of
- * width pad_w, edges replicated as libjpeg does (JFIF's conversion). */
+ * width pad_w, edges replicated as libjpeg does (JFIF's conversion).
+ * Rounded to whole levels as libjpeg's are: exact samples made smooth
+ * gradients block (butteraugli 1.87 against 1.46 on a photo at the same
+ * quality), the rounding noise dithering them. Chroma stops at 127, not
+ * 127.5 (libjpeg's "0.5 - epsilon"): pure blue or red stays in range. */
 static void strip_to_ycc(const pf_bitmap *bmp, uint32_t y0, uint32_t strip_h,
                          uint32_t pad_w, float *ycc[3])
 {
@@ -107,8 +111,8 @@ static void strip_to_ycc(const pf_bitmap *bmp, uint32_t y0, uint32_t strip_h,
             float r = p[0], g = p[1], b = p[2];
             size_t at = (size_t)y * pad_w + x;
             ycc[0][at] = rintf(0.299f * r + 0.587f * g + 0.114f * b) - 128;
-            ycc[1][at] = rintf(-0.168736f * r - 0.331264f * g + 0.5f * b);
-            ycc[2][at] = rintf(0.5f * r - 0.418688f * g - 0.081312f * b);
+            ycc[1][at] = fminf(rintf(-0.168736f * r - 0.331264f * g + 0.5f * b), 127);
+            ycc[2][at] = fminf(rintf(0.5f * r - 0.418688f * g - 0.081312f * b), 127);
         }
     }
 }
