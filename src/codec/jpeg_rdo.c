@@ -111,8 +111,10 @@ static void strip_to_ycc(const pf_bitmap *bmp, uint32_t y0, uint32_t strip_h,
             float r = p[0], g = p[1], b = p[2];
             size_t at = (size_t)y * pad_w + x;
             ycc[0][at] = rintf(0.299f * r + 0.587f * g + 0.114f * b) - 128;
-            ycc[1][at] = fminf(rintf(-0.168736f * r - 0.331264f * g + 0.5f * b), 127);
-            ycc[2][at] = fminf(rintf(0.5f * r - 0.418688f * g - 0.081312f * b), 127);
+            float cb = rintf(-0.168736f * r - 0.331264f * g + 0.5f * b);
+            float cr = rintf(0.5f * r - 0.418688f * g - 0.081312f * b);
+            ycc[1][at] = cb < 127 ? cb : 127;
+            ycc[2][at] = cr < 127 ? cr : 127;
         }
     }
 }
