@@ -10,7 +10,7 @@
  * shape still says what matters) plus lambda times the bits of the
  * run/size Huffman symbols (the standard tables' code lengths); ending the
  * block early is one of its choices. At the same quality the file is
- * 10-20% smaller, so the budget search lands a few qualities higher.
+ * 9-15% smaller, so the budget search lands a few qualities higher.
  *
  * The colour conversion, downsampling and DCT are done once, here, for all
  * of a search's trials; libjpeg then writes the chosen coefficients
