@@ -105,6 +105,22 @@ pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
                                   int full_chroma, int smoothing, uint8_t **out,
                                   size_t *out_len, char err[PF_ERR_LEN]);
 
+/* ---- jpeg_rdo.c (rate-distortion-optimised quantization) ---- */
+
+/* A picture's DCT coefficients (JFIF YCbCr, 4:2:0, or 4:4:4 when
+ * full_chroma), computed once for every trial of a budget search. */
+typedef struct pf_jpeg_coefs pf_jpeg_coefs;
+pf_status pf_jpeg_coefs_new(const pf_bitmap *bmp, int full_chroma,
+                            pf_jpeg_coefs **out);
+void pf_jpeg_coefs_free(pf_jpeg_coefs *coefs); /* accepts NULL */
+/* pf_jpeg_encode_chroma's file (same tables, progression, Huffman
+ * optimisation), but each block's coefficients chosen for the least
+ * distortion plus bits rather than rounded: smaller at the same quality.
+ * Thread-safe: trials may share one coefs. */
+pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
+                             uint8_t **out, size_t *out_len,
+                             char err[PF_ERR_LEN]);
+
 /* Lossless rotation/flip that makes an image with EXIF orientation 2..8
  * upright (TurboJPEG transform, perfect only). Drops all metadata markers
  * unless keep_metadata; when kept, the EXIF orientation tag is set to 1.

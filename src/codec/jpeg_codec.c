@@ -19,6 +19,8 @@
 #include <jpeglib.h>
 #include <turbojpeg.h>
 
+#include "jpeg_parts.h"
+
 /* libjpeg-turbo's advice against progressive files built to burn CPU:
  * real encoders never write more than a few dozen scans. */
 #define MAX_SCANS 500
@@ -26,15 +28,6 @@
 /* Below this many decoded pixels a resizing thread costs more than it saves. */
 #define PIPE_MIN_PIXELS (2u * 1000 * 1000)
 
-typedef struct {
-    struct jpeg_error_mgr pub; /* first: libjpeg hands us a pointer to it */
-    jmp_buf jump;
-    pf_status status;          /* what a jump means for our caller */
-    int warnings;
-    int hit_end;               /* the decoder asked for bytes past the end */
-    char message[JMSG_LENGTH_MAX];
-    char first_warning[JMSG_LENGTH_MAX];
-} codec_error;
 
 static void jump_truncated(j_decompress_ptr c);
 
@@ -147,7 +140,7 @@ static void on_output_message(j_common_ptr cinfo)
     (void)cinfo; /* the library never prints */
 }
 
-static void error_init(codec_error *e)
+void pf_jpeg_error_init(codec_error *e)
 {
     jpeg_std_error(&e->pub);
     e->pub.error_exit = on_error_exit;
@@ -478,7 +471,7 @@ pf_status pf_jpeg_decode_resized(const uint8_t *data, size_t len,
         st = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }
-    error_init(&job.err);
+    pf_jpeg_error_init(&job.err);
     job.cinfo.err = &job.err.pub;
     job.data = data, job.len = len, job.max_pixels = max_pixels;
     job.scale_eighths = scale_eighths, job.out = out, job.msg = err;
@@ -538,7 +531,7 @@ pf_status pf_jpeg_header(const uint8_t *data, size_t len, uint32_t *width,
         st = PF_ERR_NOT_IMAGE;
         goto cleanup;
     }
-    error_init(&job.err);
+    pf_jpeg_error_init(&job.err);
     job.cinfo.err = &job.err.pub;
     job.data = data, job.len = len;
     st = header_guarded(&job);
@@ -557,14 +550,6 @@ cleanup:
 /* ------------------------------------------------------------------ */
 /* Encoding                                                            */
 
-/* Our own growable memory destination. jpeg_mem_dest would do, but after an
- * error its live buffer is private to libjpeg and leaks (and the pointer it
- * gave us may already be freed); here the job owns the buffer throughout. */
-typedef struct {
-    struct jpeg_destination_mgr pub; /* first: libjpeg sees only this */
-    uint8_t *buf;
-    size_t cap;
-} mem_sink;
 
 static void sink_init(j_compress_ptr cinfo)
 {
@@ -597,6 +582,14 @@ static boolean sink_grow(j_compress_ptr cinfo)
 static void sink_term(j_compress_ptr cinfo)
 {
     (void)cinfo; /* the length is cap - free_in_buffer */
+}
+
+void pf_jpeg_sink_attach(j_compress_ptr c, mem_sink *sink)
+{
+    sink->pub.init_destination = sink_init;
+    sink->pub.empty_output_buffer = sink_grow;
+    sink->pub.term_destination = sink_term;
+    c->dest = &sink->pub;
 }
 
 typedef struct {
@@ -668,12 +661,12 @@ static void set_fractional_quality(j_compress_ptr c, double quality)
     jpeg_add_quant_table(c, 1, chroma, 100, TRUE);
 }
 
-static void encode_settings(j_compress_ptr c, const pf_bitmap *bmp,
-                            double quality, int full_chroma, int smoothing)
+void pf_jpeg_encode_settings(j_compress_ptr c, uint32_t width, uint32_t height,
+                             double quality, int full_chroma)
 {
     int chroma_step = full_chroma ? 1 : 2;
-    c->image_width = bmp->width;
-    c->image_height = bmp->height;
+    c->image_width = width;
+    c->image_height = height;
     c->input_components = 3;
     c->in_color_space = JCS_RGB;
     jpeg_set_defaults(c);
@@ -685,7 +678,6 @@ static void encode_settings(j_compress_ptr c, const pf_bitmap *bmp,
     c->comp_info[2].h_samp_factor = 1, c->comp_info[2].v_samp_factor = 1;
     c->dct_method = JDCT_ISLOW; /* same bytes on every CPU */
     c->optimize_coding = TRUE;
-    c->smoothing_factor = smoothing;
     jpeg_simple_progression(c);
     c->write_JFIF_header = TRUE;
     c->write_Adobe_marker = FALSE;
@@ -697,11 +689,10 @@ static pf_status encode_guarded(encode_job *job)
     if (setjmp(job->err.jump))
         return job->err.status == PF_ERR_NOMEM ? PF_ERR_NOMEM : PF_ERR_INTERNAL;
     jpeg_create_compress(c);
-    job->sink.pub.init_destination = sink_init;
-    job->sink.pub.empty_output_buffer = sink_grow;
-    job->sink.pub.term_destination = sink_term;
-    c->dest = &job->sink.pub;
-    encode_settings(c, job->bmp, job->quality, job->full_chroma, job->smoothing);
+    pf_jpeg_sink_attach(c, &job->sink);
+    pf_jpeg_encode_settings(c, job->bmp->width, job->bmp->height, job->quality,
+                            job->full_chroma);
+    c->smoothing_factor = job->smoothing;
     jpeg_start_compress(c, TRUE);
     size_t stride = (size_t)job->bmp->width * 3;
     while (c->next_scanline < c->image_height) {
@@ -745,7 +736,7 @@ pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
         st = PF_ERR_INVALID_ARG;
         goto cleanup;
     }
-    error_init(&job.err);
+    pf_jpeg_error_init(&job.err);
     job.cinfo.err = &job.err.pub;
     job.bmp = bmp, job.quality = quality, job.full_chroma = full_chroma;
     job.smoothing = smoothing;

@@ -49,6 +49,7 @@ typedef struct {
     int max_trials;
     int threads;             /* >= 2: a round's trials side by side */
     int wide_start;          /* first round far apart: learn the slope */
+    pf_jpeg_coefs *coefs;    /* the picture's DCT: trials quantize with RDO */
 } search;
 
 static int fits(const search *s, size_t len)
@@ -119,6 +120,7 @@ static double next_quality(const search *s, double aim)
 
 typedef struct {
     const pf_bitmap *bmp;
+    const pf_jpeg_coefs *coefs; /* NULL: the plain encoder */
     int full_chroma;
     trial *t;
     pf_status status;
@@ -128,18 +130,23 @@ typedef struct {
 static void *run_encode(void *arg)
 {
     encode_task *task = arg;
-    task->status = pf_jpeg_encode_chroma(task->bmp, task->t->quality,
+    if (task->coefs)
+        task->status = pf_jpeg_encode_rdo(task->coefs, task->t->quality,
+                                          &task->t->data, &task->t->len, task->err);
+    else
+        task->status = pf_jpeg_encode_chroma(task->bmp, task->t->quality,
                                          task->full_chroma, &task->t->data,
                                          &task->t->len, task->err);
     return NULL;
 }
 
 /* Encodes n (1 or 2) trials, the second on its own thread when it can. */
-static pf_status encode_round(const pf_bitmap *bmp, int full_chroma,
-                              int threads, trial *t, int n, char err[PF_ERR_LEN])
+static pf_status encode_round(const pf_bitmap *bmp, const search *s, trial *t,
+                              int n, char err[PF_ERR_LEN])
 {
-    encode_task task[2] = {{bmp, full_chroma, &t[0], PF_OK, ""},
-                           {bmp, full_chroma, &t[1], PF_OK, ""}};
+    encode_task task[2] = {{bmp, s->coefs, s->full_chroma, &t[0], PF_OK, ""},
+                           {bmp, s->coefs, s->full_chroma, &t[1], PF_OK, ""}};
+    int threads = s->threads;
     pthread_t helper;
     int threaded = n == 2 && threads >= 2 &&
                    pthread_create(&helper, NULL, run_encode, &task[1]) == 0;
@@ -188,7 +195,7 @@ static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
         int n = plan_round(s, first_q, round, q);
         memset(t, 0, sizeof t);
         t[0].quality = q[0], t[1].quality = q[1];
-        pf_status st = encode_round(bmp, s->full_chroma, s->threads, t, n, err);
+        pf_status st = encode_round(bmp, s, t, n, err);
         if (st != PF_OK) {
             free(t[0].data);
             free(t[1].data);
@@ -211,8 +218,18 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
                    DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, 0, MAX_TRIALS,
-                   1, 0};
+                   1, 0, NULL};
     *s = init;
+}
+
+/* Trials under a byte cap quantize with RDO (jpeg_rdo.c): the same quality
+ * in fewer bytes, so the search lands higher. The DCT is shared by all of
+ * a search's trials. With only a minimum to reach, bytes are no object. */
+static pf_status use_rdo(const pf_bitmap *bmp, search *s)
+{
+    if (!s->max_bytes)
+        return PF_OK;
+    return pf_jpeg_coefs_new(bmp, s->full_chroma, &s->coefs);
 }
 
 /* A quarter of the image, as whole 16-row bands (one in four), so local
@@ -251,7 +268,9 @@ static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
     s.good_enough = 0.96;
     s.max_trials = PROXY_TRIALS;
     s.wide_start = 1;
-    pf_status st = run_search(&proxy, &s, *first_q, err);
+    pf_status st = use_rdo(&proxy, &s);
+    if (st == PF_OK)
+        st = run_search(&proxy, &s, *first_q, err);
     if (st == PF_OK && (s.best.data || (s.over_q > s.lo && s.over_q <= s.hi))) {
         /* Where the proxy's size curve crosses the aim, not its best trial;
          * extrapolated down from its lowest oversize trial when its aims all
@@ -263,6 +282,7 @@ static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
         *first_q = s.lo;
     }
     free(s.best.data);
+    pf_jpeg_coefs_free(s.coefs);
     pf_bitmap_free(&proxy);
 }
 
@@ -285,7 +305,9 @@ static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
      * closer; the 4:2:0 result stands if none fits well. */
     full.max_trials = 4;
     full.full_chroma = 1;
-    pf_status st = run_search(bmp, &full, s->hi, err);
+    pf_status st = use_rdo(bmp, &full);
+    if (st == PF_OK)
+        st = run_search(bmp, &full, s->hi, err);
     if (st == PF_OK && full.best.data && full.best.quality >= FULL_CHROMA_MIN_Q) {
         free(s->best.data);
         s->best = full.best;
@@ -293,6 +315,7 @@ static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
         full.best.data = NULL;
     }
     free(full.best.data);
+    pf_jpeg_coefs_free(full.coefs);
     return st;
 }
 
@@ -330,7 +353,9 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
     s.threads = threads;
     double first_q = max_bytes ? FIRST_GUESS : max_quality;
     predict_from_proxy(bmp, &s, &first_q, &s.slope, err);
-    st = run_search(bmp, &s, first_q, err);
+    st = use_rdo(bmp, &s);
+    if (st == PF_OK)
+        st = run_search(bmp, &s, first_q, err);
     if (st == PF_OK)
         st = try_full_chroma(bmp, &s, err);
     if (st == PF_OK && !s.best.data && s.under_q >= s.hi)
@@ -359,5 +384,6 @@ cleanup:
     if (info)
         info->full_chroma = s.best_full, info->largest = s.largest;
     free(s.best.data);
+    pf_jpeg_coefs_free(s.coefs);
     return st;
 }
