@@ -22,7 +22,7 @@ static pf_report report; /* large: keep it off the stack */
 #define W 1956
 #define H 1100
 #define NOISE_MODERATE 22.0 /* luma sigma, grey levels */
-#define NOISE_HEAVY 45.0
+#define NOISE_HEAVY 65.0
 
 /* A standard normal deviate (Box-Muller on the tests' LCG). */
 static double gauss(unsigned *state)
