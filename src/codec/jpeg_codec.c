@@ -592,6 +592,13 @@ void pf_jpeg_sink_attach(j_compress_ptr c, mem_sink *sink)
     c->dest = &sink->pub;
 }
 
+void pf_jpeg_sink_take(mem_sink *sink, uint8_t **out, size_t *out_len)
+{
+    *out_len = sink->cap - sink->pub.free_in_buffer;
+    *out = sink->buf;
+    sink->buf = NULL; /* now the caller's */
+}
+
 typedef struct {
     struct jpeg_compress_struct cinfo;
     codec_error err;
@@ -745,9 +752,7 @@ pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
         goto cleanup;
     }
-    *out_len = job.sink.cap - job.sink.pub.free_in_buffer;
-    *out = job.sink.buf;
-    job.sink.buf = NULL; /* now the caller's */
+    pf_jpeg_sink_take(&job.sink, out, out_len);
 cleanup:
     jpeg_destroy_compress(&job.cinfo);
     free(job.sink.buf);

@@ -35,6 +35,8 @@ typedef struct {
 } mem_sink;
 
 void pf_jpeg_sink_attach(j_compress_ptr c, mem_sink *sink);
+/* Hands the finished file to the caller (*out, free() it). */
+void pf_jpeg_sink_take(mem_sink *sink, uint8_t **out, size_t *out_len);
 
 /* Size, our quantization tables at a fractional quality, 4:2:0 (or 4:4:4
  * when full_chroma), optimized Huffman codes, progressive, JFIF. */

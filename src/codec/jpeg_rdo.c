@@ -532,9 +532,7 @@ pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
         pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
         goto cleanup;
     }
-    *out_len = job.sink.cap - job.sink.pub.free_in_buffer;
-    *out = job.sink.buf;
-    job.sink.buf = NULL; /* now the caller's */
+    pf_jpeg_sink_take(&job.sink, out, out_len);
 cleanup:
     jpeg_destroy_compress(&job.cinfo);
     free(job.sink.buf);
