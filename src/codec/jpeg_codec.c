@@ -592,11 +592,29 @@ void pf_jpeg_sink_attach(j_compress_ptr c, mem_sink *sink)
     c->dest = &sink->pub;
 }
 
-void pf_jpeg_sink_take(mem_sink *sink, uint8_t **out, size_t *out_len)
+void pf_jpeg_encode_begin(uint8_t **out, size_t *out_len, char *err)
 {
-    *out_len = sink->cap - sink->pub.free_in_buffer;
-    *out = sink->buf;
-    sink->buf = NULL; /* now the caller's */
+    clear_err(err);
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
+}
+
+pf_status pf_jpeg_encode_end(pf_status st, j_compress_ptr c, codec_error *e,
+                             mem_sink *sink, uint8_t **out, size_t *out_len,
+                             char *err)
+{
+    if (st == PF_OK) {
+        *out_len = sink->cap - sink->pub.free_in_buffer;
+        *out = sink->buf;
+        sink->buf = NULL; /* now the caller's */
+    } else if (e->message[0]) {
+        pf_set_message(err, PF_ERR_LEN, "%s", e->message);
+    }
+    jpeg_destroy_compress(c);
+    free(sink->buf);
+    return st;
 }
 
 typedef struct {
@@ -730,12 +748,8 @@ pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
 {
     encode_job job;
     pf_status st;
-    clear_err(err);
     memset(&job, 0, sizeof job);
-    if (out)
-        *out = NULL;
-    if (out_len)
-        *out_len = 0;
+    pf_jpeg_encode_begin(out, out_len, err);
     if (!bmp || !bmp->rgb || !out || !out_len || !(quality >= 1 && quality <= 100) ||
         smoothing < 0 || smoothing > 100 ||
         bmp->width == 0 || bmp->height == 0 ||
@@ -748,15 +762,8 @@ pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
     job.bmp = bmp, job.quality = quality, job.full_chroma = full_chroma;
     job.smoothing = smoothing;
     st = encode_guarded(&job);
-    if (st != PF_OK) {
-        pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
-        goto cleanup;
-    }
-    pf_jpeg_sink_take(&job.sink, out, out_len);
 cleanup:
-    jpeg_destroy_compress(&job.cinfo);
-    free(job.sink.buf);
-    return st;
+    return pf_jpeg_encode_end(st, &job.cinfo, &job.err, &job.sink, out, out_len, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -35,8 +35,14 @@ typedef struct {
 } mem_sink;
 
 void pf_jpeg_sink_attach(j_compress_ptr c, mem_sink *sink);
-/* Hands the finished file to the caller (*out, free() it). */
-void pf_jpeg_sink_take(mem_sink *sink, uint8_t **out, size_t *out_len);
+/* An encoder's first and last steps: clears the outputs and err; then,
+ * whatever happened, hands the finished file to the caller (*out, free()
+ * it) or puts libjpeg's error in err, and releases the compressor and
+ * any buffer left. Returns st. */
+void pf_jpeg_encode_begin(uint8_t **out, size_t *out_len, char *err);
+pf_status pf_jpeg_encode_end(pf_status st, j_compress_ptr c, codec_error *e,
+                             mem_sink *sink, uint8_t **out, size_t *out_len,
+                             char *err);
 
 /* Size, our quantization tables at a fractional quality, 4:2:0 (or 4:4:4
  * when full_chroma), optimized Huffman codes, progressive, JFIF. */

@@ -514,12 +514,7 @@ pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
     rdo_table tables[2];
     pf_status st;
     memset(&job, 0, sizeof job);
-    if (err)
-        err[0] = '\0';
-    if (out)
-        *out = NULL;
-    if (out_len)
-        *out_len = 0;
+    pf_jpeg_encode_begin(out, out_len, err);
     if (!coefs || !out || !out_len || !(quality >= 1 && quality <= 100)) {
         st = PF_ERR_INVALID_ARG;
         goto cleanup;
@@ -528,13 +523,6 @@ pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
     job.cinfo.err = &job.err.pub;
     job.coefs = coefs, job.quality = quality, job.table = tables;
     st = encode_guarded(&job);
-    if (st != PF_OK) {
-        pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
-        goto cleanup;
-    }
-    pf_jpeg_sink_take(&job.sink, out, out_len);
 cleanup:
-    jpeg_destroy_compress(&job.cinfo);
-    free(job.sink.buf);
-    return st;
+    return pf_jpeg_encode_end(st, &job.cinfo, &job.err, &job.sink, out, out_len, err);
 }
