@@ -130,7 +130,9 @@ $(FACE_MODEL): src/measure/face_detect.cc
 # The detector's filter and HOG loops need the vectoriser's full cost model,
 # as the resampler's do (below): -O3 halves a scan. GCC keeps the order of
 # float operations at any -O without -ffast-math: the same detections.
-FACE_OPT := -O3
+# -fno-math-errno: sqrt never sets errno, so the HOG votes' loop (a
+# square root per pixel) can be vectorised; nothing here reads errno.
+FACE_OPT := -O3 -fno-math-errno
 # With g++ on x86-64 the detector is compiled a second time for AVX2
 # (chosen at run time; see face_detect.cc).
 ifeq ($(shell $(CXX) -dumpmachine | cut -d- -f1)$(shell $(CXX) -dM -E -x c++ /dev/null | grep -c __clang__),x86_640)

@@ -364,6 +364,17 @@ pf_status pf_detect_faces(const pf_bitmap *bmp, pf_face_box *faces, int max,
  * when unknown) in the band around the head and shoulders. */
 pf_status pf_measure_background(const pf_bitmap *bmp, const pf_rules *rules,
                                 const pf_face_box *face, pf_background *bg);
+/* The same in two steps: what needs no face (the working copy, the bars;
+ * half the time, so it can be made while faces are looked for), then the
+ * rest with the face. The prep (NULL on PF_ERR_INVALID_ARG or
+ * PF_ERR_NOMEM) is used once, then freed with pf_background_prep_free;
+ * a prep that failed gives its status back from the second step. */
+typedef struct pf_background_prep pf_background_prep;
+pf_status pf_background_prepare(const pf_bitmap *bmp, pf_background_prep **out);
+pf_status pf_measure_background_prepared(const pf_bitmap *bmp, const pf_rules *rules,
+                                         const pf_face_box *face, pf_background_prep *prep,
+                                         pf_background *bg);
+void pf_background_prep_free(pf_background_prep *prep);
 int pf_background_passes(const pf_background *bg, const pf_rules *rules);
 /* The mask over the photo, for --debug-mask (see pf_background_mask_png),
  * measured as pf_measure_background does with the same face box. */

@@ -533,9 +533,19 @@ static void measure_framed(const face_case *fc, const framing *fr, int with_face
     pf_face_box box = drawn_face(fc, fr);
     assert_int_equal(pf_profile_rules("face", &r), PF_OK);
     assert_int_equal(pf_jpeg_decode(jpg, len, 0, 8, &dec, err), PF_OK);
+    memset(bg, 0, sizeof *bg);
     assert_int_equal(pf_measure_background(&dec.bmp, &r, with_face ? &box : NULL, bg),
                      PF_OK);
     assert_int_equal(bg->around_face, with_face);
+    /* In two steps (the first made while faces are looked for): the same. */
+    pf_background_prep *prep = NULL;
+    pf_background again;
+    memset(&again, 0, sizeof again);
+    assert_int_equal(pf_background_prepare(&dec.bmp, &prep), PF_OK);
+    assert_int_equal(pf_measure_background_prepared(&dec.bmp, &r, with_face ? &box : NULL,
+                                                    prep, &again), PF_OK);
+    assert_memory_equal(&again, bg, sizeof again);
+    pf_background_prep_free(prep);
     print_message("%s face box: %s, %.1f%% white, plain %d, failing %u, top band %.2f\n",
                   with_face ? "with" : "without",
                   pf_background_passes(bg, &r) ? "pass" : "fail", bg->white_share * 100,

@@ -295,6 +295,16 @@ static void test_bad_requests(void **state)
     assert_int_equal(n, 0);
 }
 
+/* A w x h picture of random bytes. */
+static void noise_bitmap(pf_bitmap *bmp, uint32_t w, uint32_t h, uint32_t seed)
+{
+    assert_int_equal(pf_bitmap_alloc(bmp, w, h), PF_OK);
+    for (size_t i = 0; i < (size_t)w * h * 3; i++) {
+        seed = seed * 1103515245u + 12345u;
+        bmp->rgb[i] = (uint8_t)(seed >> 24);
+    }
+}
+
 /* The grey working copy: area averages, exact on blocks. */
 /* Two threads make the very bytes one does, blocks of uneven sizes and
  * all (a 1001 x 707 picture into 333 x 250). */
@@ -303,12 +313,7 @@ static void test_grey_copy_threads(void **state)
     (void)state;
     pf_bitmap bmp;
     uint8_t *one = NULL, *two = NULL;
-    assert_int_equal(pf_bitmap_alloc(&bmp, 1001, 707), PF_OK);
-    uint32_t x = 12345;
-    for (size_t i = 0; i < (size_t)1001 * 707 * 3; i++) {
-        x = x * 1103515245u + 12345u;
-        bmp.rgb[i] = (uint8_t)(x >> 24);
-    }
+    noise_bitmap(&bmp, 1001, 707, 12345);
     assert_int_equal(pf_face_grey_threads(&bmp, 333, 250, 1, &one), PF_OK);
     assert_int_equal(pf_face_grey_threads(&bmp, 333, 250, 2, &two), PF_OK);
     assert_memory_equal(one, two, 333 * 250);
@@ -339,6 +344,98 @@ static void test_grey_copy(void **state)
     pf_bitmap_free(&bmp);
 }
 
+/* At the picture's own size the grey copy is each pixel's luma. */
+static void test_grey_copy_same_size(void **state)
+{
+    (void)state;
+    pf_bitmap bmp;
+    uint8_t *grey = NULL;
+    noise_bitmap(&bmp, 37, 23, 777);
+    assert_int_equal(pf_face_grey_threads(&bmp, 37, 23, 2, &grey), PF_OK);
+    for (size_t i = 0; i < (size_t)37 * 23; i++) {
+        const uint8_t *p = bmp.rgb + i * 3;
+        assert_int_equal(grey[i], (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8);
+    }
+    free(grey);
+    pf_bitmap_free(&bmp);
+}
+
+/* face_detect.cc's own image pyramid and HOG features are dlib's: the
+ * same pyramid pixels, features within float rounding, on noise, on
+ * smooth shading with hard edges, and on a real portrait when present. */
+static void check_as_dlib(const uint8_t *grey, int w, int h, int min_levels)
+{
+    double feature_diff = -1;
+    long pixel_diff = -1;
+    int levels = pf_face_compare_dlib(grey, w, h, &feature_diff, &pixel_diff);
+    assert_true(levels >= min_levels);
+    assert_int_equal(pixel_diff, 0);
+    assert_true(feature_diff >= 0 && feature_diff < 1e-5);
+}
+
+static void test_features_as_dlib(void **state)
+{
+    (void)state;
+    const int w = 331, h = 257;
+    uint8_t *grey = malloc((size_t)w * h);
+    assert_non_null(grey);
+    uint32_t x = 99;
+    for (int i = 0; i < w * h; i++) {
+        x = x * 1103515245u + 12345u;
+        grey[i] = (uint8_t)(x >> 24);
+    }
+    check_as_dlib(grey, w, h, 10);
+    for (int y = 0; y < h; y++)
+        for (int c = 0; c < w; c++) {
+            int inside = (c / 40 + y / 30) % 3 == 0;
+            grey[y * w + c] = (uint8_t)(inside ? 20 + y / 4 : 255 - c / 2);
+        }
+    check_as_dlib(grey, w, h, 10);
+    free(grey);
+    pf_bitmap bmp;
+    uint8_t *face = NULL;
+    if (!load_face(800, &bmp))
+        return;
+    assert_int_equal(pf_face_grey(&bmp, bmp.width, bmp.height, &face), PF_OK);
+    check_as_dlib(face, (int)bmp.width, (int)bmp.height, 12);
+    free(face);
+    pf_bitmap_free(&bmp);
+}
+
+/* The side task of pf_detect_faces_while runs exactly once, on one
+ * thread or two, and changes no detection. */
+static void count_call(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+static void test_side_task_once(void **state)
+{
+    (void)state;
+    pf_bitmap bmp;
+    char err[PF_ERR_LEN];
+    pf_face_box plain[PF_MAX_FACES], with[PF_MAX_FACES];
+    int loaded = load_face(800, &bmp);
+    if (!loaded) {
+        assert_int_equal(pf_bitmap_alloc(&bmp, 200, 160), PF_OK);
+        memset(bmp.rgb, 128, (size_t)200 * 160 * 3);
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        int calls = 0, n = -1, n_with = -1;
+        assert_int_equal(pf_detect_faces_threads(&bmp, threads, plain, PF_MAX_FACES, &n, err),
+                         PF_OK);
+        assert_int_equal(pf_detect_faces_while(&bmp, threads, count_call, &calls, with,
+                                               PF_MAX_FACES, &n_with, err), PF_OK);
+        assert_int_equal(calls, 1);
+        assert_int_equal(n_with, n);
+        assert_int_equal(n, loaded ? 1 : 0);
+        for (int i = 0; i < n; i++)
+            assert_true(with[i].x == plain[i].x && with[i].w == plain[i].w &&
+                        with[i].score == plain[i].score);
+    }
+    pf_bitmap_free(&bmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +447,9 @@ int main(void)
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_grey_copy),
         cmocka_unit_test(test_grey_copy_threads),
+        cmocka_unit_test(test_grey_copy_same_size),
+        cmocka_unit_test(test_features_as_dlib),
+        cmocka_unit_test(test_side_task_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,14 +14,32 @@
 /* Faces the detector found: the largest's box, how many there are (those
  * at least FACE_MIN_SHARE of its height), where it runs out of the
  * picture and its size. *main is the largest box (count >= 1). */
-static pf_status measure_face(const pf_bitmap *bmp, int threads, pf_face *face,
-                              pf_face_box *main)
+/* The white background's first half (its working copy, the bars), made by
+ * the detector's calling thread while its second thread finishes (the
+ * longer part of the scan): about 2 ms off a face check on two cores. */
+typedef struct {
+    const pf_bitmap *bmp;
+    pf_background_prep *prep;
+    pf_status st;
+    int done;
+} background_prep_job;
+
+static void prepare_background(void *arg)
+{
+    background_prep_job *job = arg;
+    job->st = pf_background_prepare(job->bmp, &job->prep);
+    job->done = 1;
+}
+
+static pf_status measure_face(const pf_bitmap *bmp, int threads, background_prep_job *prep,
+                              pf_face *face, pf_face_box *main)
 {
     pf_face_box boxes[PF_MAX_FACES];
     char err[PF_ERR_LEN];
     int n = 0;
     memset(face, 0, sizeof *face);
-    pf_status st = pf_detect_faces_threads(bmp, threads, boxes, PF_MAX_FACES, &n, err);
+    pf_status st = pf_detect_faces_while(bmp, threads, prep ? prepare_background : NULL,
+                                         prep, boxes, PF_MAX_FACES, &n, err);
     if (st != PF_OK)
         return st;
     face->measured = 1;
@@ -94,6 +112,7 @@ typedef struct {
     const pf_bitmap *bmp;
     const pf_rules *rules;
     const pf_face_box *face;
+    const background_prep_job *prep;  /* the first half, if made */
     pf_background *out;
     pf_status st;
 } background_job;
@@ -101,14 +120,19 @@ typedef struct {
 static void *background_thread(void *arg)
 {
     background_job *job = arg;
-    job->st = pf_measure_background(job->bmp, job->rules, job->face, job->out);
+    if (job->prep && job->prep->done && job->prep->prep)
+        job->st = pf_measure_background_prepared(job->bmp, job->rules, job->face,
+                                                 job->prep->prep, job->out);
+    else
+        job->st = pf_measure_background(job->bmp, job->rules, job->face, job->out);
     return NULL;
 }
 
 static pf_status measure_rest(const pf_bitmap *bmp, const pf_rules *rules, int threads,
-                              const pf_face_box *face, pf_image_info *info)
+                              const pf_face_box *face, const background_prep_job *prep,
+                              pf_image_info *info)
 {
-    background_job job = {bmp, rules, face, &info->background, PF_OK};
+    background_job job = {bmp, rules, face, prep, &info->background, PF_OK};
     pthread_t thread;
     int forked = rules->white_background && threads >= 2 &&
                  (rules->image_checks & PF_RULE_DOCUMENT_ALL) &&
@@ -131,12 +155,15 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
     pf_status st = PF_OK;
     pf_face_box main;
     const pf_face_box *face = NULL;
+    background_prep_job prep = {bmp, NULL, PF_OK, 0};
+    int early = rules->white_background && threads >= 2;
     memset(&info->face, 0, sizeof info->face);
     if (rules->image_checks & PF_RULE_FACE) {
-        st = measure_face(bmp, threads, &info->face, &main);
+        st = measure_face(bmp, threads, early ? &prep : NULL, &info->face, &main);
         face = st == PF_OK && info->face.count >= 1 ? &main : NULL;
     }
     if (st == PF_OK)
-        st = measure_rest(bmp, rules, threads, face, info);
+        st = measure_rest(bmp, rules, threads, face, &prep, info);
+    pf_background_prep_free(prep.prep);
     return st;
 }

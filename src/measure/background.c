@@ -328,29 +328,55 @@ static void report_bars(const pf_bars *bars, int cut, const pf_rules *r,
     }
 }
 
-static pf_status measure(const pf_bitmap *bmp, const pf_rules *r,
-                         const pf_face_box *face, work *w, pf_background *bg)
+/* What the measurement needs before a face is known: the working copy
+ * (a resize: half the measurement's time) and the bars at the edges. */
+struct pf_background_prep {
+    work w;
+    pf_bars bars;
+    pf_status st;
+};
+
+static void prepare(const pf_bitmap *bmp, pf_background_prep *p)
+{
+    p->st = work_init(bmp, &p->w);
+    if (p->st == PF_OK)
+        pf_find_bars(bmp, &p->bars);
+}
+
+/* The rest, with p's working copy (left in p->w for the caller to free). */
+static pf_status measure_prepared(const pf_bitmap *bmp, const pf_rules *r,
+                                  const pf_face_box *face, pf_background_prep *p,
+                                  pf_background *bg)
 {
     uint8_t ref[3];
-    pf_bars bars;
-    pf_status st = work_init(bmp, w);
-    if (st != PF_OK)
-        return st;
-    pf_find_bars(bmp, &bars);
-    int cut = cut_bars(w, bmp, &bars);
+    work *w = &p->w;
+    if (p->st != PF_OK)
+        return p->st;
+    int cut = cut_bars(w, bmp, &p->bars);
     w->around_face = face && face_band(w, bmp, face);
     if (!w->around_face)
         mark_edges(w);
     channel_medians(w, 0, ref);
-    if ((st = grow(w, ref, r)) != PF_OK)
+    pf_status st = grow(w, ref, r);
+    if (st != PF_OK)
         return st;
     double cover = edge_cover(w);
     if (w->around_face)
         fill_band(w, r);
     summarise(w, r, cover, bg);
-    report_bars(&bars, cut, r, bg);
+    report_bars(&p->bars, cut, r, bg);
     bg->around_face = w->around_face;
     return PF_OK;
+}
+
+static pf_status measure(const pf_bitmap *bmp, const pf_rules *r,
+                         const pf_face_box *face, work *w, pf_background *bg)
+{
+    pf_background_prep p;
+    prepare(bmp, &p);
+    pf_status st = measure_prepared(bmp, r, face, &p, bg);
+    *w = p.w;
+    return st;
 }
 
 pf_status pf_measure_background(const pf_bitmap *bmp, const pf_rules *rules,
@@ -362,6 +388,36 @@ pf_status pf_measure_background(const pf_bitmap *bmp, const pf_rules *rules,
     pf_status st = measure(bmp, rules, face, &w, bg);
     work_free(&w);
     return st;
+}
+
+pf_status pf_background_prepare(const pf_bitmap *bmp, pf_background_prep **out)
+{
+    *out = NULL;
+    if (!bmp || !bmp->rgb || !bmp->width || !bmp->height)
+        return PF_ERR_INVALID_ARG;
+    pf_background_prep *p = calloc(1, sizeof *p);
+    if (!p)
+        return PF_ERR_NOMEM;
+    prepare(bmp, p);
+    *out = p;
+    return p->st;
+}
+
+pf_status pf_measure_background_prepared(const pf_bitmap *bmp, const pf_rules *rules,
+                                         const pf_face_box *face, pf_background_prep *prep,
+                                         pf_background *bg)
+{
+    if (!bmp || !bmp->rgb || !rules || !bg || !prep)
+        return PF_ERR_INVALID_ARG;
+    return measure_prepared(bmp, rules, face, prep, bg);
+}
+
+void pf_background_prep_free(pf_background_prep *prep)
+{
+    if (!prep)
+        return;
+    work_free(&prep->w);
+    free(prep);
 }
 
 int pf_background_passes(const pf_background *bg, const pf_rules *rules)

@@ -54,10 +54,27 @@ typedef struct {
     uint32_t *cols;
 } grey_part;
 
+/* Rows [oy0, oy1) at the picture's own size: each pixel's luma, the
+ * mean of a one-pixel block (the usual case for a web portrait). */
+static void luma_rows(const grey_part *g)
+{
+    uint32_t w = g->bmp->width;
+    for (uint32_t y = g->oy0; y < g->oy1; y++) {
+        const uint8_t *p = g->bmp->rgb + (size_t)y * w * 3;
+        uint8_t *out = g->grey + (size_t)y * w;
+        for (uint32_t x = 0; x < w; x++, p += 3)
+            out[x] = (uint8_t)((77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8);
+    }
+}
+
 static void *grey_rows(void *arg)
 {
     const grey_part *g = arg;
     uint32_t w = g->bmp->width, h = g->bmp->height, bw = w / g->out_w;
+    if (g->out_w == w && g->out_h == h) {
+        luma_rows(g);
+        return NULL;
+    }
     /* Area average: output pixel (ox, oy) is the mean luma of the source
      * block [ox*w/out_w, (ox+1)*w/out_w) x [oy*h/out_h, ...), every block
      * at least one pixel since out <= in; a block is bw or bw + 1 wide. */
@@ -129,9 +146,16 @@ static int larger_first(const void *a, const void *b)
     return sa > sb ? -1 : sa < sb ? 1 : 0;
 }
 
+/* task (may be NULL): see pf_face_detect_grey_while. */
+typedef struct {
+    void (*run)(void *);
+    void *arg;
+} side_task;
+
 static pf_status detect(const pf_bitmap *bmp, uint32_t work_long,
-                        uint32_t work_high, uint32_t upsample_below, double min_score, int threads,
-                        pf_face_box *faces, int max, int *n, char err[PF_ERR_LEN])
+                        uint32_t work_high, uint32_t upsample_below, double min_score,
+                        int threads, side_task task, pf_face_box *faces, int max, int *n,
+                        char err[PF_ERR_LEN])
 {
     pf_face_raw raw[PF_MAX_FACES];
     char why[PF_ERR_LEN] = "";
@@ -166,8 +190,9 @@ static pf_status detect(const pf_bitmap *bmp, uint32_t work_long,
         return st;
     }
     int found = 0, cap = max < PF_MAX_FACES ? max : PF_MAX_FACES;
-    int rc = pf_face_detect_grey(grey, (int)ow, (int)oh, ow, upsample, min_score,
-                                 threads, raw, cap, &found, why, sizeof why);
+    int rc = pf_face_detect_grey_while(grey, (int)ow, (int)oh, ow, upsample, min_score,
+                                       threads, task.run, task.arg, raw, cap, &found, why,
+                                       sizeof why);
     free(grey);
     if (rc != PF_FACE_OK) {
         pf_set_message(err, PF_ERR_LEN, "%s", why);
@@ -193,16 +218,26 @@ pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
                                double min_score, pf_face_box *faces, int max,
                                int *n, char err[PF_ERR_LEN])
 {
+    side_task none = {NULL, NULL};
     return detect(bmp, work_long, work_high, upsample_below, min_score, PF_FACE_THREADS,
-                  faces, max, n, err);
+                  none, faces, max, n, err);
+}
+
+pf_status pf_detect_faces_while(const pf_bitmap *bmp, int threads,
+                                void (*task)(void *), void *task_arg,
+                                pf_face_box *faces, int max, int *n,
+                                char err[PF_ERR_LEN])
+{
+    side_task side = {task, task_arg};
+    return detect(bmp, PF_FACE_WORK_LONG, PF_FACE_WORK_HIGH, PF_FACE_UPSAMPLE_BELOW,
+                  PF_FACE_MIN_SCORE, threads, side, faces, max, n, err);
 }
 
 pf_status pf_detect_faces_threads(const pf_bitmap *bmp, int threads,
                                   pf_face_box *faces, int max, int *n,
                                   char err[PF_ERR_LEN])
 {
-    return detect(bmp, PF_FACE_WORK_LONG, PF_FACE_WORK_HIGH, PF_FACE_UPSAMPLE_BELOW,
-                  PF_FACE_MIN_SCORE, threads, faces, max, n, err);
+    return pf_detect_faces_while(bmp, threads, NULL, NULL, faces, max, n, err);
 }
 
 pf_status pf_detect_faces(const pf_bitmap *bmp, pf_face_box *faces, int max,

@@ -71,12 +71,20 @@ int pf_face_detect_grey(const uint8_t *grey, int width, int height,
                         size_t stride, int upsample, double adjust_threshold,
                         int threads, pf_face_raw *boxes, int max, int *n, char *err,
                         size_t err_len);
-/* The two builds of it behind pf_face_detect_grey (the AVX2 one only on
- * x86-64 builds, PF_FACE_HAVE_AVX2): the same detections, for the tests. */
-int pf_face_detect_grey_generic(const uint8_t *grey, int width, int height,
-                                size_t stride, int upsample, double adjust_threshold,
-                                int threads, pf_face_raw *boxes, int max, int *n,
-                                char *err, size_t err_len);
+/* The same, and task(task_arg) run on the calling thread once its part of
+ * the scan is done, while the second thread finishes its longer part (the
+ * calling thread would otherwise wait); not run if the scan fails. */
+int pf_face_detect_grey_while(const uint8_t *grey, int width, int height,
+                              size_t stride, int upsample, double adjust_threshold,
+                              int threads, void (*task)(void *), void *task_arg,
+                              pf_face_raw *boxes, int max, int *n, char *err,
+                              size_t err_len);
+/* For the tests: the pyramid and HOG features face_detect.cc computes
+ * against dlib's own, down the pyramid of a grey picture (width bytes a
+ * row): the largest feature difference and how many pyramid pixels differ.
+ * Returns the levels compared, -1 on a failure or a mismatch in sizes. */
+int pf_face_compare_dlib(const uint8_t *grey, int width, int height,
+                         double *feature_diff, long *pixel_diff);
 
 #ifdef __cplusplus
 }
@@ -97,6 +105,12 @@ pf_status pf_detect_faces_with(const pf_bitmap *bmp, uint32_t work_long,
 pf_status pf_detect_faces_threads(const pf_bitmap *bmp, int threads,
                                   pf_face_box *faces, int max, int *n,
                                   char err[PF_ERR_LEN]);
+/* The same, with task(task_arg) run while the second thread finishes (see
+ * pf_face_detect_grey_while); not run if detection fails. */
+pf_status pf_detect_faces_while(const pf_bitmap *bmp, int threads,
+                                void (*task)(void *), void *task_arg,
+                                pf_face_box *faces, int max, int *n,
+                                char err[PF_ERR_LEN]);
 
 /* The grey working copy (BT.601 luma, area-averaged) of bmp scaled to
  * out_w x out_h (each <= bmp's): *out malloc'ed, out_w bytes a row. */
