@@ -41,6 +41,7 @@ typedef struct {
     double under_q;          /* highest quality found too small (lo - 1: none) */
     size_t smallest, largest;
     double slope;            /* d log(size) / d quality, learnt as we go */
+    int slope_learnt;        /* from trials (or the proxy), not the default */
     double last_q;           /* the previous trial, to learn the slope */
     size_t last_len;
     double good_enough;      /* share of max_bytes that ends the search */
@@ -72,8 +73,15 @@ static void record(search *s, trial *t)
     double dq = t->quality - s->last_q;
     if (s->last_len && t->len != s->last_len && fabs(dq) >= MIN_STEP) {
         double slope = (log((double)t->len) - log((double)s->last_len)) / dq;
-        if (slope > 0.005 && slope < 0.5) /* sane: sizes grow with quality */
-            s->slope = slope;
+        /* Sane (sizes grow with quality) and within 2x of what was known:
+         * near q90 sizes move in plateaus and 2-3% jumps, and a slope
+         * from two trials a fraction of a step apart is mostly that (0.006
+         * or 0.13 against 0.05 over a wider span sent the next trial far
+         * off: a round lost). The default is only a start: replaced by
+         * the first sane slope measured. */
+        if (slope > 0.005 && slope < 0.5 &&
+            (!s->slope_learnt || (slope >= s->slope / 2 && slope <= s->slope * 2)))
+            s->slope = slope, s->slope_learnt = 1;
     }
     s->last_q = t->quality, s->last_len = t->len;
     if (t->len < s->smallest) s->smallest = t->len;
@@ -217,7 +225,7 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
 {
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
-                   DEFAULT_SLOPE, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, 0, MAX_TRIALS,
+                   DEFAULT_SLOPE, 0, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, 0, MAX_TRIALS,
                    1, 0, NULL};
     *s = init;
 }
@@ -249,8 +257,7 @@ static pf_status make_proxy(const pf_bitmap *bmp, pf_bitmap *proxy)
 }
 
 /* The proxy's best quality and slope: a first guess within a step or two. */
-static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
-                               double *first_q, double *slope,
+static void predict_from_proxy(const pf_bitmap *bmp, search *full, double *first_q,
                                char err[PF_ERR_LEN])
 {
     pf_bitmap proxy;
@@ -277,7 +284,8 @@ static void predict_from_proxy(const pf_bitmap *bmp, const search *full,
          * fell just over (a smoothed noisy photo: starting from the top
          * instead left 24% of the budget unused). */
         *first_q = next_quality(&s, AIM_HIGH);
-        *slope = s.slope;
+        full->slope = s.slope;
+        full->slope_learnt = s.slope_learnt;
     } else if (s.over_q <= s.lo) {
         *first_q = s.lo;
     }
@@ -352,7 +360,7 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
     search_init(&s, max_bytes, min_bytes, min_quality, max_quality);
     s.threads = threads;
     double first_q = max_bytes ? FIRST_GUESS : max_quality;
-    predict_from_proxy(bmp, &s, &first_q, &s.slope, err);
+    predict_from_proxy(bmp, &s, &first_q, err);
     st = use_rdo(bmp, &s);
     if (st == PF_OK)
         st = run_search(bmp, &s, first_q, err);
