@@ -108,9 +108,10 @@ pf_status pf_jpeg_encode_smoothed(const pf_bitmap *bmp, double quality,
 /* ---- jpeg_rdo.c (rate-distortion-optimised quantization) ---- */
 
 /* A picture's DCT coefficients (JFIF YCbCr, 4:2:0, or 4:4:4 when
- * full_chroma), computed once for every trial of a budget search. */
+ * full_chroma), computed once for every trial of a budget search, on two
+ * threads when threads >= 2 (the same coefficients). */
 typedef struct pf_jpeg_coefs pf_jpeg_coefs;
-pf_status pf_jpeg_coefs_new(const pf_bitmap *bmp, int full_chroma,
+pf_status pf_jpeg_coefs_new(const pf_bitmap *bmp, int full_chroma, int threads,
                             pf_jpeg_coefs **out);
 void pf_jpeg_coefs_free(pf_jpeg_coefs *coefs); /* accepts NULL */
 /* pf_jpeg_encode_chroma's file (same tables, progression, Huffman

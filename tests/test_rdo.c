@@ -89,7 +89,7 @@ static void encode_both(const pf_bitmap *bmp, double quality, uint8_t **plain,
     pf_jpeg_coefs *coefs = NULL;
     assert_int_equal(pf_jpeg_encode_chroma(bmp, quality, 0, plain, plain_len, err),
                      PF_OK);
-    assert_int_equal(pf_jpeg_coefs_new(bmp, 0, &coefs), PF_OK);
+    assert_int_equal(pf_jpeg_coefs_new(bmp, 0, 2, &coefs), PF_OK);
     assert_int_equal(pf_jpeg_encode_rdo(coefs, quality, rdo, rdo_len, err), PF_OK);
     pf_jpeg_coefs_free(coefs);
 }
@@ -181,7 +181,7 @@ static void test_budget_with_rdo(void **state)
     pf_bitmap b = decode(out, len);
     print_message("%zu B at quality %.2f: %.2f dB\n", len, q, psnr(&bmp, &b));
     assert_true(psnr(&bmp, &b) > 37.5);
-    assert_int_equal(pf_jpeg_coefs_new(&bmp, 0, &coefs), PF_OK);
+    assert_int_equal(pf_jpeg_coefs_new(&bmp, 0, 2, &coefs), PF_OK);
     assert_int_equal(pf_jpeg_encode_rdo(coefs, q, &next, &next_len, err), PF_OK);
     assert_int_equal(next_len, len); /* the same encoder made the output */
     free(next);
@@ -192,6 +192,35 @@ static void test_budget_with_rdo(void **state)
     pf_bitmap_free(&b);
     free(out);
     pf_bitmap_free(&bmp);
+}
+
+/* The coefficients made on two threads are those made on one: the same
+ * file, byte for byte, for 4:2:0 and 4:4:4, an odd size and a tall one
+ * (strips split unevenly). */
+static void test_coefs_threads_agree(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[][2] = {{301, 203}, {64, 1000}, {40, 17}};
+    char err[PF_ERR_LEN];
+    for (size_t i = 0; i < 3; i++)
+        for (int full = 0; full < 2; full++) {
+            pf_bitmap bmp = {sizes[i][0], sizes[i][1], NULL};
+            uint8_t *jpg[2] = {NULL, NULL};
+            size_t len[2] = {0, 0};
+            bmp.rgb = tu_make_rgb(bmp.width, bmp.height, TU_PATTERN_COLOR, 5);
+            for (int threads = 1; threads <= 2; threads++) {
+                pf_jpeg_coefs *coefs = NULL;
+                assert_int_equal(pf_jpeg_coefs_new(&bmp, full, threads, &coefs), PF_OK);
+                assert_int_equal(pf_jpeg_encode_rdo(coefs, 80, &jpg[threads - 1],
+                                                    &len[threads - 1], err), PF_OK);
+                pf_jpeg_coefs_free(coefs);
+            }
+            assert_int_equal(len[0], len[1]);
+            assert_memory_equal(jpg[0], jpg[1], len[0]);
+            free(jpg[0]);
+            free(jpg[1]);
+            free(bmp.rgb);
+        }
 }
 
 /* Edges that are not whole blocks or MCUs, 4:4:4, and bad arguments. */
@@ -208,7 +237,7 @@ static void test_rdo_odd_sizes(void **state)
             size_t len = 0;
             pf_decoded dec;
             bmp.rgb = tu_make_rgb(bmp.width, bmp.height, TU_PATTERN_COLOR, 3);
-            assert_int_equal(pf_jpeg_coefs_new(&bmp, full, &coefs), PF_OK);
+            assert_int_equal(pf_jpeg_coefs_new(&bmp, full, 2, &coefs), PF_OK);
             assert_int_equal(pf_jpeg_encode_rdo(coefs, 90, &jpg, &len, err), PF_OK);
             assert_int_equal(tu_luma_sampling(jpg, len), full ? 0x11 : 0x22);
             assert_int_equal(pf_jpeg_decode(jpg, len, 0, 8, &dec, err), PF_OK);
@@ -229,7 +258,7 @@ static void test_rdo_odd_sizes(void **state)
         }
     pf_bitmap empty = {0, 0, NULL};
     pf_jpeg_coefs *coefs = (pf_jpeg_coefs *)1;
-    assert_int_equal(pf_jpeg_coefs_new(&empty, 0, &coefs), PF_ERR_INVALID_ARG);
+    assert_int_equal(pf_jpeg_coefs_new(&empty, 0, 1, &coefs), PF_ERR_INVALID_ARG);
     assert_null(coefs);
 }
 
@@ -248,7 +277,7 @@ static void test_rdo_saturated_colours(void **state)
     assert_non_null(bmp.rgb);
     tu_fill_rect(bmp.rgb, 64, 64, 0, 0, 32, 64, blue);
     tu_fill_rect(bmp.rgb, 64, 64, 32, 0, 64, 64, red);
-    assert_int_equal(pf_jpeg_coefs_new(&bmp, 0, &coefs), PF_OK);
+    assert_int_equal(pf_jpeg_coefs_new(&bmp, 0, 2, &coefs), PF_OK);
     assert_int_equal(pf_jpeg_encode_rdo(coefs, 90, &jpg, &len, err), PF_OK);
     assert_int_equal(pf_jpeg_decode(jpg, len, 0, 8, &dec, err), PF_OK);
     /* Away from the boundary, where 4:2:0 chroma blurs. */
@@ -268,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_rdo_not_worse_same_bytes),
         cmocka_unit_test(test_budget_with_rdo),
         cmocka_unit_test(test_rdo_odd_sizes),
+        cmocka_unit_test(test_coefs_threads_agree),
         cmocka_unit_test(test_rdo_saturated_colours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,7 +125,7 @@ static void strip_to_ycc(const pf_bitmap *bmp, uint32_t y0, uint32_t strip_h,
 typedef struct {
     uint8_t *full[2];  /* Cb, Cr + 128, pad_w x pad_h */
     float *half[2];    /* their halves, level-shifted, pad_w/2 x pad_h/2 */
-    float *delta;      /* one half plane of corrections */
+    float *delta[2];   /* a half plane of corrections for each */
     uint32_t pad_w, pad_h;
 } chroma_work;
 
@@ -180,12 +181,12 @@ static void refine_half(const chroma_work *cw, int ci, uint32_t width,
                         uint32_t height)
 {
     uint32_t hw = cw->pad_w / 2, cwid = (width + 1) / 2, chgt = (height + 1) / 2;
-    float *half = cw->half[ci];
+    float *half = cw->half[ci], *delta = cw->delta[ci];
     for (int pass = 0; pass < CHROMA_PASSES; pass++) {
         for (uint32_t y = 0; y < chgt; y++)
             for (uint32_t x = 0; x < cwid; x++) {
                 if (2 * x + 1 < width && 2 * y + 1 < height) {
-                    cw->delta[(size_t)y * hw + x] =
+                    delta[(size_t)y * hw + x] =
                         mean_error(cw, ci, half, hw, cwid, chgt, x, y);
                     continue;
                 }
@@ -199,12 +200,12 @@ static void refine_half(const chroma_work *cw, int ci, uint32_t width,
                     err += want - upsampled(half, hw, cwid, chgt, x, y, d & 1, d >> 1);
                     n++;
                 }
-                cw->delta[(size_t)y * hw + x] = err / (float)n;
+                delta[(size_t)y * hw + x] = err / (float)n;
             }
         for (uint32_t y = 0; y < chgt; y++)
             for (uint32_t x = 0; x < cwid; x++) {
                 float *v = half + (size_t)y * hw + x;
-                *v += cw->delta[(size_t)y * hw + x];
+                *v += delta[(size_t)y * hw + x];
                 *v = *v < -128 ? -128 : *v > 127 ? 127 : *v;
             }
     }
@@ -233,28 +234,82 @@ static void strip_blocks(const float m[8][8], const float *plane, uint32_t w,
                         p->coef + ((size_t)(first_row + r) * p->blocks_w + b) * 64);
 }
 
-/* Luma (and 4:4:4 chroma) strip by strip; 4:2:0 chroma kept whole, then
- * halved and refined. */
-static void compute_coefs(const pf_bitmap *bmp, pf_jpeg_coefs *c, float *ycc[3],
-                          uint32_t strip_h, chroma_work *cw)
+/* One thread's share of the transform: luma (and 4:4:4 chroma) strips
+ * [first, end) with its own strip buffers, then, for 4:2:0, chroma plane
+ * `chroma` (0: none) halved, refined and transformed. The shares write
+ * disjoint rows and planes: two threads make the very coefficients one
+ * does. */
+typedef struct {
+    const pf_bitmap *bmp;
+    pf_jpeg_coefs *c;
+    chroma_work *cw;
+    float *ycc[3];
+    uint32_t strip_h, first, end;
+    int chroma; /* 1: Cb, 2: Cr, 3: both */
+} coef_share;
+
+static void *compute_share(void *arg)
 {
+    coef_share *sh = arg;
+    pf_jpeg_coefs *c = sh->c;
+    chroma_work *cw = sh->cw;
     float m[8][8];
-    uint32_t rows = strip_h / 8;
+    uint32_t rows = sh->strip_h / 8;
     dct_matrix(m);
-    for (uint32_t s = 0; (size_t)s * strip_h < bmp->height; s++) {
-        strip_to_ycc(bmp, s * strip_h, strip_h, cw->pad_w, ycc);
-        strip_blocks(m, ycc[0], cw->pad_w, rows, s * rows, &c->plane[0]);
+    for (uint32_t s = sh->first; s < sh->end; s++) {
+        strip_to_ycc(sh->bmp, s * sh->strip_h, sh->strip_h, cw->pad_w, sh->ycc);
+        strip_blocks(m, sh->ycc[0], cw->pad_w, rows, s * rows, &c->plane[0]);
         for (int ci = 1; ci < 3 && c->full_chroma; ci++)
-            strip_blocks(m, ycc[ci], cw->pad_w, rows, s * rows, &c->plane[ci]);
+            strip_blocks(m, sh->ycc[ci], cw->pad_w, rows, s * rows, &c->plane[ci]);
         if (!c->full_chroma)
-            keep_strip(cw, ycc, s * strip_h, strip_h);
+            keep_strip(cw, sh->ycc, s * sh->strip_h, sh->strip_h);
     }
-    for (int ci = 0; ci < 2 && !c->full_chroma; ci++) {
-        halve(cw->full[ci], cw->pad_w, cw->pad_h, cw->half[ci]);
-        refine_half(cw, ci, bmp->width, bmp->height);
-        strip_blocks(m, cw->half[ci], cw->pad_w / 2, c->plane[ci + 1].blocks_h, 0,
-                     &c->plane[ci + 1]);
+    return NULL;
+}
+
+static void *finish_chroma(void *arg)
+{
+    coef_share *sh = arg;
+    float m[8][8];
+    dct_matrix(m);
+    for (int ci = 0; ci < 2; ci++) {
+        if (!(sh->chroma & (1 << ci)))
+            continue;
+        halve(sh->cw->full[ci], sh->cw->pad_w, sh->cw->pad_h, sh->cw->half[ci]);
+        refine_half(sh->cw, ci, sh->bmp->width, sh->bmp->height);
+        strip_blocks(m, sh->cw->half[ci], sh->cw->pad_w / 2,
+                     sh->c->plane[ci + 1].blocks_h, 0, &sh->c->plane[ci + 1]);
     }
+    return NULL;
+}
+
+/* Runs job on share[1] in a second thread (when two and it starts) while
+ * this one runs it on share[0]; else both here. */
+static void run_shares(void *(*job)(void *), coef_share share[2], int two)
+{
+    pthread_t helper;
+    int forked = two && pthread_create(&helper, NULL, job, &share[1]) == 0;
+    job(&share[0]);
+    if (forked)
+        pthread_join(helper, NULL);
+    else if (two)
+        job(&share[1]);
+}
+
+/* Luma (and 4:4:4 chroma) strip by strip, the strips in two shares; 4:2:0
+ * chroma kept whole, then halved and refined, a plane a share. */
+static void compute_coefs(const pf_bitmap *bmp, pf_jpeg_coefs *c, float *ycc[2][3],
+                          uint32_t strip_h, chroma_work *cw, int threads)
+{
+    uint32_t strips = (bmp->height + strip_h - 1) / strip_h;
+    int two = threads >= 2 && strips >= 2;
+    uint32_t split = two ? strips / 2 : strips;
+    coef_share share[2] = {
+        {bmp, c, cw, {ycc[0][0], ycc[0][1], ycc[0][2]}, strip_h, 0, split, two ? 1 : 3},
+        {bmp, c, cw, {ycc[1][0], ycc[1][1], ycc[1][2]}, strip_h, split, strips, 2}};
+    run_shares(compute_share, share, two);
+    if (!c->full_chroma)
+        run_shares(finish_chroma, share, two);
 }
 
 static pf_status plane_alloc(coef_plane *p, uint32_t w, uint32_t h)
@@ -267,9 +322,9 @@ static pf_status plane_alloc(coef_plane *p, uint32_t w, uint32_t h)
     return p->coef ? PF_OK : PF_ERR_NOMEM;
 }
 
-/* Work space: one strip of Y, Cb, Cr floats; for 4:2:0 also the whole
- * chroma planes. */
-static pf_status work_alloc(float *ycc[3], chroma_work *cw, int full_chroma)
+/* Work space: two strips of Y, Cb, Cr floats (one a thread); for 4:2:0
+ * also the whole chroma planes. */
+static pf_status work_alloc(float *ycc[2][3], chroma_work *cw, int full_chroma)
 {
     uint32_t mcu = full_chroma ? 8 : 16;
     uint64_t strip, full, half;
@@ -277,32 +332,32 @@ static pf_status work_alloc(float *ycc[3], chroma_work *cw, int full_chroma)
         !pf_mul3(cw->pad_w, cw->pad_h, 1, &full) || full > SIZE_MAX ||
         !pf_mul3(cw->pad_w / 2, cw->pad_h / 2, sizeof(float), &half) || half > SIZE_MAX)
         return PF_ERR_TOO_LARGE;
-    for (int i = 0; i < 3; i++)
-        if (!(ycc[i] = malloc((size_t)strip)))
+    for (int i = 0; i < 6; i++)
+        if (!(ycc[i / 3][i % 3] = malloc((size_t)strip)))
             return PF_ERR_NOMEM;
     if (full_chroma)
         return PF_OK;
     for (int i = 0; i < 2; i++)
-        if (!(cw->full[i] = malloc((size_t)full)) || !(cw->half[i] = malloc((size_t)half)))
+        if (!(cw->full[i] = malloc((size_t)full)) || !(cw->half[i] = malloc((size_t)half)) ||
+            !(cw->delta[i] = malloc((size_t)half)))
             return PF_ERR_NOMEM;
-    return (cw->delta = malloc((size_t)half)) ? PF_OK : PF_ERR_NOMEM;
+    return PF_OK;
 }
 
-static void work_free(float *ycc[3], chroma_work *cw)
+static void work_free(float *ycc[2][3], chroma_work *cw)
 {
-    for (int i = 0; i < 3; i++)
-        free(ycc[i]);
+    for (int i = 0; i < 6; i++)
+        free(ycc[i / 3][i % 3]);
     for (int i = 0; i < 2; i++)
-        free(cw->full[i]), free(cw->half[i]);
-    free(cw->delta);
+        free(cw->full[i]), free(cw->half[i]), free(cw->delta[i]);
 }
 
-pf_status pf_jpeg_coefs_new(const pf_bitmap *bmp, int full_chroma,
+pf_status pf_jpeg_coefs_new(const pf_bitmap *bmp, int full_chroma, int threads,
                             pf_jpeg_coefs **out)
 {
     pf_status st = PF_OK;
     pf_jpeg_coefs *c = NULL;
-    float *ycc[3] = {NULL, NULL, NULL};
+    float *ycc[2][3] = {{NULL, NULL, NULL}, {NULL, NULL, NULL}};
     chroma_work cw;
     memset(&cw, 0, sizeof cw);
     if (out)
@@ -324,7 +379,7 @@ pf_status pf_jpeg_coefs_new(const pf_bitmap *bmp, int full_chroma,
         (st = plane_alloc(&c->plane[2], cwid, chgt)) != PF_OK ||
         (st = work_alloc(ycc, &cw, full_chroma)) != PF_OK)
         goto cleanup;
-    compute_coefs(bmp, c, ycc, mcu, &cw);
+    compute_coefs(bmp, c, ycc, mcu, &cw, threads);
     *out = c;
     c = NULL;
 cleanup:

@@ -237,7 +237,7 @@ static pf_status use_rdo(const pf_bitmap *bmp, search *s)
 {
     if (!s->max_bytes)
         return PF_OK;
-    return pf_jpeg_coefs_new(bmp, s->full_chroma, &s->coefs);
+    return pf_jpeg_coefs_new(bmp, s->full_chroma, s->threads, &s->coefs);
 }
 
 /* A quarter of the image, as whole 16-row bands (one in four), so local
