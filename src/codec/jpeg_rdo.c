@@ -509,6 +509,7 @@ typedef struct {
     mem_sink sink;
     const pf_jpeg_coefs *coefs;
     double quality;
+    int progressive;
     rdo_table *table; /* [2]: luma, chroma */
 } rdo_job;
 
@@ -542,6 +543,8 @@ static pf_status encode_guarded(rdo_job *job)
     jpeg_create_compress(c);
     pf_jpeg_sink_attach(c, &job->sink);
     pf_jpeg_encode_settings(c, co->width, co->height, job->quality, co->full_chroma);
+    if (!job->progressive)
+        c->num_scans = 0, c->scan_info = NULL; /* one sequential scan */
     make_table(c, 0, &job->table[0]);
     make_table(c, 1, &job->table[1]);
     for (int ci = 0; ci < 3; ci++) {
@@ -561,9 +564,8 @@ static pf_status encode_guarded(rdo_job *job)
     return PF_OK;
 }
 
-pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
-                             uint8_t **out, size_t *out_len,
-                             char err[PF_ERR_LEN])
+static pf_status encode_rdo(const pf_jpeg_coefs *coefs, double quality, int progressive,
+                            uint8_t **out, size_t *out_len, char err[PF_ERR_LEN])
 {
     rdo_job job;
     rdo_table tables[2];
@@ -577,7 +579,22 @@ pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
     pf_jpeg_error_init(&job.err);
     job.cinfo.err = &job.err.pub;
     job.coefs = coefs, job.quality = quality, job.table = tables;
+    job.progressive = progressive;
     st = encode_guarded(&job);
 cleanup:
     return pf_jpeg_encode_end(st, &job.cinfo, &job.err, &job.sink, out, out_len, err);
+}
+
+pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
+                             uint8_t **out, size_t *out_len,
+                             char err[PF_ERR_LEN])
+{
+    return encode_rdo(coefs, quality, 1, out, out_len, err);
+}
+
+pf_status pf_jpeg_encode_rdo_baseline(const pf_jpeg_coefs *coefs, double quality,
+                                      uint8_t **out, size_t *out_len,
+                                      char err[PF_ERR_LEN])
+{
+    return encode_rdo(coefs, quality, 0, out, out_len, err);
 }
