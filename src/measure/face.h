@@ -21,8 +21,8 @@ extern "C" {
  * half of make eval (tests/eval/face.c): the lowest cost (a good portrait
  * failed = 3, a fault judged as one face = 1) over 320..800 px and
  * thresholds -0.6..+0.6 was 800 px at -0.2 (cost 3; 640 px: 4, 480 px: 6,
- * 400 px: 12); upsampling small pictures never cost more. About 40 ms a
- * photo on one core, 26 ms on two (PF_FACE_THREADS). */
+ * 400 px: 12); upsampling small pictures never cost more. About 20 ms a
+ * corpus portrait on one core, 12 ms on two (PF_FACE_THREADS). */
 #define PF_FACE_WORK_LONG 800
 /* ... and at most this high: faces are judged by their share of the
  * height, and 600 px still finds every face of 0.10 of it (the fail limit)
