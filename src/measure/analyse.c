@@ -11,26 +11,27 @@
 #define FACE_MIN_SHARE 0.25  /* of the largest face: smaller ones are noise */
 #define FACE_REGION 1.6      /* the head around the detector's box */
 
-/* Faces the detector found: the largest's box, how many there are (those
- * at least FACE_MIN_SHARE of its height), where it runs out of the
- * picture and its size. *main is the largest box (count >= 1). */
 /* The white background's first half (its working copy, the bars), made by
  * the detector's calling thread while its second thread finishes (the
  * longer part of the scan): about 2 ms off a face check on two cores. */
 typedef struct {
     const pf_bitmap *bmp;
-    pf_background_prep *prep;
-    pf_status st;
+    pf_background_prep *prep; /* NULL: not made (the whole is measured later) */
     int done;
 } background_prep_job;
 
 static void prepare_background(void *arg)
 {
     background_prep_job *job = arg;
-    job->st = pf_background_prepare(job->bmp, &job->prep);
+    /* A prep that failed keeps its status for the second half to report;
+     * without one (out of memory) the whole is measured later. */
+    (void)pf_background_prepare(job->bmp, &job->prep);
     job->done = 1;
 }
 
+/* Faces the detector found: the largest's box, how many there are (those
+ * at least FACE_MIN_SHARE of its height), where it runs out of the
+ * picture and its size. *main is the largest box (count >= 1). */
 static pf_status measure_face(const pf_bitmap *bmp, int threads, background_prep_job *prep,
                               pf_face *face, pf_face_box *main)
 {
@@ -155,7 +156,7 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
     pf_status st = PF_OK;
     pf_face_box main;
     const pf_face_box *face = NULL;
-    background_prep_job prep = {bmp, NULL, PF_OK, 0};
+    background_prep_job prep = {bmp, NULL, 0};
     int early = rules->white_background && threads >= 2;
     memset(&info->face, 0, sizeof info->face);
     if (rules->image_checks & PF_RULE_FACE) {

@@ -32,6 +32,12 @@ static uint8_t block_mean(const uint32_t *cols, uint32_t x0, uint32_t x1,
     return (uint8_t)(recip ? (sum * recip) >> 40 : sum / count);
 }
 
+/* BT.601 luma of an RGB pixel, to whole levels. */
+static inline uint32_t luma(const uint8_t *p)
+{
+    return (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
+}
+
 /* Sums the luma of rows [y0, y1) of bmp into cols (one per pixel column). */
 static void sum_luma_rows(const pf_bitmap *bmp, uint32_t y0, uint32_t y1,
                           uint32_t *cols)
@@ -41,7 +47,7 @@ static void sum_luma_rows(const pf_bitmap *bmp, uint32_t y0, uint32_t y1,
     for (uint32_t y = y0; y < y1; y++) {
         const uint8_t *p = bmp->rgb + (size_t)y * w * 3;
         for (uint32_t x = 0; x < w; x++, p += 3)
-            cols[x] += (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
+            cols[x] += luma(p);
     }
 }
 
@@ -63,7 +69,7 @@ static void luma_rows(const grey_part *g)
         const uint8_t *p = g->bmp->rgb + (size_t)y * w * 3;
         uint8_t *out = g->grey + (size_t)y * w;
         for (uint32_t x = 0; x < w; x++, p += 3)
-            out[x] = (uint8_t)((77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8);
+            out[x] = (uint8_t)luma(p);
     }
 }
 
