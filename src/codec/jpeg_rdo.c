@@ -235,10 +235,10 @@ static void strip_blocks(const float m[8][8], const float *plane, uint32_t w,
 }
 
 /* One thread's share of the transform: luma (and 4:4:4 chroma) strips
- * [first, end) with its own strip buffers, then, for 4:2:0, chroma plane
- * `chroma` (0: none) halved, refined and transformed. The shares write
- * disjoint rows and planes: two threads make the very coefficients one
- * does. */
+ * [first, end) with its own strip buffers (compute_share), then, for
+ * 4:2:0, the chroma planes in the mask `chroma` halved, refined and
+ * transformed (finish_chroma). The shares write disjoint rows and planes:
+ * two threads make the very coefficients one does. */
 typedef struct {
     const pf_bitmap *bmp;
     pf_jpeg_coefs *c;
