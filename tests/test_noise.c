@@ -93,24 +93,40 @@ static void assert_too_noisy(const pf_bitmap *bmp, int lo)
     assert_null(out);
 }
 
+/* Fixes the generated noisy card (noise as add_noise takes it), which does
+ * not fit at quality too_noisy_at as it is: fixed within the budget, never
+ * below the floor. Returns the output (free() it); the report in report. */
+static uint8_t *fix_noisy_card(double luma_sigma, double chroma_sigma, int too_noisy_at,
+                               const char *name, size_t *out_len)
+{
+    pf_ctx *ctx = wechat_budget_ctx(PF_DEFAULT_MIN_QUALITY);
+    pf_bitmap pixels;
+    size_t len;
+    uint8_t *out = NULL, *jpg = noisy_card(luma_sigma, chroma_sigma, &len, &pixels);
+    assert_too_noisy(&pixels, too_noisy_at);
+    assert_int_equal(pf_fix_buffer(ctx, jpg, len, name, &out, out_len, NULL, &report),
+                     PF_OK);
+    print_message("%s: quality %g, %zu B\n", name, report.quality, *out_len);
+    assert_int_equal(report.status, PF_FILE_FIXED);
+    assert_non_null(out);
+    assert_true(*out_len <= 200000);
+    assert_true(report.quality >= PF_QUALITY_FLOOR);
+    free(jpg);
+    pf_bitmap_free(&pixels);
+    pf_ctx_free(ctx);
+    return out;
+}
+
 /* Moderate noise: below --min-quality, never below the floor, with a
  * warning that names the quality and says a better-lit photo will look
  * better; not smoothed (a lower quality costs the picture less). */
 static void test_noisy_photo_below_min_quality_warns(void **state)
 {
     (void)state;
-    pf_ctx *ctx = wechat_budget_ctx(PF_DEFAULT_MIN_QUALITY);
-    pf_bitmap pixels;
-    size_t len, out_len = 0;
-    uint8_t *out = NULL, *jpg = noisy_card(NOISE_MODERATE, 8, &len, &pixels);
-    assert_too_noisy(&pixels, PF_DEFAULT_MIN_QUALITY);
-    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "dim.jpg", &out, &out_len, NULL,
-                                   &report), PF_OK);
-    print_message("moderate noise: quality %g, %zu B\n", report.quality, out_len);
-    assert_int_equal(report.status, PF_FILE_FIXED);
-    assert_non_null(out);
-    assert_true(out_len <= 200000 && out_len >= 0.9 * 200000);
-    assert_true(report.quality >= PF_QUALITY_FLOOR);
+    size_t out_len = 0;
+    uint8_t *out = fix_noisy_card(NOISE_MODERATE, 8, PF_DEFAULT_MIN_QUALITY, "dim.jpg",
+                                  &out_len);
+    assert_true(out_len >= 0.9 * 200000);
     assert_true(report.quality < PF_DEFAULT_MIN_QUALITY);
     assert_int_equal(report.warnings, 1);
     char quality[64];
@@ -120,9 +136,6 @@ static void test_noisy_photo_below_min_quality_warns(void **state)
     assert_true(has_action("a better-lit photo will look better"));
     assert_false(has_action("smoothed"));
     free(out);
-    free(jpg);
-    pf_bitmap_free(&pixels);
-    pf_ctx_free(ctx);
 }
 
 /* Heavy noise that does not fit even at the floor: smoothed away, then it
@@ -130,25 +143,12 @@ static void test_noisy_photo_below_min_quality_warns(void **state)
 static void test_very_noisy_photo_smoothed(void **state)
 {
     (void)state;
-    pf_ctx *ctx = wechat_budget_ctx(PF_DEFAULT_MIN_QUALITY);
-    pf_bitmap pixels;
-    size_t len, out_len = 0;
-    uint8_t *out = NULL, *jpg = noisy_card(NOISE_HEAVY, 12, &len, &pixels);
-    assert_too_noisy(&pixels, PF_QUALITY_FLOOR);
-    assert_int_equal(pf_fix_buffer(ctx, jpg, len, "night.jpg", &out, &out_len, NULL,
-                                   &report), PF_OK);
-    print_message("heavy noise: quality %g, %zu B\n", report.quality, out_len);
-    assert_int_equal(report.status, PF_FILE_FIXED);
-    assert_non_null(out);
-    assert_true(out_len <= 200000);
-    assert_true(report.quality >= PF_QUALITY_FLOOR);
+    size_t out_len = 0;
+    uint8_t *out = fix_noisy_card(NOISE_HEAVY, 12, PF_QUALITY_FLOOR, "night.jpg", &out_len);
     assert_true(has_action("smoothed away sensor noise"));
     /* The warning exactly when it is below --min-quality. */
     assert_int_equal(report.warnings, report.quality < PF_DEFAULT_MIN_QUALITY);
     free(out);
-    free(jpg);
-    pf_bitmap_free(&pixels);
-    pf_ctx_free(ctx);
 }
 
 /* The CLI says it on the file's text line (with the warning sign), in
