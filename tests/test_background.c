@@ -482,6 +482,18 @@ static void test_white_bars_around_busy_photo(void **state)
     assert_int_equal(bg->padded_sides, PF_SIDE_TOP | PF_SIDE_BOTTOM);
     assert_in_range(bg->pad[0], 98, 102);
     assert_in_range(bg->pad[3], 98, 102);
+    /* A small busy photo in the middle of a white frame, bars on all four
+     * sides wider than it each way: no edge line meets the photo over half
+     * its length, and the bars are still found. */
+    const face_case small = {BG_BUSY, 0, 0, 900, 900, 3, 85, F, F};
+    const framing frame = {250, 250, 0, ZONE_NONE, 0};
+    c = check_framed(ctx, &small, &frame, report);
+    assert_int_equal(c->status, PF_FAIL);
+    assert_int_equal(bg->padded_sides, PF_SIDE_TOP | PF_SIDE_LEFT | PF_SIDE_RIGHT |
+                                       PF_SIDE_BOTTOM);
+    assert_int_equal(bg->white_pads, bg->padded_sides);
+    assert_in_range(bg->pad[0], 248, 252);
+    assert_in_range(bg->pad[1], 248, 252);
     /* An off-white wall inside white bars: bars found, the wall measured. */
     const face_case off = {BG_OFFWHITE, 0, 0, 380, 400, 2, 90, F, P};
     const framing thin = {24, 0, 0, ZONE_NONE, 0};

@@ -90,9 +90,11 @@ static int line_uniform(const pf_bitmap *bmp, int s, uint32_t k, uint32_t a,
     return 1;
 }
 
-/* The bar at side s over [a, b) of its lines: its width (0: none). */
-static uint32_t find_bar(const pf_bitmap *bmp, int s, uint32_t a, uint32_t b,
-                         uint8_t colour[3])
+/* How many lines from side s's edge inward are one colour over [a, b)
+ * (*colour: the outermost line's median), up to BAR_MAX_SHARE of the side;
+ * 0 when fewer than BAR_MIN. */
+static uint32_t uniform_run(const pf_bitmap *bmp, int s, uint32_t a, uint32_t b,
+                            uint8_t colour[3])
 {
     uint32_t lines = s == 0 || s == 3 ? bmp->height : bmp->width;
     uint32_t limit = (uint32_t)(lines * BAR_MAX_SHARE), k = 0;
@@ -102,7 +104,19 @@ static uint32_t find_bar(const pf_bitmap *bmp, int s, uint32_t a, uint32_t b,
     line_median(bmp, s, 0, a, b, colour);
     while (k < limit && line_uniform(bmp, s, k, a, b, colour, &far))
         k++;
-    if (k < BAR_MIN)
+    return k < BAR_MIN ? 0 : k;
+}
+
+/* Where a run of k lines of colour ends in a step over [a, b): the first
+ * line within BAR_LOOK after it with STEP_SHARE of its pixels far from the
+ * colour; 0 when there is none. */
+static uint32_t step_after(const pf_bitmap *bmp, int s, uint32_t k, uint32_t a,
+                           uint32_t b, const uint8_t colour[3])
+{
+    uint32_t lines = s == 0 || s == 3 ? bmp->height : bmp->width;
+    uint32_t limit = (uint32_t)(lines * BAR_MAX_SHARE);
+    double far;
+    if (b <= a + BAR_MIN)
         return 0;
     for (uint32_t j = k; j < k + BAR_LOOK && j < limit; j++) {
         line_uniform(bmp, s, j, a, b, colour, &far);
@@ -112,15 +126,43 @@ static uint32_t find_bar(const pf_bitmap *bmp, int s, uint32_t a, uint32_t b,
     return 0;
 }
 
+/* The bar at side s over [a, b) of its lines: its width (0: none). */
+static uint32_t find_bar(const pf_bitmap *bmp, int s, uint32_t a, uint32_t b,
+                         uint8_t colour[3])
+{
+    uint32_t k = uniform_run(bmp, s, a, b, colour);
+    return k ? step_after(bmp, s, k, a, b, colour) : 0;
+}
+
+/* Bars on all four sides around a picture smaller than half the frame
+ * each way: no line from any edge meets the picture over half its length,
+ * so no bar is found side by side. Each side's run of one colour is
+ * measured over the whole line first, then its step over the span the
+ * two neighbouring sides' runs leave: the picture's own edge. */
+static void find_runs_first(const pf_bitmap *bmp, uint32_t pad[4], uint8_t colour[4][3])
+{
+    uint32_t run[4];
+    for (int s = 0; s < 4; s++)
+        run[s] = uniform_run(bmp, s, 0, s == 0 || s == 3 ? bmp->width : bmp->height,
+                             colour[s]);
+    for (int s = 0; s < 4; s++) {
+        int across = s == 1 || s == 2; /* a side bar's lines run top to bottom */
+        uint32_t a = across ? run[0] : run[1];
+        uint32_t b = across ? bmp->height - run[3] : bmp->width - run[2];
+        pad[s] = run[s] && b > a ? step_after(bmp, s, run[s], a, b, colour[s]) : 0;
+    }
+}
+
 void pf_find_bars(const pf_bitmap *bmp, pf_bars *bars)
 {
     memset(bars, 0, sizeof *bars);
     if (!bmp || !bmp->rgb || bmp->width < 4 * BAR_MIN || bmp->height < 4 * BAR_MIN)
         return;
-    /* Side bars over the rows between any top and bottom bars, and the
+    uint32_t *p = bars->pad;
+    find_runs_first(bmp, p, bars->colour);
+    /* Then side bars over the rows between any top and bottom bars, and the
      * other way round: twice, for bars on all four sides. */
     for (int round = 0; round < 2; round++) {
-        uint32_t *p = bars->pad;
         for (int s = 1; s <= 2; s++)
             p[s] = find_bar(bmp, s, p[0], bmp->height - p[3], bars->colour[s]);
         for (int s = 0; s <= 3; s += 3)
