@@ -159,6 +159,10 @@ $(BUILD)/obj/core/i18n.o: FILE_CFLAGS := -DPF_LOCALEDIR='"$(LOCALEDIR)"'
 # The resampler's row loops need the vectoriser's full cost model (-O2 in
 # GCC 12 skips loops with a remainder): 2-3x faster resizing.
 $(BUILD)/obj/resample/shrink.o: FILE_CFLAGS := -O3
+# And for the budget encoder's transform and trellis (jpeg_rdo.c): the
+# block DCT's vector rows stay in registers (at -O2 each step went through
+# the stack). The same floats at any -O.
+$(BUILD)/obj/codec/jpeg_rdo.o: FILE_CFLAGS := -O3
 # The same for the per-pixel loops of the image checks' measures (warp,
 # edge widths, the document's edge map, glare blocks, the face detector's
 # grey copy: 1.6 instead of 3.0 ms for a 600x800 photo).

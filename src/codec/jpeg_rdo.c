@@ -63,36 +63,67 @@ struct pf_jpeg_coefs {
 /* ------------------------------------------------------------------ */
 /* Forward transform                                                   */
 
-/* The orthonormal 8-point DCT-II matrix, as JPEG defines it. */
-static void dct_matrix(float m[8][8])
+/* Four floats: half a row of a block, worked on at once (the width of
+ * SSE2, the x86-64 baseline: wider vectors went through the stack). */
+typedef float quad __attribute__((vector_size(16)));
+typedef int32_t quad_int __attribute__((vector_size(16)));
+
+/* The orthonormal 8-point DCT-II matrix, as JPEG defines it: m[u][x], and
+ * its transpose as half rows for the vector row pass (mt[x][h] holds
+ * m[4h .. 4h+3][x]). */
+typedef struct {
+    float m[8][8];
+    quad mt[8][2];
+} dct_basis;
+
+static void dct_basis_init(dct_basis *b)
 {
     for (int u = 0; u < 8; u++)
-        for (int x = 0; x < 8; x++)
-            m[u][x] = (float)((u ? 0.5 : sqrt(0.125)) *
-                              cos((2 * x + 1) * u * M_PI / 16));
+        for (int x = 0; x < 8; x++) {
+            b->m[u][x] = (float)((u ? 0.5 : sqrt(0.125)) *
+                                 cos((2 * x + 1) * u * M_PI / 16));
+            b->mt[x][u / 4][u % 4] = b->m[u][x];
+        }
 }
 
-/* DCT of an 8x8 block of level-shifted samples (stride in floats). */
-static void forward_dct(const float m[8][8], const float *src, size_t stride,
+/* Round to nearest, ties to even, as rintf in the default rounding mode:
+ * adding and taking away 1.5 x 2^23 leaves no fraction bits. Inline, where
+ * rintf is a libm call without SSE4.1. Exact for |v| < 2^22. */
+static float round_even(float v)
+{
+    return (v + 12582912.0f) - 12582912.0f; /* not folded: no -ffast-math */
+}
+
+/* DCT of an 8x8 block of level-shifted samples (stride in floats). Each
+ * output is summed in the same order as the textbook double loop (over x,
+ * then over y), four outputs at a time: the same floats. */
+static void forward_dct(const dct_basis *b, const float *src, size_t stride,
                         int16_t out[64])
 {
-    float tmp[8][8], res[64];
-    for (int y = 0; y < 8; y++)
-        for (int u = 0; u < 8; u++) {
-            float acc = 0;
-            for (int x = 0; x < 8; x++)
-                acc += src[y * stride + x] * m[u][x];
-            tmp[y][u] = acc;
-        }
+    quad tmp[8][2], res[8][2];
+    for (int y = 0; y < 8; y++) {
+        const float *row = src + y * stride;
+        quad lo = row[0] * b->mt[0][0], hi = row[0] * b->mt[0][1];
+        for (int x = 1; x < 8; x++)
+            lo += row[x] * b->mt[x][0], hi += row[x] * b->mt[x][1];
+        tmp[y][0] = lo, tmp[y][1] = hi;
+    }
+    for (int v = 0; v < 8; v++) {
+        quad lo = b->m[v][0] * tmp[0][0], hi = b->m[v][0] * tmp[0][1];
+        for (int y = 1; y < 8; y++)
+            lo += b->m[v][y] * tmp[y][0], hi += b->m[v][y] * tmp[y][1];
+        res[v][0] = lo, res[v][1] = hi;
+    }
+    int32_t level[64];
+    const quad big = {12582912.0f, 12582912.0f, 12582912.0f, 12582912.0f};
     for (int v = 0; v < 8; v++)
-        for (int u = 0; u < 8; u++) {
-            float acc = 0;
-            for (int y = 0; y < 8; y++)
-                acc += m[v][y] * tmp[y][u];
-            res[v * 8 + u] = acc;
+        for (int h = 0; h < 2; h++) {
+            quad r = (res[v][h] * COEF_SCALE + big) - big; /* round_even */
+            quad_int i = __builtin_convertvector(r, quad_int);
+            memcpy(level + v * 8 + h * 4, &i, sizeof i);
         }
     for (int k = 0; k < 64; k++)
-        out[k] = (int16_t)lrintf(res[zigzag[k]] * COEF_SCALE);
+        out[k] = (int16_t)level[zigzag[k]];
 }
 
 /* One strip (rows y0.. of strip_h) as level-shifted Y, Cb, Cr planes of
@@ -101,22 +132,30 @@ static void forward_dct(const float m[8][8], const float *src, size_t stride,
  * gradients block (butteraugli 1.87 against 1.46 on a photo at the same
  * quality), the rounding noise dithering them. Chroma stops at 127, not
  * 127.5 (libjpeg's "0.5 - epsilon"): pure blue or red stays in range. */
+static void row_to_ycc(const uint8_t *restrict rgb, uint32_t width,
+                       float *restrict y, float *restrict cb, float *restrict cr)
+{
+    for (uint32_t x = 0; x < width; x++) {
+        float r = rgb[3 * x], g = rgb[3 * x + 1], b = rgb[3 * x + 2];
+        float u = round_even(-0.168736f * r - 0.331264f * g + 0.5f * b);
+        float v = round_even(0.5f * r - 0.418688f * g - 0.081312f * b);
+        y[x] = round_even(0.299f * r + 0.587f * g + 0.114f * b) - 128;
+        cb[x] = u < 127 ? u : 127;
+        cr[x] = v < 127 ? v : 127;
+    }
+}
+
 static void strip_to_ycc(const pf_bitmap *bmp, uint32_t y0, uint32_t strip_h,
                          uint32_t pad_w, float *ycc[3])
 {
     for (uint32_t y = 0; y < strip_h; y++) {
         uint32_t sy = y0 + y < bmp->height ? y0 + y : bmp->height - 1;
-        const uint8_t *row = bmp->rgb + (size_t)sy * bmp->width * 3;
-        for (uint32_t x = 0; x < pad_w; x++) {
-            const uint8_t *p = row + 3 * (size_t)(x < bmp->width ? x : bmp->width - 1);
-            float r = p[0], g = p[1], b = p[2];
-            size_t at = (size_t)y * pad_w + x;
-            ycc[0][at] = rintf(0.299f * r + 0.587f * g + 0.114f * b) - 128;
-            float cb = rintf(-0.168736f * r - 0.331264f * g + 0.5f * b);
-            float cr = rintf(0.5f * r - 0.418688f * g - 0.081312f * b);
-            ycc[1][at] = cb < 127 ? cb : 127;
-            ycc[2][at] = cr < 127 ? cr : 127;
-        }
+        size_t at = (size_t)y * pad_w;
+        row_to_ycc(bmp->rgb + (size_t)sy * bmp->width * 3, bmp->width, ycc[0] + at,
+                   ycc[1] + at, ycc[2] + at);
+        for (int ci = 0; ci < 3; ci++) /* the padding repeats the last pixel */
+            for (uint32_t x = bmp->width; x < pad_w; x++)
+                ycc[ci][at + x] = ycc[ci][at + bmp->width - 1];
     }
 }
 
@@ -177,31 +216,60 @@ static float mean_error(const chroma_work *cw, int ci, const float *half,
     return (want - got) / 4;
 }
 
+/* Half-size sample (x, y)'s correction, at an edge or not. */
+static float sample_error(const chroma_work *cw, int ci, const float *half, uint32_t hw,
+                          uint32_t width, uint32_t height, uint32_t x, uint32_t y)
+{
+    uint32_t cwid = (width + 1) / 2, chgt = (height + 1) / 2;
+    if (2 * x + 1 < width && 2 * y + 1 < height)
+        return mean_error(cw, ci, half, hw, cwid, chgt, x, y);
+    float err = 0; /* a last odd column or row */
+    int n = 0;
+    for (int d = 0; d < 4; d++) {
+        uint32_t fx = 2 * x + (d & 1), fy = 2 * y + (d >> 1);
+        if (fx >= width || fy >= height)
+            continue;
+        float want = (float)cw->full[ci][(size_t)fy * cw->pad_w + fx] - 128;
+        err += want - upsampled(half, hw, cwid, chgt, x, y, d & 1, d >> 1);
+        n++;
+    }
+    return err / (float)n;
+}
+
+/* mean_error for samples x0 <= x < x1 of a row y with neighbours all
+ * round (the bulk of the plane): the same sums, without the edge tests. */
+static void inner_errors(const chroma_work *cw, int ci, const float *half, uint32_t hw,
+                         uint32_t y, uint32_t x0, uint32_t x1, float *restrict delta)
+{
+    const float *up = half + (size_t)(y - 1) * hw, *row = half + (size_t)y * hw;
+    const float *down = half + (size_t)(y + 1) * hw;
+    const uint8_t *f0 = cw->full[ci] + (size_t)2 * y * cw->pad_w, *f1 = f0 + cw->pad_w;
+    for (uint32_t x = x0; x < x1; x++) {
+        float want = (float)(f0[2 * x] + f0[2 * x + 1] + f1[2 * x] + f1[2 * x + 1]) - 4 * 128;
+        float got = (36 * row[x] + 6 * (row[x - 1] + row[x + 1] + up[x] + down[x]) +
+                     up[x - 1] + up[x + 1] + down[x - 1] + down[x + 1]) / 16;
+        delta[x] = (want - got) / 4;
+    }
+}
+
 static void refine_half(const chroma_work *cw, int ci, uint32_t width,
                         uint32_t height)
 {
     uint32_t hw = cw->pad_w / 2, cwid = (width + 1) / 2, chgt = (height + 1) / 2;
     float *half = cw->half[ci], *delta = cw->delta[ci];
     for (int pass = 0; pass < CHROMA_PASSES; pass++) {
-        for (uint32_t y = 0; y < chgt; y++)
-            for (uint32_t x = 0; x < cwid; x++) {
-                if (2 * x + 1 < width && 2 * y + 1 < height) {
-                    delta[(size_t)y * hw + x] =
-                        mean_error(cw, ci, half, hw, cwid, chgt, x, y);
-                    continue;
-                }
-                float err = 0; /* a last odd column or row */
-                int n = 0;
-                for (int d = 0; d < 4; d++) {
-                    uint32_t fx = 2 * x + (d & 1), fy = 2 * y + (d >> 1);
-                    if (fx >= width || fy >= height)
-                        continue;
-                    float want = (float)cw->full[ci][(size_t)fy * cw->pad_w + fx] - 128;
-                    err += want - upsampled(half, hw, cwid, chgt, x, y, d & 1, d >> 1);
-                    n++;
-                }
-                delta[(size_t)y * hw + x] = err / (float)n;
-            }
+        for (uint32_t y = 0; y < chgt; y++) {
+            float *d = delta + (size_t)y * hw;
+            /* Inside: x in [1, cwid - 1) of rows with a row either side
+             * and a full 2x2 below them. */
+            int inner = y >= 1 && y + 1 < chgt && 2 * y + 1 < height && cwid > 2;
+            uint32_t x0 = inner ? 1 : cwid, x1 = inner ? cwid - 1 : cwid;
+            if (inner)
+                inner_errors(cw, ci, half, hw, y, x0, x1, d);
+            for (uint32_t x = 0; x < cwid; x++)
+                if (x < x0 || x >= x1)
+                    d[x] = sample_error(cw, ci, half, hw, width, height, x, y);
+        }
         for (uint32_t y = 0; y < chgt; y++)
             for (uint32_t x = 0; x < cwid; x++) {
                 float *v = half + (size_t)y * hw + x;
@@ -219,13 +287,17 @@ static void refine_half(const chroma_work *cw, int ci, uint32_t width,
 /* Keeps a strip's chroma rows (level-shifted floats) as bytes. */
 static void keep_strip(chroma_work *cw, float *ycc[3], uint32_t y0, uint32_t rows)
 {
-    for (int ci = 0; ci < 2; ci++)
-        for (size_t i = 0; i < (size_t)rows * cw->pad_w; i++)
-            cw->full[ci][(size_t)y0 * cw->pad_w + i] = (uint8_t)(ycc[ci + 1][i] + 128);
+    size_t n = (size_t)rows * cw->pad_w;
+    for (int ci = 0; ci < 2; ci++) {
+        uint8_t *restrict dst = cw->full[ci] + (size_t)y0 * cw->pad_w;
+        const float *restrict src = ycc[ci + 1];
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (uint8_t)(int)(src[i] + 128);
+    }
 }
 
 /* The DCT of every block of one strip's plane (w x 8*rows samples). */
-static void strip_blocks(const float m[8][8], const float *plane, uint32_t w,
+static void strip_blocks(const dct_basis *m, const float *plane, uint32_t w,
                          uint32_t rows, uint32_t first_row, coef_plane *p)
 {
     for (uint32_t r = 0; r < rows && first_row + r < p->blocks_h; r++)
@@ -253,14 +325,14 @@ static void *compute_share(void *arg)
     coef_share *sh = arg;
     pf_jpeg_coefs *c = sh->c;
     chroma_work *cw = sh->cw;
-    float m[8][8];
+    dct_basis m;
     uint32_t rows = sh->strip_h / 8;
-    dct_matrix(m);
+    dct_basis_init(&m);
     for (uint32_t s = sh->first; s < sh->end; s++) {
         strip_to_ycc(sh->bmp, s * sh->strip_h, sh->strip_h, cw->pad_w, sh->ycc);
-        strip_blocks(m, sh->ycc[0], cw->pad_w, rows, s * rows, &c->plane[0]);
+        strip_blocks(&m, sh->ycc[0], cw->pad_w, rows, s * rows, &c->plane[0]);
         for (int ci = 1; ci < 3 && c->full_chroma; ci++)
-            strip_blocks(m, sh->ycc[ci], cw->pad_w, rows, s * rows, &c->plane[ci]);
+            strip_blocks(&m, sh->ycc[ci], cw->pad_w, rows, s * rows, &c->plane[ci]);
         if (!c->full_chroma)
             keep_strip(cw, sh->ycc, s * sh->strip_h, sh->strip_h);
     }
@@ -270,14 +342,14 @@ static void *compute_share(void *arg)
 static void *finish_chroma(void *arg)
 {
     coef_share *sh = arg;
-    float m[8][8];
-    dct_matrix(m);
+    dct_basis m;
+    dct_basis_init(&m);
     for (int ci = 0; ci < 2; ci++) {
         if (!(sh->chroma & (1 << ci)))
             continue;
         halve(sh->cw->full[ci], sh->cw->pad_w, sh->cw->pad_h, sh->cw->half[ci]);
         refine_half(sh->cw, ci, sh->bmp->width, sh->bmp->height);
-        strip_blocks(m, sh->cw->half[ci], sh->cw->pad_w / 2,
+        strip_blocks(&m, sh->cw->half[ci], sh->cw->pad_w / 2,
                      sh->c->plane[ci + 1].blocks_h, 0, &sh->c->plane[ci + 1]);
     }
     return NULL;
