@@ -539,6 +539,11 @@ static void choose_levels(const float x[64], int end, const rdo_table *t,
         level[j] = value[j];
 }
 
+static int quantized_dc(const int16_t in[64], const rdo_table *t)
+{
+    return (int)lrintf((float)in[0] * t->inv_step[0]);
+}
+
 /* One block: DC rounded, AC by the trellis; out in natural order. */
 static void quantize_block(const int16_t in[64], const rdo_table *t, JCOEF *out)
 {
@@ -550,7 +555,7 @@ static void quantize_block(const int16_t in[64], const rdo_table *t, JCOEF *out)
             end = k + 1;
     }
     memset(out, 0, 64 * sizeof *out);
-    out[0] = (JCOEF)lrintf((float)in[0] * t->inv_step[0]);
+    out[0] = (JCOEF)quantized_dc(in, t);
     if (end == 1)
         return;
     /* The zeros after the last value that rounds to one or more cost the
@@ -573,6 +578,127 @@ static void code_lengths(const JHUFF_TBL *h, float len[256])
 }
 
 /* ------------------------------------------------------------------ */
+/* Sizes without encoding                                              */
+
+/* The Huffman symbols a sequential scan would code, per table (0: luma,
+ * 1: chroma), and the bits that follow them. DC predictions run along
+ * each plane's rows (an interleaved scan's MCU order differs a little:
+ * the estimate is calibrated against a real file anyway). */
+typedef struct {
+    uint32_t dc[2][16];
+    uint32_t ac[2][256];
+    uint64_t extra_bits;
+    uint64_t blocks, counted; /* all blocks; those sampled */
+} symbol_counts;
+
+/* Only one block in this many is counted (the same blocks for an estimate
+ * and for a real file's count): the size scales with the share counted.
+ * Every eighth block of a row, the pattern shifted by 3 a row, covers the
+ * picture evenly (one MCU row in eight left 3% biases, a photo's rows not
+ * being alike). */
+#define COUNT_EVERY 8
+
+static int counted_block(uint32_t row, uint32_t b)
+{
+    return (b + row * 3) % COUNT_EVERY == 0;
+}
+
+/* One block's symbols; its DC predicted from the block before it in the
+ * plane (whose DC is `prev_dc`), as a sequential scan does. */
+static void count_block(symbol_counts *n, int table, const JCOEF *block, int prev_dc)
+{
+    int diff = block[0] - prev_dc, run = 0;
+    int size = bit_size(diff < 0 ? -diff : diff);
+    n->dc[table][size & 15]++;
+    n->extra_bits += (uint64_t)size;
+    for (int k = 1; k < 64; k++) {
+        int v = block[zigzag[k]];
+        if (!v) {
+            run++;
+            continue;
+        }
+        for (; run > 15; run -= 16)
+            n->ac[table][0xF0]++;
+        size = bit_size(v < 0 ? -v : v);
+        n->ac[table][((run << 4) | size) & 0xFF]++;
+        n->extra_bits += (uint64_t)size;
+        run = 0;
+    }
+    if (run)
+        n->ac[table][0x00]++; /* end of block */
+}
+
+/* Bits of the symbols under the optimal JPEG Huffman code for their
+ * counts: the procedure of ITU T.81 annex K.2 (code sizes by merging the
+ * two rarest, a reserved all-ones code point, lengths limited to 16). */
+static uint64_t huffman_bits(const uint32_t *count, int n)
+{
+    uint64_t freq[257], total = 0;
+    int size[257], next[257], bits[33] = {0};
+    for (int i = 0; i < 257; i++)
+        freq[i] = i < n ? count[i] : 0, size[i] = 0, next[i] = -1;
+    freq[256] = 1;
+    for (;;) {
+        int c1 = -1, c2 = -1;
+        for (int i = 0; i < 257; i++) /* the rarest; of equals the last */
+            if (freq[i] && (c1 < 0 || freq[i] <= freq[c1]))
+                c1 = i;
+        for (int i = 0; i < 257; i++)
+            if (freq[i] && i != c1 && (c2 < 0 || freq[i] <= freq[c2]))
+                c2 = i;
+        if (c2 < 0)
+            break;
+        freq[c1] += freq[c2], freq[c2] = 0;
+        for (size[c1]++; next[c1] >= 0; size[c1]++)
+            c1 = next[c1];
+        next[c1] = c2;
+        for (size[c2]++; next[c2] >= 0; size[c2]++)
+            c2 = next[c2];
+    }
+    for (int i = 0; i < 257; i++)
+        if (size[i])
+            bits[size[i] > 32 ? 32 : size[i]]++;
+    for (int i = 32; i > 16; i--)
+        while (bits[i] > 0) {
+            int j = i - 2;
+            while (j > 0 && bits[j] == 0)
+                j--;
+            if (j <= 0)
+                break;
+            bits[i] -= 2, bits[i - 1]++, bits[j + 1] += 2, bits[j]--;
+        }
+    int longest = 16;
+    while (longest > 0 && bits[longest] == 0)
+        longest--;
+    if (longest > 0)
+        bits[longest]--; /* the reserved code point */
+    /* Symbols in order of code size, then value, take the lengths. */
+    int len = 1, left = bits[1];
+    for (int s = 1; s <= 32; s++)
+        for (int i = 0; i < n; i++) {
+            if (size[i] != s)
+                continue;
+            while (left == 0 && len < 16)
+                left = bits[++len];
+            total += (uint64_t)count[i] * (uint64_t)len;
+            left--;
+        }
+    return total;
+}
+
+/* Bytes of a sequential file with optimised tables holding these symbols,
+ * scaled from the rows counted to all: entropy-coded data plus the markers
+ * (about 600 bytes). */
+static double counted_bytes(const symbol_counts *n)
+{
+    uint64_t bits = n->extra_bits;
+    for (int t = 0; t < 2; t++)
+        bits += huffman_bits(n->dc[t], 16) + huffman_bits(n->ac[t], 256);
+    double share = n->counted ? (double)n->blocks / (double)n->counted : 1;
+    return (double)bits / 8 * share + 600;
+}
+
+/* ------------------------------------------------------------------ */
 /* Encoding                                                            */
 
 typedef struct {
@@ -581,8 +707,8 @@ typedef struct {
     mem_sink sink;
     const pf_jpeg_coefs *coefs;
     double quality;
-    int progressive;
     rdo_table *table; /* [2]: luma, chroma */
+    symbol_counts *counts; /* NULL, or the symbols of what is written */
 } rdo_job;
 
 static void make_table(j_compress_ptr c, int which, rdo_table *t)
@@ -594,14 +720,25 @@ static void make_table(j_compress_ptr c, int which, rdo_table *t)
 }
 
 static void fill_plane(j_compress_ptr c, jvirt_barray_ptr array,
-                       const coef_plane *p, const rdo_table *t)
+                       const pf_jpeg_coefs *co, int ci, const rdo_table *t,
+                       symbol_counts *counts)
 {
+    const coef_plane *p = &co->plane[ci];
+    int prev_dc = 0; /* the DC of the block before, in the plane's order */
+    if (counts)
+        counts->blocks += (uint64_t)p->blocks_w * p->blocks_h;
     for (uint32_t row = 0; row < p->blocks_h; row++) {
         JBLOCKARRAY blocks = (*c->mem->access_virt_barray)((j_common_ptr)c, array,
                                                             row, 1, TRUE);
-        for (uint32_t b = 0; b < p->blocks_w; b++)
+        for (uint32_t b = 0; b < p->blocks_w; b++) {
             quantize_block(p->coef + ((size_t)row * p->blocks_w + b) * 64, t,
                            blocks[0][b]);
+            if (counts && counted_block(row, b)) {
+                count_block(counts, ci ? 1 : 0, blocks[0][b], prev_dc);
+                counts->counted++;
+            }
+            prev_dc = blocks[0][b][0];
+        }
     }
 }
 
@@ -615,8 +752,6 @@ static pf_status encode_guarded(rdo_job *job)
     jpeg_create_compress(c);
     pf_jpeg_sink_attach(c, &job->sink);
     pf_jpeg_encode_settings(c, co->width, co->height, job->quality, co->full_chroma);
-    if (!job->progressive)
-        c->num_scans = 0, c->scan_info = NULL; /* one sequential scan */
     make_table(c, 0, &job->table[0]);
     make_table(c, 1, &job->table[1]);
     for (int ci = 0; ci < 3; ci++) {
@@ -631,18 +766,22 @@ static pf_status encode_guarded(rdo_job *job)
     }
     jpeg_write_coefficients(c, arrays); /* realizes the arrays */
     for (int ci = 0; ci < 3; ci++)
-        fill_plane(c, arrays[ci], &co->plane[ci], &job->table[ci ? 1 : 0]);
+        fill_plane(c, arrays[ci], co, ci, &job->table[ci ? 1 : 0], job->counts);
     jpeg_finish_compress(c);
     return PF_OK;
 }
 
-static pf_status encode_rdo(const pf_jpeg_coefs *coefs, double quality, int progressive,
-                            uint8_t **out, size_t *out_len, char err[PF_ERR_LEN])
+static pf_status encode_rdo(const pf_jpeg_coefs *coefs, double quality, uint8_t **out, size_t *out_len, double *estimate,
+                            char err[PF_ERR_LEN])
 {
     rdo_job job;
     rdo_table tables[2];
+    symbol_counts counts;
     pf_status st;
     memset(&job, 0, sizeof job);
+    memset(&counts, 0, sizeof counts);
+    if (estimate)
+        *estimate = 0, job.counts = &counts;
     pf_jpeg_encode_begin(out, out_len, err);
     if (!coefs || !out || !out_len || !(quality >= 1 && quality <= 100)) {
         st = PF_ERR_INVALID_ARG;
@@ -651,8 +790,9 @@ static pf_status encode_rdo(const pf_jpeg_coefs *coefs, double quality, int prog
     pf_jpeg_error_init(&job.err);
     job.cinfo.err = &job.err.pub;
     job.coefs = coefs, job.quality = quality, job.table = tables;
-    job.progressive = progressive;
     st = encode_guarded(&job);
+    if (st == PF_OK && estimate)
+        *estimate = counted_bytes(&counts);
 cleanup:
     return pf_jpeg_encode_end(st, &job.cinfo, &job.err, &job.sink, out, out_len, err);
 }
@@ -661,12 +801,73 @@ pf_status pf_jpeg_encode_rdo(const pf_jpeg_coefs *coefs, double quality,
                              uint8_t **out, size_t *out_len,
                              char err[PF_ERR_LEN])
 {
-    return encode_rdo(coefs, quality, 1, out, out_len, err);
+    return encode_rdo(coefs, quality, out, out_len, NULL, err);
 }
 
-pf_status pf_jpeg_encode_rdo_baseline(const pf_jpeg_coefs *coefs, double quality,
-                                      uint8_t **out, size_t *out_len,
-                                      char err[PF_ERR_LEN])
+pf_status pf_jpeg_encode_rdo_estimated(const pf_jpeg_coefs *coefs, double quality,
+                                       uint8_t **out, size_t *out_len,
+                                       double *estimate, char err[PF_ERR_LEN])
 {
-    return encode_rdo(coefs, quality, 0, out, out_len, err);
+    return encode_rdo(coefs, quality, out, out_len, estimate, err);
+}
+
+/* The tables libjpeg would use at this quality, for the trellis. */
+static pf_status tables_guarded(rdo_job *job)
+{
+    j_compress_ptr c = &job->cinfo;
+    const pf_jpeg_coefs *co = job->coefs;
+    if (setjmp(job->err.jump))
+        return job->err.status == PF_ERR_NOMEM ? PF_ERR_NOMEM : PF_ERR_INTERNAL;
+    jpeg_create_compress(c);
+    pf_jpeg_encode_settings(c, co->width, co->height, job->quality, co->full_chroma);
+    make_table(c, 0, &job->table[0]);
+    make_table(c, 1, &job->table[1]);
+    return PF_OK;
+}
+
+pf_status pf_jpeg_rdo_estimate(const pf_jpeg_coefs *coefs, double quality,
+                               double *estimate, char err[PF_ERR_LEN])
+{
+    rdo_job job;
+    rdo_table tables[2];
+    symbol_counts counts;
+    JCOEF block[64];
+    pf_status st;
+    memset(&job, 0, sizeof job);
+    memset(&counts, 0, sizeof counts);
+    if (err)
+        err[0] = '\0';
+    if (!coefs || !estimate || !(quality >= 1 && quality <= 100))
+        return PF_ERR_INVALID_ARG;
+    *estimate = 0;
+    pf_jpeg_error_init(&job.err);
+    job.cinfo.err = &job.err.pub;
+    job.coefs = coefs, job.quality = quality, job.table = tables;
+    st = tables_guarded(&job);
+    jpeg_destroy_compress(&job.cinfo);
+    if (st != PF_OK) {
+        if (err)
+            pf_set_message(err, PF_ERR_LEN, "%s", job.err.message);
+        return st;
+    }
+    for (int ci = 0; ci < 3; ci++) {
+        const coef_plane *p = &coefs->plane[ci];
+        const rdo_table *t = &tables[ci ? 1 : 0];
+        counts.blocks += (uint64_t)p->blocks_w * p->blocks_h;
+        for (uint32_t row = 0; row < p->blocks_h; row++) {
+            const int16_t *in = p->coef + (size_t)row * p->blocks_w * 64;
+            for (uint32_t b = (COUNT_EVERY - row * 3 % COUNT_EVERY) % COUNT_EVERY;
+                 b < p->blocks_w; b += COUNT_EVERY) {
+                /* The block before: the row's previous, or the last above. */
+                const int16_t *before = b ? in + (size_t)(b - 1) * 64
+                                          : row ? in - 64 : NULL;
+                int prev_dc = before ? quantized_dc(before, t) : 0;
+                quantize_block(in + (size_t)b * 64, t, block);
+                count_block(&counts, ci ? 1 : 0, block, prev_dc);
+                counts.counted++;
+            }
+        }
+    }
+    *estimate = counted_bytes(&counts);
+    return PF_OK;
 }

@@ -1,10 +1,13 @@
 /* Finds (nearly) the highest JPEG quality whose file fits the byte budget,
- * in few encodes: a quarter-size proxy predicts the quality, then each full
- * trial's next quality is interpolated on log(size) between the closest
- * trials that fit and that do not, rather than bisected blind. Trials run
- * in rounds of two, one aimed just under the budget and one a little lower
- * in case the aim was off, encoded side by side on two threads: one round
- * is usually all it takes. */
+ * in few encodes. Under a byte cap the trials quantize with RDO
+ * (jpeg_rdo.c), and their qualities are planned on counted sizes
+ * (pf_jpeg_rdo_estimate, a twentieth of a real trial), which each real
+ * file recalibrates. Real trials run in rounds of two, one aimed just
+ * under the budget and one a little lower in case the aim was off, encoded
+ * side by side on two threads: one round is usually all it takes. Without
+ * RDO (only a minimum to reach) each trial's next quality is interpolated
+ * on log(size) between the closest trials that fit and that do not,
+ * rather than bisected blind. */
 #include "internal.h"
 
 #include <math.h>
@@ -16,27 +19,43 @@
 #define FIRST_GUESS 85.0  /* typical for a document photo under 200 KB */
 #define MIN_STEP 0.1      /* closer qualities give (nearly) the same tables */
 #define DEFAULT_SLOPE 0.045 /* log-size per quality step near 85 (measured) */
-#define PROXY_BAND 16     /* rows: one 4:2:0 MCU row */
-#define PROXY_EVERY 4     /* the proxy keeps one band in this many */
-#define PROXY_TRIALS 6
-#define WIDE_SPAN 30.0    /* the proxy's first pair: 85 and 55 */
+#define WIDE_SPAN 30.0    /* the first estimates: 85 and 55 */
 #define SPARE_BYTES 0.9   /* below this share of the budget, bytes are spare */
 #define FULL_CHROMA_MIN_Q 90.0
 #define AIM_HIGH 0.993    /* the round's first trial: this share of max_bytes */
 #define AIM_LOW 0.975     /* its second: fits even when the first was optimistic */
 #define AIM_INSIDE 0.982  /* the second, once a fit and an overshoot bracket it */
-/* The proxy's aim for its sequential trials, over the progressive budget.
- * Over the 16 bench photos at q85 sequential files are 3.2% larger, but
- * 1.032 and 1.02 aimed the first full round too high (25-27 full rounds
- * against 23 with progressive proxy trials); 1.01: 24, and a proxy round
- * at 57% of the time. */
-#define BASELINE_BYTES 1.01
+/* A progressive file over the counted size of a sequential one with the
+ * same blocks, before a real file says: 0.97-1.03 on the 16 bench photos
+ * at q84-86, most within 0.99-1.01 (one smooth photo 1.08, at 4:4:4
+ * 1.05-1.07). The first real round's two trials assume PRIOR_LOW and
+ * PRIOR_HIGH (0.985/1.01 instead: the search 8% slower, in-process,
+ * median per photo of 5 runs). */
+#define PRIOR_RATIO 1.0
+#define PRIOR_LOW 0.995
+#define PRIOR_HIGH 1.015
+/* Estimates stop once one is within CLOSE (in log size) of an aim, or two
+ * BRACKET_WIDTH apart bracket it; else after ESTIMATE_ROUNDS. */
+#define CLOSE 0.003
+#define BRACKET_WIDTH 0.5
+#define ESTIMATE_ROUNDS 5
+#define HALVED_BRACKET 3.0 /* wider, and its middle is no closer */
+#define CALIBRATED_ROUNDS 3
 
 typedef struct {
-    uint8_t *data;
+    uint8_t *data;           /* NULL for an estimate */
     size_t len;
     double quality;
+    double estimate;         /* the counted size of its blocks (RDO trials) */
 } trial;
+
+/* Estimates made so far (quality, counted bytes), re-read whenever a real
+ * file recalibrates what they predict. */
+#define MAX_POINTS 32
+typedef struct {
+    double quality[MAX_POINTS], estimate[MAX_POINTS];
+    int n;
+} estimate_points;
 
 typedef struct {
     uint64_t max_bytes, min_bytes;
@@ -47,7 +66,7 @@ typedef struct {
     double under_q;          /* highest quality found too small (lo - 1: none) */
     size_t smallest, largest;
     double slope;            /* d log(size) / d quality, learnt as we go */
-    int slope_learnt;        /* from trials (or the proxy), not the default */
+    int slope_learnt;        /* from trials, not the default */
     double last_q;           /* the previous trial, to learn the slope */
     size_t last_len;
     double good_enough;      /* share of max_bytes that ends the search */
@@ -56,9 +75,15 @@ typedef struct {
     int max_trials;
     int threads;             /* >= 2: a round's trials side by side */
     int wide_start;          /* first round far apart: learn the slope */
-    int baseline;            /* sequential trials (the proxy's): sizes only */
+    double ratio;            /* > 0: trials are estimates, sized ratio x counted */
     pf_jpeg_coefs *coefs;    /* the picture's DCT: trials quantize with RDO */
 } search;
+
+/* A fitting trial has been found (estimates carry no data: len says it). */
+static int has_best(const search *s)
+{
+    return s->best.len != 0;
+}
 
 static int fits(const search *s, size_t len)
 {
@@ -67,7 +92,7 @@ static int fits(const search *s, size_t len)
 
 static int good_enough(const search *s)
 {
-    if (!s->best.data)
+    if (!has_best(s))
         return 0;
     if (s->best.quality >= s->hi - MIN_STEP || s->over_q - s->best.quality < MIN_STEP)
         return 1;
@@ -93,7 +118,7 @@ static void record(search *s, trial *t)
     s->last_q = t->quality, s->last_len = t->len;
     if (t->len < s->smallest) s->smallest = t->len;
     if (t->len > s->largest) s->largest = t->len;
-    if (fits(s, t->len) && (!s->best.data || t->quality > s->best.quality)) {
+    if (fits(s, t->len) && (!has_best(s) || t->quality > s->best.quality)) {
         free(s->best.data);
         s->best = *t;
         t->data = NULL;
@@ -113,20 +138,20 @@ static double next_quality(const search *s, double aim)
 {
     double target = log(aim * (double)s->max_bytes);
     double q;
-    if (s->best.data && s->over_q <= s->hi) {
+    if (has_best(s) && s->over_q <= s->hi) {
         double l0 = log((double)s->best.len), l1 = log((double)s->over_len);
         double f = l1 > l0 ? (target - l0) / (l1 - l0) : 0.5;
         q = s->best.quality + (s->over_q - s->best.quality) * f;
-    } else if (s->max_bytes && s->best.data && s->under_q < s->lo) {
+    } else if (s->max_bytes && has_best(s) && s->under_q < s->lo) {
         q = s->best.quality + (target - log((double)s->best.len)) / s->slope;
     } else if (s->max_bytes && s->over_q <= s->hi) {
         q = s->over_q + (target - log((double)s->over_len)) / s->slope;
     } else {
         /* Only a minimum to reach: halve the way to the top. */
-        double from = s->best.data ? s->best.quality : s->under_q;
+        double from = has_best(s) ? s->best.quality : s->under_q;
         q = (from + s->hi) / 2 + 1;
     }
-    double floor_q = s->best.data ? s->best.quality + MIN_STEP / 2 : s->lo;
+    double floor_q = has_best(s) ? s->best.quality + MIN_STEP / 2 : s->lo;
     double ceil_q = s->over_q <= s->hi ? s->over_q - MIN_STEP / 2 : s->hi;
     if (q < floor_q) q = floor_q;
     if (q > ceil_q) q = ceil_q;
@@ -136,7 +161,8 @@ static double next_quality(const search *s, double aim)
 typedef struct {
     const pf_bitmap *bmp;
     const pf_jpeg_coefs *coefs; /* NULL: the plain encoder */
-    int full_chroma, baseline;
+    int full_chroma;
+    double ratio;               /* > 0: an estimate, not a file */
     trial *t;
     pf_status status;
     char err[PF_ERR_LEN];
@@ -145,9 +171,14 @@ typedef struct {
 static void *run_encode(void *arg)
 {
     encode_task *task = arg;
-    if (task->coefs)
-        task->status = (task->baseline ? pf_jpeg_encode_rdo_baseline : pf_jpeg_encode_rdo)(
-            task->coefs, task->t->quality, &task->t->data, &task->t->len, task->err);
+    trial *t = task->t;
+    if (task->ratio > 0) {
+        task->status = pf_jpeg_rdo_estimate(task->coefs, t->quality, &t->estimate,
+                                            task->err);
+        t->len = (size_t)(t->estimate * task->ratio + 0.5);
+    } else if (task->coefs)
+        task->status = pf_jpeg_encode_rdo_estimated(task->coefs, t->quality, &t->data,
+                                                    &t->len, &t->estimate, task->err);
     else
         task->status = pf_jpeg_encode_chroma(task->bmp, task->t->quality,
                                          task->full_chroma, &task->t->data,
@@ -159,8 +190,8 @@ static void *run_encode(void *arg)
 static pf_status encode_round(const pf_bitmap *bmp, const search *s, trial *t,
                               int n, char err[PF_ERR_LEN])
 {
-    encode_task task[2] = {{bmp, s->coefs, s->full_chroma, s->baseline, &t[0], PF_OK, ""},
-                           {bmp, s->coefs, s->full_chroma, s->baseline, &t[1], PF_OK, ""}};
+    encode_task task[2] = {{bmp, s->coefs, s->full_chroma, s->ratio, &t[0], PF_OK, ""},
+                           {bmp, s->coefs, s->full_chroma, s->ratio, &t[1], PF_OK, ""}};
     int threads = s->threads;
     pthread_t helper;
     int threaded = n == 2 && threads >= 2 &&
@@ -182,14 +213,15 @@ static pf_status encode_round(const pf_bitmap *bmp, const search *s, trial *t,
  * lower in case that aim was optimistic (one alone when they coincide). */
 static int plan_round(const search *s, double first_q, int round_no, double q[2])
 {
-    if (round_no == 0) {
+    /* Nothing known yet (run_calibrated's fallback starts with trials). */
+    if (round_no == 0 && !has_best(s) && s->over_q > s->hi && s->under_q < s->lo) {
         q[0] = first_q < s->lo ? s->lo : first_q > s->hi ? s->hi : first_q;
         q[1] = s->wide_start ? q[0] - WIDE_SPAN : q[0] - log(AIM_HIGH / AIM_LOW) / s->slope;
         if (q[1] < s->lo)
             q[1] = s->lo;
     } else {
         /* Within a bracket both trials go inside it, near the top. */
-        int bracket = s->best.data && s->over_q <= s->hi;
+        int bracket = has_best(s) && s->over_q <= s->hi;
         q[0] = next_quality(s, AIM_HIGH);
         q[1] = s->max_bytes ? next_quality(s, bracket ? AIM_INSIDE : AIM_LOW) : q[0];
     }
@@ -221,7 +253,7 @@ static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
             record(s, &t[i]);
         tried += n;
         /* Nothing fits even at the floor, or nothing is big enough at the top. */
-        if (!s->best.data && (s->over_q <= s->lo || s->under_q >= s->hi))
+        if (!has_best(s) && (s->over_q <= s->lo || s->under_q >= s->hi))
             break;
     }
     return PF_OK;
@@ -230,7 +262,7 @@ static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
 static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
                         int min_quality, int max_quality)
 {
-    search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0},
+    search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
                    DEFAULT_SLOPE, 0, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, 0, MAX_TRIALS,
                    1, 0, 0, NULL};
@@ -247,61 +279,203 @@ static pf_status use_rdo(const pf_bitmap *bmp, search *s)
     return pf_jpeg_coefs_new(bmp, s->full_chroma, s->threads, &s->coefs);
 }
 
-/* A quarter of the image, as whole 16-row bands (one in four), so local
- * detail and MCU structure stay as they are: its file size times four
- * predicts the full one to a few percent at a quarter of the cost. */
-static pf_status make_proxy(const pf_bitmap *bmp, pf_bitmap *proxy)
+/* The estimates nearest `bytes` from below (the highest quality that
+ * fits) and above (the lowest that does not), or -1. */
+static void nearest_points(const estimate_points *p, double ratio, double bytes,
+                           int *below, int *above)
 {
-    uint32_t bands = bmp->height / (PROXY_BAND * PROXY_EVERY);
-    pf_status st = pf_bitmap_alloc(proxy, bmp->width, bands * PROXY_BAND);
-    if (st != PF_OK)
-        return st;
-    size_t band_bytes = (size_t)bmp->width * 3 * PROXY_BAND;
-    for (uint32_t b = 0; b < bands; b++)
-        memcpy(proxy->rgb + b * band_bytes,
-               bmp->rgb + (size_t)b * PROXY_EVERY * band_bytes, band_bytes);
-    return PF_OK;
+    *below = *above = -1;
+    for (int i = 0; i < p->n; i++) {
+        double size = p->estimate[i] * ratio;
+        if (size <= bytes && (*below < 0 || p->quality[i] > p->quality[*below]))
+            *below = i;
+        if (size > bytes && (*above < 0 || p->quality[i] < p->quality[*above]))
+            *above = i;
+    }
 }
 
-/* The proxy's best quality and slope: a first guess within a step or two. */
-static void predict_from_proxy(const pf_bitmap *bmp, search *full, double *first_q,
-                               char err[PF_ERR_LEN])
+/* Where ratio x estimate crosses `bytes`, on log(size) between the
+ * nearest estimates either side, else extrapolated with the slope. */
+static double quality_for(const estimate_points *p, double ratio, double bytes,
+                          double slope)
 {
-    pf_bitmap proxy;
-    search s;
-    if (!full->max_bytes || bmp->height < PROXY_BAND * PROXY_EVERY * 8 ||
-        make_proxy(bmp, &proxy) != PF_OK)
-        return;
-    double share = (double)proxy.height / bmp->height;
-    /* Sequential trials in 57% of the time: sizes are all the proxy is
-     * for, and its aim is scaled by what one scan costs over progressive. */
-    search_init(&s, (uint64_t)(full->max_bytes * share * BASELINE_BYTES), 0, (int)full->lo,
-                (int)full->hi);
-    s.threads = full->threads;
-    s.baseline = 1;
-    /* It is only a guess: a wide first pair learns how size grows with
-     * quality, a second pair brackets the aim closely enough to
-     * interpolate, and the full-size round corrects what is left. */
-    s.good_enough = 0.96;
-    s.max_trials = PROXY_TRIALS;
-    s.wide_start = 1;
-    pf_status st = use_rdo(&proxy, &s);
-    if (st == PF_OK)
-        st = run_search(&proxy, &s, *first_q, err);
-    if (st == PF_OK && (s.best.data || (s.over_q > s.lo && s.over_q <= s.hi))) {
-        /* Where the proxy's size curve crosses the aim, not its best trial;
-         * extrapolated down from its lowest oversize trial when its aims all
-         * fell just over (a smoothed noisy photo: starting from the top
-         * instead left 24% of the budget unused). */
-        *first_q = next_quality(&s, AIM_HIGH);
-        full->slope = s.slope;
-        full->slope_learnt = s.slope_learnt;
-    } else if (s.over_q <= s.lo) {
-        *first_q = s.lo;
+    int below, above;
+    nearest_points(p, ratio, bytes, &below, &above);
+    double target = log(bytes / ratio);
+    if (below >= 0 && above >= 0 && p->quality[above] > p->quality[below]) {
+        double l0 = log(p->estimate[below]), l1 = log(p->estimate[above]);
+        double f = l1 > l0 ? (target - l0) / (l1 - l0) : 0.5;
+        return p->quality[below] + (p->quality[above] - p->quality[below]) * f;
     }
-    free(s.best.data);
-    pf_jpeg_coefs_free(s.coefs);
-    pf_bitmap_free(&proxy);
+    int from = below >= 0 ? below : above;
+    if (from < 0)
+        return FIRST_GUESS;
+    return p->quality[from] + (target - log(p->estimate[from])) / slope;
+}
+
+/* Whether the estimates pin down where ratio x estimate crosses `bytes`:
+ * one lands within CLOSE of it, or two bracket it closely, or the range's
+ * end decides. */
+static int settled(const estimate_points *p, double ratio, double bytes,
+                   double lo, double hi)
+{
+    int below, above;
+    for (int i = 0; i < p->n; i++)
+        if (fabs(log(p->estimate[i] * ratio / bytes)) < CLOSE)
+            return 1;
+    nearest_points(p, ratio, bytes, &below, &above);
+    if (below >= 0 && above >= 0)
+        return p->quality[above] - p->quality[below] <= BRACKET_WIDTH;
+    return (below >= 0 && p->quality[below] >= hi - MIN_STEP) ||
+           (above >= 0 && p->quality[above] <= lo + MIN_STEP);
+}
+
+static void keep_point(estimate_points *points, const trial *t)
+{
+    if (points->n < MAX_POINTS && t->estimate > 0) {
+        points->quality[points->n] = t->quality;
+        points->estimate[points->n++] = t->estimate;
+    }
+}
+
+/* Estimates at q[0..n-1], two side by side, kept in points. */
+static pf_status estimate_at(const pf_bitmap *bmp, const search *s,
+                             estimate_points *points, const double q[2], int n,
+                             char err[PF_ERR_LEN])
+{
+    search e = *s;
+    trial t[2];
+    memset(t, 0, sizeof t);
+    e.ratio = 1;
+    t[0].quality = q[0], t[1].quality = q[1];
+    pf_status st = encode_round(bmp, &e, t, n, err);
+    for (int i = 0; st == PF_OK && i < n; i++)
+        keep_point(points, &t[i]);
+    return st;
+}
+
+static double clamp_quality(const search *s, double q)
+{
+    return round((q < s->lo ? s->lo : q > s->hi ? s->hi : q) * 100) / 100;
+}
+
+/* The qualities the aims fall at on what is known (q), and those of them
+ * (want, returned: how many) whose estimates would pin them down closer.
+ * With one, the other estimate halves the bracket on its far side: sizes
+ * move in plateaus and steps that interpolation alone creeps along. */
+static int wanted_estimates(const search *s, const estimate_points *p, double ratio,
+                            const double aim[2], double q[2], double want[2])
+{
+    int k = 0, below, above;
+    for (int i = 0; i < 2; i++) {
+        double bytes = aim[i] * (double)s->max_bytes;
+        q[i] = clamp_quality(s, quality_for(p, ratio, bytes, s->slope));
+        if (!settled(p, ratio, bytes, s->lo, s->hi) &&
+            (k == 0 || fabs(want[0] - q[i]) >= MIN_STEP))
+            want[k++] = q[i];
+    }
+    nearest_points(p, ratio, aim[0] * (double)s->max_bytes, &below, &above);
+    if (k == 1 && below >= 0 && above >= 0 &&
+        p->quality[above] - p->quality[below] <= HALVED_BRACKET) {
+        double qb = p->quality[below], qa = p->quality[above];
+        double mid = clamp_quality(s, want[0] - qb < qa - want[0] ? (want[0] + qa) / 2
+                                                                  : (qb + want[0]) / 2);
+        if (fabs(mid - want[0]) >= MIN_STEP)
+            want[k++] = mid;
+    }
+    return k;
+}
+
+/* The next real round's qualities, read off the estimates' curve with the
+ * ratio learnt so far, estimating more where the curve is not yet known
+ * closely enough near the aims: first a wide pair (85, 55; from the top, a
+ * close one) learns how size grows, then each round estimates where it
+ * would pick, until that is pinned down. Kept inside what the real files
+ * have already shown. */
+static pf_status plan_from_estimates(const pf_bitmap *bmp, search *s,
+                                     estimate_points *points, double ratio,
+                                     double first_q, const double aim[2], double q[2],
+                                     int *n, char err[PF_ERR_LEN])
+{
+    pf_status st = PF_OK;
+    if (points->n == 0) {
+        double pair[2] = {clamp_quality(s, first_q),
+                          clamp_quality(s, first_q - (first_q < s->hi ? WIDE_SPAN : 3))};
+        st = estimate_at(bmp, s, points, pair, pair[0] - pair[1] < MIN_STEP ? 1 : 2, err);
+    }
+    for (int round = 0; st == PF_OK; round++) {
+        double want[2];
+        int k = wanted_estimates(s, points, ratio, aim, q, want);
+        if (k == 0 || round == ESTIMATE_ROUNDS)
+            break;
+        st = estimate_at(bmp, s, points, want, k, err);
+    }
+    double floor_q = has_best(s) ? s->best.quality + MIN_STEP / 2 : s->lo;
+    double ceil_q = s->over_q <= s->hi ? s->over_q - MIN_STEP / 2 : s->hi;
+    for (int i = 0; i < 2; i++)
+        q[i] = round((q[i] < floor_q ? floor_q : q[i] > ceil_q ? ceil_q : q[i]) * 100) / 100;
+    *n = q[0] - q[1] < MIN_STEP ? 1 : 2;
+    return st;
+}
+
+/* Real size over counted size of the round's trial nearest the budget:
+ * what the estimates are multiplied by from now on. */
+static double calibrate(const search *s, const trial *t, int n, double ratio)
+{
+    double best = HUGE_VAL;
+    for (int i = 0; i < n; i++) {
+        double off = fabs(log((double)t[i].len / (double)s->max_bytes));
+        if (t[i].estimate > 0 && t[i].len > 0 && off < best)
+            best = off, ratio = (double)t[i].len / t[i].estimate;
+    }
+    return ratio;
+}
+
+/* The RDO search under a byte cap: qualities planned on counted sizes
+ * (pf_jpeg_rdo_estimate, a fraction of a real trial), each real round
+ * recalibrating what a count predicts; the interpolating search between
+ * real files takes over if that has not ended it. */
+static pf_status run_calibrated(const pf_bitmap *bmp, search *s, double first_q,
+                                char err[PF_ERR_LEN])
+{
+    estimate_points points = {{0}, {0}, 0};
+    double ratio = PRIOR_RATIO;
+    int tried = 0;
+    for (int round = 0; round < CALIBRATED_ROUNDS && tried < s->max_trials && !good_enough(s);
+         round++) {
+        double q[2];
+        int n;
+        trial t[2];
+        /* Uncalibrated, the two trials take the ratio at either end of
+         * its usual range; after, the usual aims (inside a bracket, both
+         * near the top). */
+        int bracket = has_best(s) && s->over_q <= s->hi;
+        double aim[2] = {round ? AIM_HIGH : AIM_HIGH / PRIOR_LOW,
+                         round ? (bracket ? AIM_INSIDE : AIM_LOW) : AIM_HIGH / PRIOR_HIGH};
+        pf_status st = plan_from_estimates(bmp, s, &points, ratio, first_q, aim, q, &n, err);
+        if (st != PF_OK)
+            return st;
+        memset(t, 0, sizeof t);
+        t[0].quality = q[0], t[1].quality = q[1];
+        st = encode_round(bmp, s, t, n, err);
+        if (st != PF_OK) {
+            free(t[0].data);
+            free(t[1].data);
+            return st;
+        }
+        ratio = calibrate(s, t, n, ratio);
+        for (int i = n - 1; i >= 0; i--) {
+            keep_point(&points, &t[i]);
+            record(s, &t[i]);
+        }
+        tried += 2; /* a round takes two trials' time, one or two */
+        if (!has_best(s) && (s->over_q <= s->lo || s->under_q >= s->hi))
+            return PF_OK;
+    }
+    if (good_enough(s))
+        return PF_OK;
+    s->max_trials -= tried;
+    return run_search(bmp, s, next_quality(s, AIM_HIGH), err);
 }
 
 /* An image that fits at the top quality with bytes to spare (smooth,
@@ -325,7 +499,7 @@ static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
     full.full_chroma = 1;
     pf_status st = use_rdo(bmp, &full);
     if (st == PF_OK)
-        st = run_search(bmp, &full, s->hi, err);
+        st = run_calibrated(bmp, &full, s->hi, err);
     if (st == PF_OK && full.best.data && full.best.quality >= FULL_CHROMA_MIN_Q) {
         free(s->best.data);
         s->best = full.best;
@@ -341,7 +515,7 @@ static pf_status try_full_chroma(const pf_bitmap *bmp, search *s,
 static pf_status try_full_chroma_top(const pf_bitmap *bmp, search *s,
                                      char err[PF_ERR_LEN])
 {
-    trial t = {NULL, 0, s->hi};
+    trial t = {NULL, 0, s->hi, 0};
     pf_status st = pf_jpeg_encode_chroma(bmp, s->hi, 1, &t.data, &t.len, err);
     if (st != PF_OK)
         return st;
@@ -369,11 +543,10 @@ pf_status pf_fit_jpeg_to_budget(const pf_bitmap *bmp, uint64_t max_bytes,
         return PF_ERR_INVALID_ARG;
     search_init(&s, max_bytes, min_bytes, min_quality, max_quality);
     s.threads = threads;
-    double first_q = max_bytes ? FIRST_GUESS : max_quality;
-    predict_from_proxy(bmp, &s, &first_q, err);
     st = use_rdo(bmp, &s);
     if (st == PF_OK)
-        st = run_search(bmp, &s, first_q, err);
+        st = s.coefs ? run_calibrated(bmp, &s, FIRST_GUESS, err)
+                     : run_search(bmp, &s, max_bytes ? FIRST_GUESS : max_quality, err);
     if (st == PF_OK)
         st = try_full_chroma(bmp, &s, err);
     if (st == PF_OK && !s.best.data && s.under_q >= s.hi)
