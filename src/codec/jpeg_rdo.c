@@ -548,12 +548,13 @@ static int quantized_dc(const int16_t in[64], const rdo_table *t)
 static void quantize_block(const int16_t in[64], const rdo_table *t, JCOEF *out)
 {
     float x[64];
-    int level[64], end = 1;
-    for (int k = 1; k < 64; k++) {
+    int level[64], end = 64;
+    /* Magnitudes in steps, a straight loop the compiler vectorises; then
+     * the last that rounds to one or more, from the end. */
+    for (int k = 0; k < 64; k++)
         x[k] = fabsf((float)in[k]) * t->inv_step[k];
-        if (x[k] >= 0.5f)
-            end = k + 1;
-    }
+    while (end > 1 && x[end - 1] < 0.5f)
+        end--;
     memset(out, 0, 64 * sizeof *out);
     out[0] = (JCOEF)quantized_dc(in, t);
     if (end == 1)
