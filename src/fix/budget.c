@@ -74,15 +74,14 @@ typedef struct {
     int best_full;           /* best (or the last resort tried) is 4:4:4 */
     int max_trials;
     int threads;             /* >= 2: a round's trials side by side */
-    int wide_start;          /* first round far apart: learn the slope */
-    double ratio;            /* > 0: trials are estimates, sized ratio x counted */
+    int estimates;           /* trials are counted sizes, not files */
     pf_jpeg_coefs *coefs;    /* the picture's DCT: trials quantize with RDO */
 } search;
 
-/* A fitting trial has been found (estimates carry no data: len says it). */
+/* A file that fits has been made. */
 static int has_best(const search *s)
 {
-    return s->best.len != 0;
+    return s->best.data != NULL;
 }
 
 static int fits(const search *s, size_t len)
@@ -162,7 +161,7 @@ typedef struct {
     const pf_bitmap *bmp;
     const pf_jpeg_coefs *coefs; /* NULL: the plain encoder */
     int full_chroma;
-    double ratio;               /* > 0: an estimate, not a file */
+    int estimate;               /* a counted size, not a file */
     trial *t;
     pf_status status;
     char err[PF_ERR_LEN];
@@ -172,17 +171,15 @@ static void *run_encode(void *arg)
 {
     encode_task *task = arg;
     trial *t = task->t;
-    if (task->ratio > 0) {
+    if (task->estimate)
         task->status = pf_jpeg_rdo_estimate(task->coefs, t->quality, &t->estimate,
                                             task->err);
-        t->len = (size_t)(t->estimate * task->ratio + 0.5);
-    } else if (task->coefs)
+    else if (task->coefs)
         task->status = pf_jpeg_encode_rdo_estimated(task->coefs, t->quality, &t->data,
                                                     &t->len, &t->estimate, task->err);
     else
-        task->status = pf_jpeg_encode_chroma(task->bmp, task->t->quality,
-                                         task->full_chroma, &task->t->data,
-                                         &task->t->len, task->err);
+        task->status = pf_jpeg_encode_chroma(task->bmp, t->quality, task->full_chroma,
+                                             &t->data, &t->len, task->err);
     return NULL;
 }
 
@@ -190,8 +187,8 @@ static void *run_encode(void *arg)
 static pf_status encode_round(const pf_bitmap *bmp, const search *s, trial *t,
                               int n, char err[PF_ERR_LEN])
 {
-    encode_task task[2] = {{bmp, s->coefs, s->full_chroma, s->ratio, &t[0], PF_OK, ""},
-                           {bmp, s->coefs, s->full_chroma, s->ratio, &t[1], PF_OK, ""}};
+    encode_task task[2] = {{bmp, s->coefs, s->full_chroma, s->estimates, &t[0], PF_OK, ""},
+                           {bmp, s->coefs, s->full_chroma, s->estimates, &t[1], PF_OK, ""}};
     int threads = s->threads;
     pthread_t helper;
     int threaded = n == 2 && threads >= 2 &&
@@ -216,7 +213,7 @@ static int plan_round(const search *s, double first_q, int round_no, double q[2]
     /* Nothing known yet (run_calibrated's fallback starts with trials). */
     if (round_no == 0 && !has_best(s) && s->over_q > s->hi && s->under_q < s->lo) {
         q[0] = first_q < s->lo ? s->lo : first_q > s->hi ? s->hi : first_q;
-        q[1] = s->wide_start ? q[0] - WIDE_SPAN : q[0] - log(AIM_HIGH / AIM_LOW) / s->slope;
+        q[1] = q[0] - log(AIM_HIGH / AIM_LOW) / s->slope;
         if (q[1] < s->lo)
             q[1] = s->lo;
     } else {
@@ -265,7 +262,7 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
                    DEFAULT_SLOPE, 0, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, 0, MAX_TRIALS,
-                   1, 0, 0, NULL};
+                   1, 0, NULL};
     *s = init;
 }
 
@@ -346,7 +343,7 @@ static pf_status estimate_at(const pf_bitmap *bmp, const search *s,
     search e = *s;
     trial t[2];
     memset(t, 0, sizeof t);
-    e.ratio = 1;
+    e.estimates = 1;
     t[0].quality = q[0], t[1].quality = q[1];
     pf_status st = encode_round(bmp, &e, t, n, err);
     for (int i = 0; st == PF_OK && i < n; i++)
