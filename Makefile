@@ -74,7 +74,7 @@ export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 LANGS    := zh_CN
 MO       := $(LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/preflight.mo)
 
-.PHONY: all pot update-po check-po test test-serve test-asan test-corpus test-hostile test-page eval examples demo bench bench-noisy bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
+.PHONY: all pot update-po check-po test test-serve test-asan test-corpus test-hostile test-page eval examples demo bench bench-decode bench-noisy bench-check bench-face bench-jobs fuzz fuzz-build fuzz-replay install uninstall clean
 all: $(BUILD)/libpreflight.a $(BUILD)/preflight preflight $(MO)
 
 # ---- translations: gettext, text domain "preflight" ----
@@ -271,6 +271,11 @@ examples: $(BUILD)/tests/eval_checks
 PHOTOS ?= $(CORPUS)/photos
 bench: all
 	bench/run $(PHOTOS) $(BENCH_ARGS)
+
+# The share of ImageMagick's time one full-scale libjpeg decode takes, next
+# to preflight's (bench/decode-share.md): the floor under the speed target.
+bench-decode: all
+	bench/decode-share $(PHOTOS)
 
 # preflight fix against ImageMagick on noisy photos (bench/noisy.md), and
 # its noise filter against libjpeg's smoothing at equal bytes
