@@ -50,8 +50,9 @@ typedef struct {
 } trial;
 
 /* Estimates made so far (quality, counted bytes), re-read whenever a real
- * file recalibrates what they predict. */
-#define MAX_POINTS 32
+ * file recalibrates what they predict: at most 2 + 2 x ESTIMATE_ROUNDS a
+ * round and the round's two files, over CALIBRATED_ROUNDS rounds. */
+#define MAX_POINTS (2 + (2 * ESTIMATE_ROUNDS + 2) * CALIBRATED_ROUNDS)
 typedef struct {
     double quality[MAX_POINTS], estimate[MAX_POINTS];
     int n;
