@@ -8,8 +8,11 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jpeglib.h>
 
 #include "internal.h"
 #include "testutil.h"
@@ -257,6 +260,66 @@ static void test_rdo_estimate(void **state)
     free(bmp.rgb);
 }
 
+/* Non-zero AC coefficients of a JPEG's luma (the test's own files: no
+ * error handling beyond libjpeg's default). */
+static long luma_ac_nonzero(const uint8_t *jpg, size_t len)
+{
+    struct jpeg_decompress_struct c;
+    struct jpeg_error_mgr e;
+    long n = 0;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_decompress(&c);
+    jpeg_mem_src(&c, jpg, (unsigned long)len);
+    jpeg_read_header(&c, TRUE);
+    jvirt_barray_ptr *arrays = jpeg_read_coefficients(&c);
+    jpeg_component_info *y = &c.comp_info[0];
+    for (JDIMENSION row = 0; row < y->height_in_blocks; row++) {
+        JBLOCKARRAY b = (*c.mem->access_virt_barray)((j_common_ptr)&c, arrays[0], row, 1,
+                                                    FALSE);
+        for (JDIMENSION x = 0; x < y->width_in_blocks; x++)
+            for (int k = 1; k < 64; k++)
+                n += b[0][x][k] != 0;
+    }
+    jpeg_finish_decompress(&c);
+    jpeg_destroy_decompress(&c);
+    return n;
+}
+
+/* At the qualities a noisy photo needs the trellis steps aside: at 30 the
+ * RDO file keeps the coefficients plain rounding keeps (libjpeg's own file
+ * at that quality; with the full lambda it dropped 8% of them), at 85 it
+ * still drops some and makes the file smaller than libjpeg's. */
+static void test_rdo_low_quality_rounds(void **state)
+{
+    (void)state;
+    pf_bitmap bmp;
+    pf_jpeg_coefs *coefs = NULL;
+    char err[PF_ERR_LEN];
+    make_photo(&bmp);
+    assert_int_equal(pf_jpeg_coefs_new(&bmp, 0, 2, &coefs), PF_OK);
+    static const double qualities[] = {30, 85};
+    for (size_t i = 0; i < 2; i++) {
+        uint8_t *rdo = NULL, *plain = NULL;
+        size_t rdo_len = 0, plain_len = 0;
+        assert_int_equal(pf_jpeg_encode_rdo(coefs, qualities[i], &rdo, &rdo_len, err), PF_OK);
+        assert_int_equal(pf_jpeg_encode_chroma(&bmp, qualities[i], 0, &plain, &plain_len, err),
+                         PF_OK);
+        long kept = luma_ac_nonzero(rdo, rdo_len), rounded = luma_ac_nonzero(plain, plain_len);
+        print_message("q%.0f: RDO %zu B, %ld AC; plain %zu B, %ld AC\n", qualities[i],
+                      rdo_len, kept, plain_len, rounded);
+        if (qualities[i] < 40) {
+            assert_true(kept > 0.98 * (double)rounded);
+        } else {
+            assert_true(kept < 0.95 * (double)rounded);
+            assert_true(rdo_len < plain_len);
+        }
+        free(rdo);
+        free(plain);
+    }
+    pf_jpeg_coefs_free(coefs);
+    pf_bitmap_free(&bmp);
+}
+
 /* Edges that are not whole blocks or MCUs, 4:4:4, and bad arguments. */
 static void test_rdo_odd_sizes(void **state)
 {
@@ -333,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_rdo_odd_sizes),
         cmocka_unit_test(test_coefs_threads_agree),
         cmocka_unit_test(test_rdo_estimate),
+        cmocka_unit_test(test_rdo_low_quality_rounds),
         cmocka_unit_test(test_rdo_saturated_colours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
