@@ -609,9 +609,15 @@ typedef struct {
  * being alike). */
 #define COUNT_EVERY 8
 
+/* The first counted block of a block row; then every COUNT_EVERY-th. */
+static uint32_t first_counted(uint32_t row)
+{
+    return (COUNT_EVERY - row * 3 % COUNT_EVERY) % COUNT_EVERY;
+}
+
 static int counted_block(uint32_t row, uint32_t b)
 {
-    return (b + row * 3) % COUNT_EVERY == 0;
+    return b % COUNT_EVERY == first_counted(row);
 }
 
 /* One block's symbols; its DC predicted from the block before it in the
@@ -869,8 +875,7 @@ pf_status pf_jpeg_rdo_estimate(const pf_jpeg_coefs *coefs, double quality,
         counts.blocks += (uint64_t)p->blocks_w * p->blocks_h;
         for (uint32_t row = 0; row < p->blocks_h; row++) {
             const int16_t *in = p->coef + (size_t)row * p->blocks_w * 64;
-            for (uint32_t b = (COUNT_EVERY - row * 3 % COUNT_EVERY) % COUNT_EVERY;
-                 b < p->blocks_w; b += COUNT_EVERY) {
+            for (uint32_t b = first_counted(row); b < p->blocks_w; b += COUNT_EVERY) {
                 /* The block before: the row's previous, or the last above. */
                 const int16_t *before = b ? in + (size_t)(b - 1) * 64
                                           : row ? in - 64 : NULL;
