@@ -132,6 +132,18 @@ static void record(search *s, trial *t)
     t->data = NULL;
 }
 
+/* q kept strictly between the best fit and the lowest overshoot found so
+ * far (else the allowed range), to hundredths: a trial outside would only
+ * repeat what is known. */
+static double inside_known(const search *s, double q)
+{
+    double floor_q = has_best(s) ? s->best.quality + MIN_STEP / 2 : s->lo;
+    double ceil_q = s->over_q <= s->hi ? s->over_q - MIN_STEP / 2 : s->hi;
+    if (q < floor_q) q = floor_q;
+    if (q > ceil_q) q = ceil_q;
+    return round(q * 100) / 100;
+}
+
 /* Where log(size) crosses log(target): interpolated between a fitting and
  * an oversize trial, else extrapolated from one of them with the slope. */
 static double next_quality(const search *s, double aim)
@@ -151,11 +163,7 @@ static double next_quality(const search *s, double aim)
         double from = has_best(s) ? s->best.quality : s->under_q;
         q = (from + s->hi) / 2 + 1;
     }
-    double floor_q = has_best(s) ? s->best.quality + MIN_STEP / 2 : s->lo;
-    double ceil_q = s->over_q <= s->hi ? s->over_q - MIN_STEP / 2 : s->hi;
-    if (q < floor_q) q = floor_q;
-    if (q > ceil_q) q = ceil_q;
-    return round(q * 100) / 100;
+    return inside_known(s, q);
 }
 
 typedef struct {
@@ -408,10 +416,8 @@ static pf_status plan_from_estimates(const pf_bitmap *bmp, search *s,
             break;
         st = estimate_at(bmp, s, points, want, k, err);
     }
-    double floor_q = has_best(s) ? s->best.quality + MIN_STEP / 2 : s->lo;
-    double ceil_q = s->over_q <= s->hi ? s->over_q - MIN_STEP / 2 : s->hi;
     for (int i = 0; i < 2; i++)
-        q[i] = round((q[i] < floor_q ? floor_q : q[i] > ceil_q ? ceil_q : q[i]) * 100) / 100;
+        q[i] = inside_known(s, q[i]);
     *n = q[0] - q[1] < MIN_STEP ? 1 : 2;
     return st;
 }
