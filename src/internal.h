@@ -37,6 +37,11 @@ typedef struct {
                               file; 0 or 1: a single picture */
     int animated;          /* an animation: the first frame was decoded */
     int icc_converted;     /* the profile was applied: pixels are sRGB */
+    /* What pf_measure_pixels found on bmp as it is (positions in its own
+     * pixels), while measures_valid: fix re-uses it to judge a copy that
+     * encodes these very pixels. Whatever changes bmp clears the flag. */
+    pf_image_info measures;
+    int measures_valid;
 } pf_decoded;
 
 /* Composites w RGBA pixels onto white into RGB, as a browser shows them on

@@ -226,7 +226,7 @@ pf_status pf_decode_upright(const pf_ctx *ctx, const uint8_t *data,
 }
 
 static pf_status fill_info(const pf_rules *rules, int threads, pf_image_info *info,
-                           const pf_decoded *dec)
+                           pf_decoded *dec)
 {
     int swap = dec->exif_orientation >= 5; /* the four 90° orientations */
     info->width = swap ? dec->stored_height : dec->stored_width;
@@ -239,6 +239,8 @@ static pf_status fill_info(const pf_rules *rules, int threads, pf_image_info *in
     info->animated = dec->animated;
     info->icc_converted = dec->icc_converted;
     pf_status st = pf_measure_pixels(&dec->bmp, rules, threads, info);
+    dec->measures = *info;
+    dec->measures_valid = st == PF_OK;
     /* A JPEG may have been shrunk while decoding: report the document's
      * corners and the face's box in the file's own upright pixels. */
     double sx = (double)info->width / dec->bmp.width;
