@@ -424,6 +424,10 @@ pf_status pf_whiten_background(pf_bitmap *bmp, const pf_rules *rules,
 pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
                             int threads, pf_image_info *info);
 
+/* Copies what pf_measure_pixels sets from one info into another: the
+ * measures of the same pixels, made once. */
+void pf_copy_pixel_measures(const pf_image_info *from, pf_image_info *to);
+
 /* ---- fix/crop.c ---- */
 
 /* 1 when fix should crop to the document: found whole, standing out from

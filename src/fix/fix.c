@@ -560,19 +560,17 @@ static pf_status measure_encoded(const pf_ctx *ctx, const pf_bitmap *encoded,
     if (!measured)
         return pf_measure_pixels(encoded, &ctx->rules, pf_call_threads(&ctx->options),
                                  info);
-    info->color_share = measured->color_share;
-    info->mean_chroma = measured->mean_chroma;
-    info->background = measured->background;
-    info->document = measured->document;
-    info->face = measured->face;
+    pf_copy_pixel_measures(measured, info);
     return PF_OK;
 }
 
 /* Judges what fix made as check would, and reports on it: fix never hands
  * out a file it has not checked itself. A copy is re-read in full; a file
- * we encoded ourselves has its header re-read, and its colour is measured
- * on the very pixels that were encoded (decoding them again cost as much
- * as a fifth of the whole fix). PF_ERR_UNFIXABLE when a rule fails. */
+ * we encoded ourselves has its header re-read, and its pixels judged as
+ * they were encoded (decoding them again cost as much as a fifth of the
+ * whole fix): measured, or, when they are the very pixels the input's
+ * examination measured (`measured`), judged on those measures.
+ * PF_ERR_UNFIXABLE when a rule fails. */
 static pf_status verify_output(pf_ctx *ctx, const fix_output *out,
                                const pf_bitmap *encoded,
                                const pf_image_info *measured, const char *name,

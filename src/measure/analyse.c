@@ -168,3 +168,12 @@ pf_status pf_measure_pixels(const pf_bitmap *bmp, const pf_rules *rules,
     pf_background_prep_free(prep.prep);
     return st;
 }
+
+void pf_copy_pixel_measures(const pf_image_info *from, pf_image_info *to)
+{
+    to->color_share = from->color_share;
+    to->mean_chroma = from->mean_chroma;
+    to->face = from->face;
+    to->background = from->background;
+    to->document = from->document;
+}
