@@ -738,6 +738,16 @@ static void make_table(j_compress_ptr c, int which, double quality, rdo_table *t
     t->lambda = (float)((which ? LAMBDA_CHROMA : LAMBDA_LUMA) * weight);
 }
 
+/* libjpeg's settings at the job's quality, and the trellis's tables. */
+static void set_up_tables(rdo_job *job)
+{
+    j_compress_ptr c = &job->cinfo;
+    const pf_jpeg_coefs *co = job->coefs;
+    pf_jpeg_encode_settings(c, co->width, co->height, job->quality, co->full_chroma);
+    make_table(c, 0, job->quality, &job->table[0]);
+    make_table(c, 1, job->quality, &job->table[1]);
+}
+
 static void fill_plane(j_compress_ptr c, jvirt_barray_ptr array,
                        const pf_jpeg_coefs *co, int ci, const rdo_table *t,
                        symbol_counts *counts)
@@ -770,9 +780,7 @@ static pf_status encode_guarded(rdo_job *job)
         return job->err.status == PF_ERR_NOMEM ? PF_ERR_NOMEM : PF_ERR_INTERNAL;
     jpeg_create_compress(c);
     pf_jpeg_sink_attach(c, &job->sink);
-    pf_jpeg_encode_settings(c, co->width, co->height, job->quality, co->full_chroma);
-    make_table(c, 0, job->quality, &job->table[0]);
-    make_table(c, 1, job->quality, &job->table[1]);
+    set_up_tables(job);
     for (int ci = 0; ci < 3; ci++) {
         const jpeg_component_info *comp = &c->comp_info[ci];
         /* Whole MCUs, as libjpeg's own transcoders allocate them. */
@@ -790,8 +798,8 @@ static pf_status encode_guarded(rdo_job *job)
     return PF_OK;
 }
 
-static pf_status encode_rdo(const pf_jpeg_coefs *coefs, double quality, uint8_t **out, size_t *out_len, double *estimate,
-                            char err[PF_ERR_LEN])
+static pf_status encode_rdo(const pf_jpeg_coefs *coefs, double quality, uint8_t **out,
+                            size_t *out_len, double *estimate, char err[PF_ERR_LEN])
 {
     rdo_job job;
     rdo_table tables[2];
@@ -833,14 +841,10 @@ pf_status pf_jpeg_encode_rdo_estimated(const pf_jpeg_coefs *coefs, double qualit
 /* The tables libjpeg would use at this quality, for the trellis. */
 static pf_status tables_guarded(rdo_job *job)
 {
-    j_compress_ptr c = &job->cinfo;
-    const pf_jpeg_coefs *co = job->coefs;
     if (setjmp(job->err.jump))
         return job->err.status == PF_ERR_NOMEM ? PF_ERR_NOMEM : PF_ERR_INTERNAL;
-    jpeg_create_compress(c);
-    pf_jpeg_encode_settings(c, co->width, co->height, job->quality, co->full_chroma);
-    make_table(c, 0, job->quality, &job->table[0]);
-    make_table(c, 1, job->quality, &job->table[1]);
+    jpeg_create_compress(&job->cinfo);
+    set_up_tables(job);
     return PF_OK;
 }
 

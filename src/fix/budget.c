@@ -75,7 +75,6 @@ typedef struct {
     int best_full;           /* best (or the last resort tried) is 4:4:4 */
     int max_trials;
     int threads;             /* >= 2: a round's trials side by side */
-    int estimates;           /* trials are counted sizes, not files */
     pf_jpeg_coefs *coefs;    /* the picture's DCT: trials quantize with RDO */
 } search;
 
@@ -192,12 +191,13 @@ static void *run_encode(void *arg)
     return NULL;
 }
 
-/* Encodes n (1 or 2) trials, the second on its own thread when it can. */
-static pf_status encode_round(const pf_bitmap *bmp, const search *s, trial *t,
-                              int n, char err[PF_ERR_LEN])
+/* Encodes n (1 or 2) trials, the second on its own thread when it can;
+ * with `estimate`, counts their sizes instead (RDO searches only). */
+static pf_status encode_round(const pf_bitmap *bmp, const search *s, int estimate,
+                              trial *t, int n, char err[PF_ERR_LEN])
 {
-    encode_task task[2] = {{bmp, s->coefs, s->full_chroma, s->estimates, &t[0], PF_OK, ""},
-                           {bmp, s->coefs, s->full_chroma, s->estimates, &t[1], PF_OK, ""}};
+    encode_task task[2] = {{bmp, s->coefs, s->full_chroma, estimate, &t[0], PF_OK, ""},
+                           {bmp, s->coefs, s->full_chroma, estimate, &t[1], PF_OK, ""}};
     int threads = s->threads;
     pthread_t helper;
     int threaded = n == 2 && threads >= 2 &&
@@ -248,7 +248,7 @@ static pf_status run_search(const pf_bitmap *bmp, search *s, double first_q,
         int n = plan_round(s, first_q, round, q);
         memset(t, 0, sizeof t);
         t[0].quality = q[0], t[1].quality = q[1];
-        pf_status st = encode_round(bmp, s, t, n, err);
+        pf_status st = encode_round(bmp, s, 0, t, n, err);
         if (st != PF_OK) {
             free(t[0].data);
             free(t[1].data);
@@ -271,7 +271,7 @@ static void search_init(search *s, uint64_t max_bytes, uint64_t min_bytes,
     search init = {max_bytes, min_bytes, min_quality, max_quality, {NULL, 0, 0, 0},
                    max_quality + 1.0, 0, min_quality - 1.0, SIZE_MAX, 0,
                    DEFAULT_SLOPE, 0, 0, 0, PF_BUDGET_GOOD_ENOUGH, 0, 0, MAX_TRIALS,
-                   1, 0, NULL};
+                   1, NULL};
     *s = init;
 }
 
@@ -349,12 +349,10 @@ static pf_status estimate_at(const pf_bitmap *bmp, const search *s,
                              estimate_points *points, const double q[2], int n,
                              char err[PF_ERR_LEN])
 {
-    search e = *s;
     trial t[2];
     memset(t, 0, sizeof t);
-    e.estimates = 1;
     t[0].quality = q[0], t[1].quality = q[1];
-    pf_status st = encode_round(bmp, &e, t, n, err);
+    pf_status st = encode_round(bmp, s, 1, t, n, err);
     for (int i = 0; st == PF_OK && i < n; i++)
         keep_point(points, &t[i]);
     return st;
@@ -461,7 +459,7 @@ static pf_status run_calibrated(const pf_bitmap *bmp, search *s, double first_q,
             return st;
         memset(t, 0, sizeof t);
         t[0].quality = q[0], t[1].quality = q[1];
-        st = encode_round(bmp, s, t, n, err);
+        st = encode_round(bmp, s, 0, t, n, err);
         if (st != PF_OK) {
             free(t[0].data);
             free(t[1].data);
